@@ -1,0 +1,29 @@
+"""skdeep: scikit-learn estimators for deep learning and classic unsupervised learning."""
+
+import importlib
+
+__version__ = "0.1.0"
+
+# public name -> subpackage that defines it. Every name loads lazily (PEP 562), so
+# ``import skdeep`` imports neither TensorFlow nor Keras, and the classic estimators
+# never do.
+_LAZY = {
+    "MLPClassifier": "skdeep.neural_network",
+    "MLPRegressor": "skdeep.neural_network",
+    "WideDeepRegressor": "skdeep.neural_network",
+    "ClusterPropagationClassifier": "skdeep.semi_supervised",
+    "GaussianMixtureAnomalyDetector": "skdeep.anomaly",
+    "DBSCANPredictor": "skdeep.cluster",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'skdeep' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

@@ -1,0 +1,32 @@
+"""Instances of every public estimator for the common checks and shared tests."""
+
+import importlib
+
+# Constructor parameters that keep the common checks fast (tiny models, few epochs).
+# One entry per public estimator; each estimator's owner edits only its own entry.
+_TEST_PARAMS = {
+    "MLPClassifier": {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0},
+    "MLPRegressor": {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0},
+    "WideDeepRegressor": {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0},
+    "ClusterPropagationClassifier": {"random_state": 0},
+    "GaussianMixtureAnomalyDetector": {"random_state": 0},
+    "DBSCANPredictor": {},
+}
+
+
+def all_estimators():
+    """Return ``[(name, class), ...]`` for every public estimator of skdeep."""
+    import skdeep
+
+    return [(name, getattr(skdeep, name)) for name in skdeep.__all__]
+
+
+def estimator_instances():
+    """Yield one fast-to-fit instance of every public estimator."""
+    for name, cls in all_estimators():
+        yield cls(**_TEST_PARAMS[name])
+
+
+def get_estimator_class(name):
+    """Import and return a public estimator class by name."""
+    return getattr(importlib.import_module("skdeep"), name)
