@@ -1,0 +1,5 @@
+"""Clustering estimators."""
+
+from skdeep.cluster._dbscan_predictor import DBSCANPredictor
+
+__all__ = ["DBSCANPredictor"]
