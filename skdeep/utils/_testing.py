@@ -9,7 +9,10 @@ _TEST_PARAMS = {
     "MLPRegressor": {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0},
     "WideDeepRegressor": {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0},
     "ClusterPropagationClassifier": {"random_state": 0},
-    "GaussianMixtureAnomalyDetector": {"random_state": 0},
+    "GaussianMixtureAnomalyDetector": {
+        "n_components_range": (1, 2, 3),
+        "random_state": 0,
+    },
     "DBSCANPredictor": {},
 }
 

@@ -1,0 +1,445 @@
+"""Anomaly and novelty detection by the density of a fitted Gaussian mixture."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, OutlierMixin, _fit_context
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skdeep.anomaly._mixture_fitting import (
+    auto_offset,
+    build_template,
+    candidate_range,
+    cross_fitted_scores,
+    fit_selected,
+)
+
+
+def _normal_mask(y, n_samples):
+    """Boolean mask of the samples that anomaly labels ``y`` call normal, or None."""
+    y = column_or_1d(y)
+    if y.shape[0] != n_samples:
+        raise ValueError(
+            f"y has {y.shape[0]} samples but X has {n_samples}; they must match."
+        )
+    labels = set(np.unique(y).tolist())
+    if labels <= {-1, 1}:
+        return y == 1
+    if labels <= {0, 1}:
+        return y == 0
+    warnings.warn(
+        f"y has labels {sorted(labels)}, not anomaly labels {{-1, +1}} or {{0, 1}}; "
+        "score ignores y and returns the mean log-likelihood of all samples.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return None
+
+
+class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
+    """Anomaly and novelty detection by the density of a Gaussian mixture.
+
+    Fits a Gaussian mixture to the training data and flags samples that fall in
+    low-density regions. The log density threshold is the ``contamination``
+    quantile of the training log densities (4% expected anomalies -> the 4th
+    percentile), or, with ``contamination="auto"``, the density level that holds
+    97.5% of the fitted mixture's own probability mass. Trained on clean data it
+    is a novelty detector; trained on contaminated data, ``refit_without_outliers``
+    refits the mixture on the samples it does not flag.
+
+    Parameters
+    ----------
+    n_components : int or {"bic", "aic"}, default="bic"
+        Number of mixture components. ``"bic"`` / ``"aic"`` fit one Gaussian
+        mixture per value of ``n_components_range`` and keep the one with the
+        lowest Bayesian / Akaike information criterion. With
+        ``mixture="bayesian"`` this must be an int: the upper bound on the
+        number of components.
+
+    contamination : "auto" or float, default="auto"
+        Expected share of anomalies in the training data, in (0, 0.5]. A float
+        sets ``offset_`` to that quantile of the training log densities, so
+        exactly that share of the training samples is flagged (up to ties).
+        ``"auto"`` sets ``offset_`` to the log density level whose superlevel
+        set holds 97.5% of the fitted mixture's probability mass (estimated
+        from 20,000 samples drawn from the mixture): for one Gaussian this is
+        the chi-square(0.975) Mahalanobis cut-off of robust covariance.
+
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+        Covariance parameterisation, as in :class:`~sklearn.mixture.GaussianMixture`.
+
+    mixture : {"gaussian", "bayesian"}, default="gaussian"
+        ``"gaussian"`` fits :class:`~sklearn.mixture.GaussianMixture`;
+        ``"bayesian"`` fits :class:`~sklearn.mixture.BayesianGaussianMixture`,
+        which drives the weights of components it does not need towards zero.
+
+    n_components_range : array-like of int or None, default=None
+        Candidate component counts for ``n_components="bic"`` / ``"aic"``.
+        None means ``1, 2, ..., 10``. Candidates above the number of distinct
+        training samples are dropped.
+
+    tol : float, default=1e-3
+        EM convergence threshold.
+
+    reg_covar : float, default=1e-6
+        Non-negative regularisation added to the covariance diagonals. It keeps
+        densities finite on constant columns and duplicated rows.
+
+    max_iter : int, default=100
+        Number of EM iterations per initialisation.
+
+    n_init : int, default=1
+        Number of initialisations per fitted mixture; the best is kept.
+
+    init_params : {"kmeans", "k-means++", "random", "random_from_data"}, \
+            default="kmeans"
+        How the responsibilities are initialised.
+
+    weight_concentration_prior_type : {"dirichlet_process", \
+            "dirichlet_distribution"}, default="dirichlet_process"
+        Prior on the weights, only with ``mixture="bayesian"``.
+
+    weight_concentration_prior : float or None, default=None
+        Dirichlet concentration, only with ``mixture="bayesian"``. Smaller
+        values switch off more components. None means ``1 / n_components``.
+
+    refit_without_outliers : int, default=0
+        Rounds of trimming: score the training data with the current mixture,
+        refit on the samples it does not flag, repeat. Stops early when the
+        kept set no longer changes. The threshold is always set on all the
+        training samples with the final mixture.
+
+    cv : int or None, default=None
+        Cross-fitted threshold: with an int ``k >= 2`` and a float
+        ``contamination``, ``offset_`` is the ``contamination`` quantile of
+        out-of-fold log densities (each training sample scored by a mixture of
+        ``n_components_`` components fitted on the other folds), so that the
+        share flagged on new normal data matches ``contamination`` more
+        closely. The share flagged on the training data is then no longer
+        exact. None uses the in-sample log densities.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the mixture initialisations, the draws of ``"auto"`` and the
+        folds of ``cv``. Pass an int for reproducible results.
+
+    Attributes
+    ----------
+    mixture_ : GaussianMixture or BayesianGaussianMixture
+        The fitted mixture that scores samples.
+
+    n_components_ : int
+        Number of components of ``mixture_`` (the selected one for
+        ``"bic"`` / ``"aic"``; the upper bound for ``mixture="bayesian"``).
+
+    criterion_values_ : ndarray of shape (n_candidates,) or None
+        BIC or AIC of each candidate in ``n_components_candidates_`` on the
+        data of the final fit; None when ``n_components`` is an int.
+
+    n_components_candidates_ : ndarray of shape (n_candidates,) or None
+        The candidate component counts that were fitted.
+
+    n_iter_ : int
+        Number of EM iterations of the best initialisation of ``mixture_``.
+
+    offset_ : float
+        Log density threshold: ``decision_function = score_samples - offset_``.
+
+    support_ : ndarray of shape (n_samples,) of bool
+        Training samples the final mixture was fitted on (all True unless
+        ``refit_without_outliers`` dropped some).
+
+    n_refits_ : int
+        Number of trimming refits actually performed.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    sklearn.mixture.GaussianMixture : The density model used here.
+    sklearn.covariance.EllipticEnvelope : One robust Gaussian, no mixture.
+    sklearn.ensemble.IsolationForest : Tree-based anomaly detection.
+    sklearn.neighbors.LocalOutlierFactor : Local-density anomaly detection.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.anomaly import GaussianMixtureAnomalyDetector
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(8, 1, (100, 2))])
+    >>> det = GaussianMixtureAnomalyDetector(contamination=0.02, random_state=0)
+    >>> det.fit(X).n_components_
+    2
+    >>> int((det.predict(X) == -1).sum())
+    4
+    >>> det.predict([[0.0, 0.0], [4.0, 4.0], [8.0, 8.0]])
+    array([ 1, -1,  1])
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"bic", "aic"}),
+        ],
+        "contamination": [
+            StrOptions({"auto"}),
+            Interval(Real, 0, 0.5, closed="right"),
+        ],
+        "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
+        "mixture": [StrOptions({"gaussian", "bayesian"})],
+        "n_components_range": ["array-like", None],
+        "tol": [Interval(Real, 0.0, None, closed="left")],
+        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "init_params": [
+            StrOptions({"kmeans", "k-means++", "random", "random_from_data"})
+        ],
+        "weight_concentration_prior_type": [
+            StrOptions({"dirichlet_process", "dirichlet_distribution"})
+        ],
+        "weight_concentration_prior": [
+            None,
+            Interval(Real, 0.0, None, closed="neither"),
+        ],
+        "refit_without_outliers": [Interval(Integral, 0, None, closed="left")],
+        "cv": [Interval(Integral, 2, None, closed="left"), None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        n_components="bic",
+        *,
+        contamination="auto",
+        covariance_type="full",
+        mixture="gaussian",
+        n_components_range=None,
+        tol=1e-3,
+        reg_covar=1e-6,
+        max_iter=100,
+        n_init=1,
+        init_params="kmeans",
+        weight_concentration_prior_type="dirichlet_process",
+        weight_concentration_prior=None,
+        refit_without_outliers=0,
+        cv=None,
+        random_state=None,
+    ):
+        self.n_components = n_components
+        self.contamination = contamination
+        self.covariance_type = covariance_type
+        self.mixture = mixture
+        self.n_components_range = n_components_range
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weight_concentration_prior_type = weight_concentration_prior_type
+        self.weight_concentration_prior = weight_concentration_prior
+        self.refit_without_outliers = refit_without_outliers
+        self.cv = cv
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the mixture and set the log density threshold ``offset_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        self._check_settings(X.shape[0])
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        template = build_template(self.get_params(), seed)
+
+        support = np.ones(X.shape[0], dtype=bool)
+        mixture, values, candidates = self._fit_on(template, X)
+        self.n_refits_ = 0
+        for _ in range(self.refit_without_outliers):
+            scores = mixture.score_samples(X)
+            kept = scores >= self._threshold(scores, mixture)
+            if np.array_equal(kept, support) or not self._enough(kept):
+                break
+            support = kept
+            mixture, values, candidates = self._fit_on(template, X[support])
+            self.n_refits_ += 1
+
+        self.mixture_ = mixture
+        self.n_components_ = int(mixture.n_components)
+        self.n_iter_ = int(mixture.n_iter_)
+        self.criterion_values_ = values
+        self.n_components_candidates_ = candidates
+        self.support_ = support
+        if self.cv is not None:
+            scores = cross_fitted_scores(
+                template, X, support, self.n_components_, self.cv, seed
+            )
+        else:
+            scores = mixture.score_samples(X)
+        if not np.all(np.isfinite(scores)):
+            raise ValueError(
+                "The fitted mixture gives non-finite log densities on the training "
+                "data; increase reg_covar."
+            )
+        self.offset_ = self._threshold(scores, mixture)
+        return self
+
+    def score_samples(self, X):
+        """Log density of each sample under the mixture (higher is more normal).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Log density, as :meth:`sklearn.mixture.GaussianMixture.score_samples`.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return self.mixture_.score_samples(X)
+
+    def decision_function(self, X):
+        """Log density minus ``offset_``: negative for outliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The samples.
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,)
+            ``score_samples(X) - offset_``.
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """Label each sample +1 (inlier) or -1 (outlier).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The samples.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,) of int
+            -1 where ``decision_function(X) < 0``, +1 elsewhere.
+        """
+        decision = self.decision_function(X)
+        labels = np.ones(decision.shape[0], dtype=int)
+        labels[decision < 0] = -1
+        return labels
+
+    def score(self, X, y=None):
+        """Mean log-likelihood of ``X``, or of its normal samples when ``y`` is given.
+
+        Without ``y`` this is :meth:`sklearn.mixture.GaussianMixture.score`, so
+        model selection (for example ``GridSearchCV``) can tune the detector
+        without labels. With anomaly labels -- ``y`` in {+1 inlier, -1 outlier}
+        or in {0 normal, 1 anomaly} -- it is the mean log-likelihood of the
+        samples labelled normal, so labelled anomalies in a validation fold do
+        not reward models that give them density. A ``y`` made of 1s only is
+        read in the +1/-1 convention. Other labels are ignored with a warning.
+        For a label-based ranking metric use ``scoring="roc_auc"`` with ``y`` in
+        {+1, -1}.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The samples.
+
+        y : array-like of shape (n_samples,) or None, default=None
+            Optional anomaly labels.
+
+        Returns
+        -------
+        score : float
+            Mean log density (higher is better).
+        """
+        scores = self.score_samples(X)
+        if y is None:
+            return float(scores.mean())
+        mask = _normal_mask(y, scores.shape[0])
+        if mask is None:
+            return float(scores.mean())
+        if not mask.any():
+            raise ValueError(
+                "y labels every sample as an anomaly; score needs at least one "
+                "normal sample (+1, or 0 in the 0/1 convention)."
+            )
+        return float(scores[mask].mean())
+
+    def _check_settings(self, n_samples):
+        """Check combinations of parameters that the constraints cannot express."""
+        if self.mixture == "bayesian" and isinstance(self.n_components, str):
+            raise ValueError(
+                f"n_components={self.n_components!r} selects among Gaussian mixtures "
+                "by an information criterion; with mixture='bayesian' pass an int "
+                "upper bound (e.g. n_components=10): the Bayesian mixture switches "
+                "off the components it does not need."
+            )
+        if not isinstance(self.n_components, str) and self.n_components > n_samples:
+            raise ValueError(
+                "Expected n_samples >= n_components but got "
+                f"n_components = {self.n_components}, n_samples = {n_samples}."
+            )
+        if self.cv is not None and self.contamination == "auto":
+            raise ValueError(
+                "cv sets a cross-fitted quantile threshold and needs a float "
+                "contamination; contamination='auto' does not use training "
+                "quantiles."
+            )
+        if self.cv is not None and self.cv > n_samples:
+            raise ValueError(
+                f"Cannot have number of splits cv={self.cv} greater than the "
+                f"number of samples: n_samples={n_samples}."
+            )
+
+    def _fit_on(self, template, X):
+        """Fit (or select) a mixture on ``X``; return it, criteria and candidates."""
+        candidates = None
+        if isinstance(self.n_components, str):
+            n_distinct = np.unique(X, axis=0).shape[0]
+            candidates = candidate_range(self.n_components_range, n_distinct)
+        mixture, values = fit_selected(template, X, self.n_components, candidates)
+        if candidates is not None:
+            candidates = np.asarray(candidates)
+        return mixture, values, candidates
+
+    def _threshold(self, scores, mixture):
+        """Offset from training log densities (float contamination) or ``"auto"``."""
+        if self.contamination == "auto":
+            return auto_offset(mixture)
+        return float(np.percentile(scores, 100.0 * self.contamination))
+
+    def _enough(self, kept):
+        """Whether a trimmed training set can still be fitted."""
+        needed = 2 if isinstance(self.n_components, str) else self.n_components
+        return kept.sum() >= max(needed, 2)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags

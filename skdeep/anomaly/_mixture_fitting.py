@@ -1,0 +1,109 @@
+"""Mixture fitting for the anomaly detector: model selection and thresholds."""
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
+from sklearn.model_selection import KFold
+
+# Share of the fitted mixture's probability mass that ``contamination="auto"`` keeps
+# inside the inlier region: the mixture analogue of the chi-square(0.975) cut-off
+# that robust covariance estimation (MinCovDet's reweighting step) uses.
+AUTO_MASS = 0.975
+# Samples drawn from the fitted mixture to locate that density level.
+AUTO_DRAWS = 20_000
+DEFAULT_RANGE = tuple(range(1, 11))
+
+
+def candidate_range(n_components_range, n_distinct):
+    """Sorted unique candidate component counts, clipped to ``n_distinct`` samples."""
+    values = DEFAULT_RANGE if n_components_range is None else n_components_range
+    values = np.asarray(values)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(
+            "n_components_range must be a non-empty 1d sequence of positive "
+            f"integers, got {n_components_range!r}."
+        )
+    if not np.issubdtype(values.dtype, np.integer) or np.any(values < 1):
+        raise ValueError(
+            "n_components_range must contain positive integers, got "
+            f"{n_components_range!r}."
+        )
+    values = np.unique(values)
+    kept = values[values <= n_distinct]
+    if kept.size == 0:
+        raise ValueError(
+            f"Every candidate in n_components_range ({values.tolist()}) exceeds the "
+            f"number of distinct samples ({n_distinct}); lower n_components_range."
+        )
+    return [int(k) for k in kept]
+
+
+def make_mixture(template, n_components):
+    """Clone the unfitted ``template`` mixture with ``n_components`` components."""
+    return clone(template).set_params(n_components=n_components)
+
+
+def build_template(params, seed):
+    """Unfitted GaussianMixture / BayesianGaussianMixture from detector parameters."""
+    common = {
+        "covariance_type": params["covariance_type"],
+        "tol": params["tol"],
+        "reg_covar": params["reg_covar"],
+        "max_iter": params["max_iter"],
+        "n_init": params["n_init"],
+        "init_params": params["init_params"],
+        "random_state": seed,
+    }
+    if params["mixture"] == "bayesian":
+        return BayesianGaussianMixture(
+            weight_concentration_prior_type=params["weight_concentration_prior_type"],
+            weight_concentration_prior=params["weight_concentration_prior"],
+            **common,
+        )
+    return GaussianMixture(**common)
+
+
+def fit_selected(template, X, n_components, candidates):
+    """Fit one mixture, or select among ``candidates`` by BIC / AIC.
+
+    Returns ``(fitted_mixture, criterion_values)``; ``criterion_values`` is None when
+    ``n_components`` is an int.
+    """
+    if not isinstance(n_components, str):
+        return make_mixture(template, n_components).fit(X), None
+    best, best_value, values = None, np.inf, []
+    for k in candidates:
+        mixture = make_mixture(template, k).fit(X)
+        value = mixture.bic(X) if n_components == "bic" else mixture.aic(X)
+        values.append(value)
+        if value < best_value:
+            best, best_value = mixture, value
+    if best is None:
+        raise ValueError(
+            f"Every candidate mixture has a non-finite {n_components.upper()}; the "
+            "data may be degenerate (increase reg_covar)."
+        )
+    return best, np.asarray(values, dtype=float)
+
+
+def auto_offset(mixture):
+    """Log-density level whose superlevel set holds ``AUTO_MASS`` of the mixture."""
+    draws, _ = mixture.sample(AUTO_DRAWS)
+    return float(np.quantile(mixture.score_samples(draws), 1.0 - AUTO_MASS))
+
+
+def cross_fitted_scores(template, X, support, n_components, cv, seed):
+    """Out-of-fold log densities: each sample scored by a mixture fitted without it."""
+    scores = np.empty(X.shape[0], dtype=float)
+    folds = KFold(n_splits=cv, shuffle=True, random_state=seed)
+    for train, test in folds.split(X):
+        train = train[support[train]]
+        if train.size < n_components:
+            raise ValueError(
+                f"A cross-fitting fold keeps {train.size} training samples, fewer "
+                f"than n_components={n_components}; lower cv or n_components."
+            )
+        scores[test] = (
+            make_mixture(template, n_components).fit(X[train]).score_samples(X[test])
+        )
+    return scores
