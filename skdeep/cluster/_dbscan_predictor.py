@@ -285,7 +285,7 @@ class DBSCANPredictor(ClusterMixin, BaseEstimator):
                 f"(eps={self.eps}, min_samples={self.min_samples}). predict will "
                 "label every sample -1; increase eps or decrease min_samples.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
 
         # Column of each training sample in the vote; noise is the last column.
