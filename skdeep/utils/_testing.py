@@ -5,8 +5,24 @@ import importlib
 # Constructor parameters that keep the common checks fast (tiny models, few epochs).
 # One entry per public estimator; each estimator's owner edits only its own entry.
 _TEST_PARAMS = {
-    "MLPClassifier": {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0},
-    "MLPRegressor": {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0},
+    "MLPClassifier": {
+        "hidden_layer_sizes": (16,),
+        "learning_rate_init": 0.01,
+        "max_iter": 100,
+        "random_state": 0,
+        # float64 so that sample_weight equivalence holds to the check's rtol=1e-7;
+        # float32 (the default) agrees to float32 rounding (tests/neural_network).
+        "dtype": "float64",
+    },
+    "MLPRegressor": {
+        "hidden_layer_sizes": (16,),
+        "learning_rate_init": 0.01,
+        "max_iter": 100,
+        "random_state": 0,
+        # float64 so that sample_weight equivalence holds to the check's rtol=1e-7;
+        # float32 (the default) agrees to float32 rounding (tests/neural_network).
+        "dtype": "float64",
+    },
     "WideDeepRegressor": {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0},
     "ClusterPropagationClassifier": {"random_state": 0},
     "GaussianMixtureAnomalyDetector": {

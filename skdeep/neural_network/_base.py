@@ -1,0 +1,609 @@
+"""The scikit-learn <-> Keras bridge shared by every Keras-backed estimator.
+
+It owns the scikit-learn side: parameter validation, input validation, target
+encoding, building the network from a pure-Keras function of ``_architectures``, the
+training loop (``_training``), early stopping, fitted attributes, prediction paths
+(``_inference``), tags and pickling. Estimators declare their parameters and
+override a few small hooks (``_architecture``, ``_encode_y``, ``_loss_name`` ...).
+"""
+
+import re
+import warnings
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from skdeep.neural_network._architectures import ACTIVATIONS
+
+SOLVERS = {"sgd", "adam", "nadam", "rmsprop", "adagrad", "adamax", "lbfgs"}
+INITIALIZERS = {
+    "auto",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_uniform",
+    "lecun_normal",
+    "orthogonal",
+    "random_normal",
+    "random_uniform",
+    "truncated_normal",
+}
+_DEVICE_PATTERN = re.compile(r"^(auto|cpu|gpu(:\d+)?)$", re.IGNORECASE)
+_MAX_SEED = 2**31 - 1
+
+
+def _random_generator(random_state):
+    """A NumPy generator for ``random_state`` that never touches global state.
+
+    ``None`` draws fresh entropy from the OS (scikit-learn would use NumPy's global
+    RandomState, which fitting would then advance); an int or a RandomState behaves
+    as in scikit-learn.
+    """
+    if random_state is None:
+        return np.random.RandomState(np.random.SeedSequence().generate_state(1))
+    return check_random_state(random_state)
+
+
+def _to_float_list(values):
+    return [float(v) for v in values]
+
+
+class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
+    """Base class for skdeep's Keras-backed estimators. Not for direct use."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "solver": [StrOptions(SOLVERS)],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "kernel_initializer": [StrOptions(INITIALIZERS)],
+        "batch_normalization": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "device": [str],
+        "dtype": [StrOptions({"float32", "float64"})],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        hidden_layer_sizes,
+        activation,
+        *,
+        solver,
+        alpha,
+        batch_size,
+        learning_rate,
+        learning_rate_init,
+        power_t,
+        max_iter,
+        shuffle,
+        random_state,
+        tol,
+        verbose,
+        warm_start,
+        momentum,
+        nesterovs_momentum,
+        early_stopping,
+        validation_fraction,
+        beta_1,
+        beta_2,
+        epsilon,
+        n_iter_no_change,
+        max_fun,
+        kernel_initializer,
+        batch_normalization,
+        dropout,
+        device,
+        dtype,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.kernel_initializer = kernel_initializer
+        self.batch_normalization = batch_normalization
+        self.dropout = dropout
+        self.device = device
+        self.dtype = dtype
+
+    # ------------------------------------------------------------------ hooks
+    # Estimators override these; everything else lives here.
+
+    @property
+    def _dtype(self):
+        return self.dtype
+
+    @abstractmethod
+    def _encode_y(self, y, *, first_pass, classes=None):
+        """Validate ``y`` and return the float target matrix; set target attributes."""
+
+    @abstractmethod
+    def _architecture(self):
+        """``(builder name, keyword arguments)`` for ``_architectures.BUILDERS``."""
+
+    @abstractmethod
+    def _loss_name(self):
+        """Key of ``_training.LOSSES`` used for training."""
+
+    @abstractmethod
+    def _task(self):
+        """``"binary"``, ``"multiclass"``, ``"multilabel"`` or ``"regression"``."""
+
+    def _loss_weights(self):
+        """Weight of each model output's loss in the total (one output by default)."""
+        return (1.0,)
+
+    def _model_inputs(self, X):
+        """Split validated ``X`` into the list of arrays the model takes."""
+        return [X]
+
+    def _check_fit_params(self, X):
+        """Estimator-specific checks at fit time, after ``X`` is validated."""
+
+    # ------------------------------------------------------------------ fit
+
+    def _validate_fit_args(self):
+        if self.solver == "lbfgs":
+            raise ValueError(
+                "solver='lbfgs' is not supported by skdeep: it is a full-batch "
+                "quasi-Newton method that Keras' minibatch training does not offer. "
+                f"Use sklearn.neural_network.{type(self).__name__}(solver='lbfgs'), "
+                "or choose a minibatch solver here: 'adam', 'sgd', 'nadam', "
+                "'rmsprop', 'adagrad' or 'adamax'."
+            )
+        sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
+        if sizes.size and not all(
+            isinstance(s, Integral | np.integer) and s > 0 for s in sizes
+        ):
+            raise ValueError(
+                "hidden_layer_sizes must be a sequence of positive integers, got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        if not _DEVICE_PATTERN.match(self.device):
+            raise ValueError(
+                f"device must be 'auto', 'cpu', 'gpu' or 'gpu:N', got {self.device!r}."
+            )
+
+    def _hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, Integral | np.integer):
+            return (int(sizes),)
+        return tuple(int(s) for s in sizes)
+
+    def _kernel_initializer(self):
+        from skdeep.neural_network._architectures import default_initializer
+
+        if self.kernel_initializer == "auto":
+            return default_initializer(self.activation)
+        return self.kernel_initializer
+
+    def _make_optimizer(self):
+        from skdeep.neural_network._optimizers import make_optimizer
+
+        return make_optimizer(
+            self.solver,
+            momentum=self.momentum,
+            nesterov=self.nesterovs_momentum,
+            beta_1=self.beta_1,
+            beta_2=self.beta_2,
+            epsilon=self.epsilon,
+        )
+
+    def _build_model(self):
+        import keras
+
+        from skdeep.neural_network._architectures import BUILDERS
+
+        name, kwargs = self._model_spec_
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # Keras naming chatter
+            model = BUILDERS[name](**kwargs)
+        if not isinstance(model, keras.Model):  # pragma: no cover - builder contract
+            raise TypeError(f"builder {name!r} returned {type(model)}")
+        return model
+
+    def _check_sample_weight(self, sample_weight, X, y):
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        if not np.all(np.isfinite(sample_weight)):
+            raise ValueError("Input sample_weight contains NaN or infinity.")
+        if sample_weight.sum() <= 0:
+            raise ValueError(
+                "sample_weight sums to zero: at least one sample needs a positive "
+                "weight."
+            )
+        return sample_weight
+
+    def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
+        import tensorflow as tf
+
+        from skdeep.neural_network._device import resolve_device
+        from skdeep.neural_network._training import get_epoch_function
+
+        self._validate_fit_args()
+        fitted = hasattr(self, "model_")
+        first_pass = not fitted or (not self.warm_start and not incremental)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=first_pass,
+            dtype=np.dtype(self.dtype),
+            multi_output=True,
+            y_numeric=not is_classifier(self),
+        )
+        self._check_fit_params(X)
+        Y = self._encode_y(y, first_pass=first_pass, classes=classes)
+        sample_weight = self._check_sample_weight(sample_weight, X, y)
+        sample_weight = self._combine_weights(sample_weight, y)
+
+        device = resolve_device(self.device)
+        rng = _random_generator(self.random_state)
+        seeds = rng.randint(_MAX_SEED, size=3)
+
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if self.early_stopping:
+            stratify = (
+                y if is_classifier(self) and self._task() != "multilabel" else None
+            )
+            X, X_val, Y, Y_val, sample_weight, w_val = train_test_split(
+                X,
+                Y,
+                sample_weight,
+                random_state=int(seeds[2]),
+                test_size=self.validation_fraction,
+                stratify=stratify,
+            )
+            if X_val.shape[0] < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase 'validation_fraction' "
+                    "or the size of your dataset."
+                )
+        n_samples = X.shape[0]
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn(
+                    "Got `batch_size` less than 1 or larger than sample size. It is "
+                    "going to be clipped",
+                    stacklevel=3,
+                )
+            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+
+        spec = self._architecture()
+        spec[1]["seed"] = int(seeds[0])
+        if first_pass:
+            self._model_spec_ = spec
+            self._initialize_fitted_attributes()
+        elif _strip_seed(spec) != _strip_seed(self._model_spec_):
+            raise ValueError(
+                "warm_start and partial_fit continue training the fitted network, "
+                "but the architecture parameters changed since the first fit. Set "
+                "warm_start=False (or refit) to train a new network."
+            )
+
+        with tf.device(device):
+            if first_pass:
+                self.model_ = self._build_model()
+            model = self.model_
+            optimizer = self._make_optimizer()
+            dtype = tf.as_dtype(self._dtype)
+            inputs = tuple(
+                tf.convert_to_tensor(x, dtype) for x in self._model_inputs(X)
+            )
+            targets = tf.convert_to_tensor(Y, dtype)
+            weights = tf.convert_to_tensor(sample_weight, dtype)
+            if self.early_stopping:
+                val = (
+                    tuple(
+                        tf.convert_to_tensor(x, dtype)
+                        for x in self._model_inputs(X_val)
+                    ),
+                    tf.convert_to_tensor(Y_val, dtype),
+                    tf.convert_to_tensor(w_val, dtype),
+                )
+            else:
+                val = (None, None, None)
+            key = (
+                type(self).__name__,
+                repr(_strip_seed(spec)),
+                type(optimizer).__name__,
+                repr(sorted(optimizer.hyper.items())),
+                self._loss_name(),
+                self._task(),
+                float(self.alpha),
+                self._loss_weights(),
+                self._dtype,
+                self.early_stopping,
+            )
+            epoch_fn = get_epoch_function(
+                key,
+                model,
+                optimizer,
+                self._loss_name(),
+                self._task(),
+                self.alpha,
+                self._loss_weights(),
+                self._dtype,
+            )
+            trainable = [tf.convert_to_tensor(v) for v in model.trainable_variables]
+            non_trainable = [
+                tf.convert_to_tensor(v) for v in model.non_trainable_variables
+            ]
+            previous = getattr(self, "_optimizer_state", None)
+            if incremental and previous is not None:
+                step, slots = tf.constant(previous[0], tf.int32), list(previous[1])
+            else:
+                step, slots = tf.constant(0, tf.int32), optimizer.init_slots(trainable)
+            state = self._train(
+                epoch_fn,
+                (step, trainable, non_trainable, slots),
+                inputs,
+                targets,
+                weights,
+                val,
+                batch_size=batch_size,
+                shuffle_seed=int(seeds[1]),
+                incremental=incremental,
+                n_samples=n_samples,
+            )
+            step, trainable, non_trainable, slots = state
+            for variables, values in (
+                (model.trainable_variables, trainable),
+                (model.non_trainable_variables, non_trainable),
+            ):
+                for variable, value in zip(variables, values):
+                    variable.assign(value)
+        self._optimizer_state = (int(step), [np.asarray(v) for v in slots])
+        self._predictor = self._make_predictor()
+        self._set_weight_attributes()
+        return self
+
+    def _combine_weights(self, sample_weight, y):
+        return sample_weight
+
+    def _initialize_fitted_attributes(self):
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.history_ = {"loss": [], "learning_rate": []}
+        self._no_improvement_count = 0
+        if self.early_stopping:
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+            self.history_["val_score"] = []
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = np.inf
+        if len(self._loss_weights()) > 1:
+            for i in range(len(self._loss_weights())):
+                self.history_[f"loss_output_{i}"] = []
+        self._learning_rate_ = float(self.learning_rate_init)
+
+    def _train(
+        self,
+        epoch_fn,
+        state,
+        inputs,
+        targets,
+        weights,
+        val,
+        *,
+        batch_size,
+        shuffle_seed,
+        incremental,
+        n_samples,
+    ):
+        """Run epochs of ``epoch_fn`` until convergence; return the final state."""
+        import tensorflow as tf
+
+        early_stopping = self.early_stopping and not incremental
+        best_state = state
+        lr = self._learning_rate_ if incremental else float(self.learning_rate_init)
+        if not incremental:
+            self._learning_rate_ = lr
+        batch = tf.constant(batch_size, tf.int32)
+        shuffle = tf.constant(bool(self.shuffle))
+        max_epochs = 1 if incremental else self.max_iter
+        if not incremental:
+            self.n_iter_ = 0
+        converged = False
+        for _ in range(max_epochs):
+            seed = tf.constant([shuffle_seed, self.t_], tf.int64)
+            state, loss, parts, score = epoch_fn(
+                state,
+                inputs,
+                targets,
+                weights,
+                seed,
+                batch,
+                tf.constant(lr, tf.float32),
+                shuffle,
+                *val,
+            )
+            loss = float(loss)
+            if not np.isfinite(loss):
+                raise ValueError(
+                    f"Training diverged: the loss became {loss} at epoch "
+                    f"{self.n_iter_ + 1}. Lower learning_rate_init, scale the "
+                    "features (e.g. StandardScaler) or use a bounded activation."
+                )
+            self.n_iter_ += 1
+            self.t_ += n_samples
+            self.loss_ = loss
+            self.loss_curve_.append(loss)
+            self.history_["loss"].append(loss)
+            self.history_["learning_rate"].append(lr)
+            if len(self._loss_weights()) > 1:
+                for i, part in enumerate(_to_float_list(parts.numpy())):
+                    self.history_[f"loss_output_{i}"].append(part)
+            if self.verbose:
+                print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
+            if early_stopping:
+                score = float(score)
+                self.validation_scores_.append(score)
+                self.history_["val_score"].append(score)
+                if self.verbose:
+                    print(f"Validation score: {score:f}")
+                improved = score >= self.best_validation_score_ + self.tol
+                if score > self.best_validation_score_:
+                    self.best_validation_score_ = score
+                    best_state = state
+            else:
+                improved = loss <= self.best_loss_ - self.tol
+                self.best_loss_ = min(self.best_loss_, loss)
+            self._no_improvement_count = (
+                0 if improved else (self._no_improvement_count + 1)
+            )
+            if self.solver == "sgd" and self.learning_rate == "invscaling":
+                lr = float(self.learning_rate_init) / (self.t_ + 1) ** self.power_t
+            if self._no_improvement_count > self.n_iter_no_change:
+                if self.solver == "sgd" and self.learning_rate == "adaptive":
+                    if lr > 1e-6:
+                        lr /= 5.0
+                        self._no_improvement_count = 0
+                        if self.verbose:
+                            print(f"Setting learning rate to {lr:f}")
+                        continue
+                if self.verbose:
+                    what = "Validation score" if early_stopping else "Training loss"
+                    print(
+                        f"{what} did not improve more than tol={self.tol:f} for "
+                        f"{self.n_iter_no_change} consecutive epochs. Stopping."
+                    )
+                converged = True
+                break
+        self._learning_rate_ = lr
+        if not incremental and not converged:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        return best_state if early_stopping else state
+
+    def _set_weight_attributes(self):
+        dense = [
+            layer for layer in self.model_.layers if type(layer).__name__ == "Dense"
+        ]
+        self.coefs_ = [np.array(layer.kernel, dtype=np.float32) for layer in dense]
+        self.intercepts_ = [
+            np.array(layer.bias, dtype=np.float32) for layer in dense if layer.use_bias
+        ]
+        self.n_layers_ = len(self._hidden_layer_sizes()) + 2
+
+    # ------------------------------------------------------------------ predict
+
+    def _forward(self, X):
+        """Validated network outputs for ``X`` as float64 (a list if several)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return self._predictor(*self._model_inputs(X))
+
+    def _make_predictor(self):
+        from skdeep.neural_network._device import is_gpu, resolve_device
+        from skdeep.neural_network._inference import (
+            CompiledForward,
+            NumpyForward,
+            numpy_supported,
+        )
+
+        device = resolve_device(self.device)
+        if not is_gpu(device) and numpy_supported(self.model_):
+            return NumpyForward(self.model_)
+        return CompiledForward(self.model_, device)
+
+    # ------------------------------------------------------------------ pickling
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state = dict(state)
+        state.pop("_predictor", None)
+        model = state.pop("model_", None)
+        if model is not None:
+            state["_model_weights"] = [np.asarray(w) for w in model.get_weights()]
+        return state
+
+    def __setstate__(self, state):
+        weights = state.pop("_model_weights", None)
+        super().__setstate__(state)
+        if weights is not None:
+            self.model_ = self._build_model()
+            self.model_.set_weights(weights)
+            self._predictor = self._make_predictor()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+
+def _strip_seed(spec):
+    name, kwargs = spec
+    return name, {k: v for k, v in kwargs.items() if k != "seed"}

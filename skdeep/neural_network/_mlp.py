@@ -1,0 +1,708 @@
+"""MLPClassifier and MLPRegressor: drop-in replacements for scikit-learn's MLPs."""
+
+import warnings
+
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.exceptions import DataConversionWarning
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import _check_partial_fit_first_call, unique_labels
+
+from skdeep.neural_network._base import _BaseKerasEstimator
+from skdeep.neural_network._targets import ClassificationTarget
+
+TRAINING_PARAMETERS_DOC = """\
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of neurons in the ith hidden layer. An empty
+        tuple gives a network without hidden layer (a linear model).
+
+    activation : {{'identity', 'logistic', 'tanh', 'relu', 'elu', 'selu', \
+'leaky_relu', 'gelu', 'swish'}}, default='relu'
+        Activation of the hidden layers. The first four are scikit-learn's; the
+        others come from Keras (``leaky_relu`` uses Keras' slope of 0.2).
+
+    solver : {{'adam', 'sgd', 'nadam', 'rmsprop', 'adagrad', 'adamax'}}, \
+default='adam'
+        The Keras optimizer. ``'lbfgs'`` is accepted by the constructor for drop-in
+        compatibility but raises a ValueError at fit: use scikit-learn's MLP for it.
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty on the kernels, with scikit-learn's scaling
+        (``0.5 * alpha * ||W||² / batch weight``).
+
+    batch_size : int or 'auto', default='auto'
+        Minibatch size; ``'auto'`` is ``min(200, n_samples)``.
+
+    learning_rate : {{'constant', 'invscaling', 'adaptive'}}, default='constant'
+        Learning-rate schedule for ``solver='sgd'``, as in scikit-learn: constant,
+        ``learning_rate_init / (t + 1) ** power_t`` after each epoch, or divided by
+        5 whenever ``n_iter_no_change`` epochs pass without improvement.
+
+    learning_rate_init : float, default=0.001
+        Initial learning rate.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs.
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples at each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, shuffling and the early-stopping split.
+        An int gives identical results on every fit. No global seed is ever set.
+
+    tol : float, default=1e-4
+        Improvement below which an epoch counts as no improvement.
+
+    verbose : bool, default=False
+        Print the loss (and validation score) after each epoch.
+
+    warm_start : bool, default=False
+        Continue training the fitted network on the next call to ``fit``.
+
+    momentum : float, default=0.9
+        Momentum of ``solver='sgd'``.
+
+    nesterovs_momentum : bool, default=True
+        Whether ``solver='sgd'`` uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        classifiers), stop after ``n_iter_no_change`` epochs without ``tol``
+        improvement of the validation score and restore the best weights.
+
+    validation_fraction : float, default=0.1
+        Share of training data held out for early stopping.
+
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Moment decay rates of the Adam family of solvers.
+
+    epsilon : float, default=1e-8
+        Numerical-stability constant of the adaptive solvers.
+
+    n_iter_no_change : int, default=10
+        Number of epochs without ``tol`` improvement before stopping.
+
+    max_fun : int, default=15000
+        Accepted for compatibility with scikit-learn; only used by 'lbfgs', which
+        skdeep does not offer.
+
+    kernel_initializer : str, default='auto'
+        Keras initializer of the kernels. ``'auto'`` picks He for the ReLU family,
+        LeCun for SELU and Glorot otherwise.
+
+    batch_normalization : bool, default=False
+        Insert batch normalisation after each hidden Dense layer (before the
+        activation).
+
+    dropout : float, default=0.0
+        Dropout rate after each hidden layer, active during training only.
+
+    device : str, default='auto'
+        ``'auto'`` (the first GPU if TensorFlow sees one, else the CPU), ``'cpu'``,
+        ``'gpu'`` or ``'gpu:N'``. Training data are copied to the device once per fit.
+
+    dtype : {{'float32', 'float64'}}, default='float32'
+        Precision of the network's weights and arithmetic. float64 is slower but
+        reproduces results to the last digits (e.g. weighted vs repeated samples).
+"""
+
+FITTED_ATTRIBUTES_DOC = """\
+    loss_ : float
+        Training loss of the last epoch.
+
+    loss_curve_ : list of float
+        Training loss after each epoch.
+
+    best_loss_ : float or None
+        Lowest training loss reached; None with ``early_stopping=True``.
+
+    validation_scores_ : list of float or None
+        Validation score after each epoch with ``early_stopping=True``, else None.
+
+    best_validation_score_ : float or None
+        Best validation score with ``early_stopping=True``, else None.
+
+    n_iter_ : int
+        Number of epochs run by the last call to ``fit``.
+
+    t_ : int
+        Number of training samples seen by the solver.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of output units.
+
+    out_activation_ : str
+        Activation of the output layer.
+
+    coefs_ : list of ndarray
+        Kernels of the Dense layers (NumPy copies of the Keras weights).
+
+    intercepts_ : list of ndarray
+        Biases of the Dense layers.
+
+    model_ : keras.Model
+        The trained Keras network.
+
+    history_ : dict of list
+        Per-epoch records: ``loss``, ``learning_rate`` and, with early stopping,
+        ``val_score``.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit. Defined only when `X` has feature names
+        that are all strings.
+"""
+
+
+class _MLPMixin:
+    """What the two MLPs share beyond the bridge: the architecture they build."""
+
+    def _output_activation(self):
+        raise NotImplementedError
+
+    def _architecture(self):
+        return (
+            "mlp",
+            {
+                "n_features": self.n_features_in_,
+                "n_outputs": self.n_outputs_,
+                "hidden_layer_sizes": self._hidden_layer_sizes(),
+                "activation": self.activation,
+                "output_activation": self._output_activation(),
+                "kernel_initializer": self._kernel_initializer(),
+                "batch_normalization": self.batch_normalization,
+                "dropout": float(self.dropout),
+                "dtype": self._dtype,
+            },
+        )
+
+
+class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
+    """Multi-layer perceptron classifier trained with Keras.
+
+    Accepts every parameter of :class:`sklearn.neural_network.MLPClassifier` with
+    the same name, default and meaning (except that ``solver='lbfgs'`` raises), plus
+    Keras extras: more solvers and activations, initializers, batch normalisation,
+    dropout, class weights and a device.
+
+    Parameters
+    ----------
+    {training_parameters}
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``. ``'balanced'``
+        uses ``n_samples / (n_classes * np.bincount(y))``. Not for multilabel
+        targets.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (``arange(n_labels)`` for multilabel targets).
+
+    {fitted_attributes}
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : The NumPy implementation this mirrors.
+    MLPRegressor : Multi-layer perceptron regressor.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skdeep.neural_network import MLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01,
+    ...                     max_iter=300, random_state=0).fit(X, y)
+    >>> clf.predict(X[:3])
+    array([0, 0, 0])
+    >>> clf.score(X, y) > 0.9
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseKerasEstimator._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        kernel_initializer="auto",
+        batch_normalization=False,
+        dropout=0.0,
+        device="auto",
+        dtype="float32",
+        class_weight=None,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            kernel_initializer=kernel_initializer,
+            batch_normalization=batch_normalization,
+            dropout=dropout,
+            device=device,
+            dtype=dtype,
+        )
+        self.class_weight = class_weight
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. Sparse input is rejected with a TypeError.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a binary indicator matrix for multilabel problems.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : MLPClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Train the network for one epoch over ``X, y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        classes : array-like of shape (n_classes,), default=None
+            Every class that any call will see; required on the first call.
+
+        Returns
+        -------
+        self : MLPClassifier
+            The trained estimator.
+        """
+        _check_partial_fit_first_call(self, classes)
+        return self._fit(X, y, sample_weight, incremental=True, classes=self.classes_)
+
+    def predict(self, X):
+        """Predict class labels (an indicator matrix for multilabel targets).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Predicted labels.
+        """
+        raw = self._forward(X)
+        return self._target.decode(raw)
+
+    def predict_proba(self, X):
+        """Probability of each class (of each label for multilabel targets).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``.
+        """
+        raw = self._forward(X)
+        return self._target.proba(raw)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities in the order of ``classes_``.
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    # -------------------------------------------------------------- bridge hooks
+
+    def _encode_y(self, y, *, first_pass, classes=None):
+        if y.ndim == 2 and y.shape[1] == 1:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected. Please "
+                "change the shape of y to (n_samples,), for example using ravel().",
+                DataConversionWarning,
+                stacklevel=4,
+            )
+            y = y.ravel()
+        if first_pass:
+            target = ClassificationTarget(y, classes=classes)
+            if target.task != "multilabel" and len(target.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in "
+                    f"the data, but the data contains only one class: "
+                    f"{target.classes_[0]!r}."
+                )
+            self._target = target
+            self.classes_ = target.classes_
+            self.n_outputs_ = target.n_outputs
+            self.out_activation_ = (
+                "softmax" if target.task == "multiclass" else "logistic"
+            )
+        elif (
+            classes is None
+            and not np.array_equal(self.classes_, self._classes_of(y))
+            and self._target.task != "multilabel"
+        ):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as in "
+                f"the previous call to fit. Previously got {self.classes_}, `y` has "
+                f"{self._classes_of(y)}"
+            )
+        self._target.check_labels(y, f"{type(self).__name__}.partial_fit")
+        return self._target.encode(y, self._dtype)
+
+    @staticmethod
+    def _classes_of(y):
+        return unique_labels(y)
+
+    def _combine_weights(self, sample_weight, y):
+        if self.class_weight is not None:
+            if self._target.task == "multilabel":
+                raise ValueError(
+                    "class_weight is not supported for multilabel targets; pass "
+                    "sample_weight instead."
+                )
+            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
+        if self._target.task != "multilabel":
+            weighted = np.unique(y[sample_weight > 0])
+            if len(weighted) < 2:
+                raise ValueError(
+                    "Only one class has a non-zero sample weight: a classifier "
+                    f"needs samples of at least 2 classes (got {weighted})."
+                )
+        return sample_weight
+
+    def _output_activation(self):
+        return self._target.output_activation
+
+    def _loss_name(self):
+        return self._target.loss_name
+
+    def _task(self):
+        return self._target.task
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, _MLPMixin, _BaseKerasEstimator):
+    """Multi-layer perceptron regressor trained with Keras.
+
+    Accepts every parameter of :class:`sklearn.neural_network.MLPRegressor` with the
+    same name, default and meaning (except that ``solver='lbfgs'`` raises), plus
+    Keras extras: more losses, solvers and activations, an output activation,
+    initializers, batch normalisation, dropout and a device.
+
+    Parameters
+    ----------
+    loss : {{'squared_error', 'absolute_error', 'huber', 'poisson'}}, \
+default='squared_error'
+    Training loss. 'squared_error' and 'poisson' follow scikit-learn (half
+    squared error; Poisson deviance with an exponential output); 'huber' uses
+    delta=1.
+
+{training_parameters}
+    output_activation : {{None, 'relu', 'softplus', 'sigmoid', 'tanh'}}, \
+default=None
+    Activation of the output layer; None is the identity (the exponential for
+    ``loss='poisson'``). Use 'relu' or 'softplus' for non-negative targets.
+
+    Attributes
+    ----------
+{fitted_attributes}
+    See Also
+    --------
+    sklearn.neural_network.MLPRegressor : The NumPy implementation this mirrors.
+    MLPClassifier : Multi-layer perceptron classifier.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.neural_network import MLPRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-1, 1, size=(200, 2))
+    >>> y = X[:, 0] - 2 * X[:, 1]
+    >>> reg = MLPRegressor(hidden_layer_sizes=(16,), learning_rate_init=0.01,
+    ...                    max_iter=200, random_state=0).fit(X, y)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    >>> reg.score(X, y) > 0.9
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseKerasEstimator._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "absolute_error", "huber", "poisson"})],
+        "output_activation": [
+            StrOptions({"relu", "softplus", "sigmoid", "tanh"}),
+            None,
+        ],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        kernel_initializer="auto",
+        batch_normalization=False,
+        dropout=0.0,
+        device="auto",
+        dtype="float32",
+        output_activation=None,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            kernel_initializer=kernel_initializer,
+            batch_normalization=batch_normalization,
+            dropout=dropout,
+            device=device,
+            dtype=dtype,
+        )
+        self.loss = loss
+        self.output_activation = output_activation
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data. Sparse input is rejected with a TypeError.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : MLPRegressor
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train the network for one epoch over ``X, y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : MLPRegressor
+            The trained estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict with the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted values (1-D when the network has one output).
+        """
+        out = self._forward(X)
+        return out.ravel() if out.shape[1] == 1 else out
+
+    # -------------------------------------------------------------- bridge hooks
+
+    def _check_fit_params(self, X):
+        if self.loss == "poisson" and self.output_activation is not None:
+            raise ValueError(
+                "loss='poisson' uses an exponential output; leave "
+                f"output_activation=None (got {self.output_activation!r})."
+            )
+
+    def _encode_y(self, y, *, first_pass, classes=None):
+        if y.ndim == 2 and y.shape[1] == 1:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected. Please "
+                "change the shape of y to (n_samples,), for example using ravel().",
+                DataConversionWarning,
+                stacklevel=4,
+            )
+        Y = np.asarray(y, dtype=np.float64).reshape(y.shape[0], -1)
+        if not np.all(np.isfinite(Y)):
+            raise ValueError("Input y contains NaN or infinity.")
+        if self.loss == "poisson" and np.any(Y < 0):
+            raise ValueError(
+                "Some value(s) of y are negative which is not allowed for Poisson "
+                "regression."
+            )
+        if first_pass:
+            self.n_outputs_ = Y.shape[1]
+            self.out_activation_ = self._output_activation()
+        elif Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {Y.shape[1]} outputs but the fitted network has "
+                f"{self.n_outputs_}; set warm_start=False to train a new network."
+            )
+        return Y.astype(self._dtype)
+
+    def _output_activation(self):
+        if self.output_activation is not None:
+            return self.output_activation
+        return "exponential" if self.loss == "poisson" else "identity"
+
+    def _loss_name(self):
+        return self.loss
+
+    def _task(self):
+        return "regression"
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+for _cls in (MLPClassifier, MLPRegressor):
+    _cls.__doc__ = _cls.__doc__.format(
+        training_parameters=TRAINING_PARAMETERS_DOC.lstrip(),
+        fitted_attributes=FITTED_ATTRIBUTES_DOC.lstrip(),
+    )
+del _cls

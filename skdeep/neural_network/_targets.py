@@ -1,0 +1,81 @@
+"""Target encoding for the neural estimators: labels <-> float matrices."""
+
+import numpy as np
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+
+
+class ClassificationTarget:
+    """Encode class labels for a network and decode its probabilities.
+
+    ``task`` is ``"binary"`` (one sigmoid unit), ``"multiclass"`` (softmax) or
+    ``"multilabel"`` (one sigmoid unit per label, ``classes_ = arange(n_labels)`` as in
+    scikit-learn's MLPClassifier).
+    """
+
+    def __init__(self, y, classes=None):
+        check_classification_targets(y)
+        y_type = type_of_target(y, input_name="y")
+        if y_type == "multilabel-indicator":
+            self.task = "multilabel"
+            self.classes_ = np.arange(y.shape[1])
+        elif y_type in ("binary", "multiclass"):
+            found = np.unique(y)
+            self.classes_ = found if classes is None else np.unique(classes)
+            self.task = "binary" if len(self.classes_) <= 2 else "multiclass"
+        else:
+            raise ValueError(
+                f"Targets of type {y_type!r} are not supported: pass a 1-D array of "
+                "labels or a 2-D binary indicator matrix (multilabel)."
+            )
+
+    @property
+    def n_outputs(self):
+        if self.task == "binary":
+            return 1
+        return len(self.classes_)
+
+    @property
+    def output_activation(self):
+        return "softmax" if self.task == "multiclass" else "sigmoid"
+
+    @property
+    def loss_name(self):
+        return "log_loss" if self.task == "multiclass" else "binary_log_loss"
+
+    def check_labels(self, y, context):
+        """Raise when ``y`` holds labels outside ``classes_`` (partial_fit)."""
+        if self.task == "multilabel":
+            if y.ndim != 2 or y.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"{context}: y must be an indicator matrix with "
+                    f"{len(self.classes_)} columns, got shape {y.shape}."
+                )
+            return
+        unseen = np.setdiff1d(np.unique(y), self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"{context}: `y` has classes not in `self.classes_`. "
+                f"`self.classes_` has {self.classes_}. 'y' has {np.unique(y)}."
+            )
+
+    def encode(self, y, dtype):
+        if self.task == "multilabel":
+            return np.asarray(y, dtype=dtype)
+        index = np.searchsorted(self.classes_, y)
+        if self.task == "binary":
+            return (index == 1).astype(dtype).reshape(-1, 1)
+        return np.eye(len(self.classes_), dtype=dtype)[index]
+
+    def proba(self, raw):
+        """Rows of class probabilities from the network's output."""
+        if self.task == "binary":
+            raw = raw.reshape(-1)
+            return np.column_stack([1.0 - raw, raw])
+        return raw
+
+    def decode(self, raw):
+        if self.task == "multilabel":
+            return (raw > 0.5).astype(int)
+        if self.task == "binary":
+            return self.classes_[(raw.reshape(-1) > 0.5).astype(int)]
+        return self.classes_[np.argmax(raw, axis=1)]

@@ -1,0 +1,251 @@
+"""Compiled training loop: one traced TensorFlow function runs a whole epoch.
+
+Why it looks like this (measured in ``benchmarks/peers.py``; see the performance issue):
+Keras' ``model.fit`` spends most of its time on small tabular data in per-step Python
+work (callbacks, progress bookkeeping, per-batch conversion). Here one
+``tf.function`` runs every step of an epoch inside a ``tf.while_loop``, with the
+model's and the optimizer's state passed in and out as tensors
+(``model.stateless_call`` / ``optimizer.stateless_apply``). Because no variable is
+captured, the traced function is reusable: it is cached per *signature* (architecture,
+loss, optimizer, dtype) and later fits of the same shape -- the folds and repeats of a
+search -- skip tracing entirely. Python regains control once per epoch, which is where
+per-epoch logic (early stopping, adaptive learning rates, future callbacks) lives;
+per-step learning-rate schedules belong inside the loop (the step counter is there).
+
+Nothing here knows about scikit-learn.
+"""
+
+import threading
+from collections import OrderedDict
+
+import tensorflow as tf
+
+# ---------------------------------------------------------------------------------
+# Losses: per-sample values (shape (batch,)), averaged with sample weights by the
+# caller. Conventions follow scikit-learn's MLP so ``loss_curve_`` reads the same:
+# half squared error, log loss summed over labels.
+# ---------------------------------------------------------------------------------
+
+
+def _clip_proba(p):
+    eps = tf.constant(1e-7 if p.dtype == tf.float32 else 1e-15, dtype=p.dtype)
+    return tf.clip_by_value(p, eps, 1 - eps)
+
+
+def _squared_error(y, p):
+    return 0.5 * tf.reduce_mean(tf.square(y - p), axis=-1)
+
+
+def _absolute_error(y, p):
+    return tf.reduce_mean(tf.abs(y - p), axis=-1)
+
+
+def _huber(y, p, delta=1.0):
+    err = tf.abs(y - p)
+    quad = tf.minimum(err, delta)
+    return tf.reduce_mean(0.5 * tf.square(quad) + delta * (err - quad), axis=-1)
+
+
+def _binary_log_loss(y, p):
+    p = _clip_proba(p)
+    return -tf.reduce_sum(y * tf.math.log(p) + (1 - y) * tf.math.log(1 - p), axis=-1)
+
+
+def _multiclass_log_loss(y, p):
+    return -tf.reduce_sum(y * tf.math.log(_clip_proba(p)), axis=-1)
+
+
+def _poisson(y, p):
+    # scikit-learn's MLP convention: xlogy(y, y / p) - y + p, summed over outputs
+    p = tf.maximum(p, tf.constant(1e-12, p.dtype))
+    return tf.reduce_sum(tf.math.xlogy(y, y / p) - y + p, axis=-1)
+
+
+LOSSES = {
+    "squared_error": _squared_error,
+    "absolute_error": _absolute_error,
+    "huber": _huber,
+    "binary_log_loss": _binary_log_loss,
+    "log_loss": _multiclass_log_loss,
+    "poisson": _poisson,
+}
+
+# ---------------------------------------------------------------------------------
+# Validation scores, computed in the graph so early stopping never leaves it.
+# ---------------------------------------------------------------------------------
+
+
+def _weighted_mean(values, w):
+    return tf.reduce_sum(values * w) / tf.reduce_sum(w)
+
+
+def _accuracy(y, p, w, task):
+    if task == "multiclass":
+        correct = tf.equal(tf.argmax(y, axis=-1), tf.argmax(p, axis=-1))
+    else:  # binary and multilabel: every label must match (subset accuracy)
+        pred = tf.cast(p > 0.5, y.dtype)
+        correct = tf.reduce_all(tf.equal(pred, y), axis=-1)
+    return _weighted_mean(tf.cast(correct, w.dtype), w)
+
+
+def _r2(y, p, w):
+    w_col = tf.expand_dims(w, -1)
+    mean = tf.reduce_sum(y * w_col, axis=0) / tf.reduce_sum(w)
+    num = tf.reduce_sum(w_col * tf.square(y - p), axis=0)
+    den = tf.reduce_sum(w_col * tf.square(y - mean), axis=0)
+    # scikit-learn's r2_score with force_finite: constant target -> 1 if perfect else 0
+    safe = tf.where(den > 0, 1 - num / tf.where(den > 0, den, 1), tf.zeros_like(den))
+    perfect = tf.where(num > 0, tf.zeros_like(den), tf.ones_like(den))
+    return tf.reduce_mean(tf.where(den > 0, safe, perfect))
+
+
+def validation_score(y, p, w, task):
+    """Accuracy for classification tasks, R² for regression, weighted by ``w``."""
+    if task == "regression":
+        return _r2(y, p, w)
+    return _accuracy(y, p, w, task)
+
+
+# ---------------------------------------------------------------------------------
+# The traced epoch function and its cache.
+# ---------------------------------------------------------------------------------
+
+_CACHE_SIZE = 32
+_cache = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _kernel_indices(model):
+    """Positions in ``model.trainable_variables`` of the Dense kernels (L2 penalty)."""
+    return [
+        i for i, v in enumerate(model.trainable_variables) if v.path.endswith("/kernel")
+    ]
+
+
+def _make_epoch_function(model, optimizer, loss_name, task, alpha, loss_weights, dtype):
+    """Trace-ready function running one epoch of minibatch steps.
+
+    ``model`` is a template: its structure is used, never its variables, so any
+    model of the same signature can run through the function. ``optimizer`` is a
+    ``_optimizers.StatelessOptimizer``. The state is ``(step, trainable,
+    non_trainable, optimizer slots)``.
+    ``X`` is a tuple with one array per model input; every model output is trained on
+    the same target ``Y`` and the outputs' losses are combined with ``loss_weights``.
+    """
+    loss_fn = LOSSES[loss_name]
+    kernels = _kernel_indices(model)
+    alpha = float(alpha)
+    loss_weights = [float(w) for w in loss_weights]
+
+    def call(trainable, non_trainable, xs, training):
+        inputs = xs[0] if len(xs) == 1 else list(xs)
+        pred, non_trainable = model.stateless_call(
+            trainable, non_trainable, inputs, training=training
+        )
+        preds = pred if isinstance(pred, (list, tuple)) else [pred]
+        return [tf.cast(p, dtype) for p in preds], non_trainable
+
+    def batch_loss(trainable, non_trainable, xs, yb, wb):
+        preds, non_trainable = call(trainable, non_trainable, xs, True)
+        w_sum = tf.reduce_sum(wb)
+        parts = tf.stack([tf.reduce_sum(loss_fn(yb, p) * wb) / w_sum for p in preds])
+        loss = tf.reduce_sum(parts * tf.constant(loss_weights, dtype))
+        if alpha and kernels:
+            l2 = tf.add_n([tf.reduce_sum(tf.square(trainable[i])) for i in kernels])
+            loss = loss + 0.5 * alpha * tf.cast(l2, dtype) / w_sum
+        return loss, parts, non_trainable
+
+    def epoch(
+        state, X, Y, W, seed, batch_size, learning_rate, shuffle, X_val, Y_val, W_val
+    ):
+        step, trainable, non_trainable, opt_vars = state
+        trainable, non_trainable, opt_vars = (
+            list(trainable),
+            list(non_trainable),
+            list(opt_vars),
+        )
+        n = tf.shape(W)[0]
+        order = tf.cond(
+            shuffle,
+            lambda: tf.argsort(tf.random.stateless_uniform([n], seed=seed)),
+            lambda: tf.range(n),
+        )
+        n_batches = (n + batch_size - 1) // batch_size
+
+        def body(i, total, parts_total, trainable, non_trainable, opt_vars):
+            start = i * batch_size
+            idx = order[start : tf.minimum(start + batch_size, n)]
+            xs = [tf.gather(x, idx) for x in X]
+            yb, wb = tf.gather(Y, idx), tf.gather(W, idx)
+            with tf.GradientTape() as tape:
+                tape.watch(trainable)
+                loss, parts, new_non_trainable = batch_loss(
+                    trainable, non_trainable, xs, yb, wb
+                )
+            grads = tape.gradient(loss, trainable)
+            new_trainable, new_opt = optimizer.apply(
+                step + i, opt_vars, grads, trainable, learning_rate
+            )
+            w_sum = tf.reduce_sum(wb)
+            return (
+                i + 1,
+                total + loss * w_sum,
+                parts_total + parts * w_sum,
+                list(new_trainable),
+                list(new_non_trainable),
+                list(new_opt),
+            )
+
+        init = (
+            tf.constant(0),
+            tf.zeros([], dtype),
+            tf.zeros([len(loss_weights)], dtype),
+            trainable,
+            non_trainable,
+            opt_vars,
+        )
+        _, total, parts_total, trainable, non_trainable, opt_vars = tf.while_loop(
+            lambda i, *_: i < n_batches, body, init
+        )
+        w_total = tf.reduce_sum(W)
+        if X_val is None:
+            score = tf.zeros([], dtype)
+        else:
+            preds, _ = call(trainable, non_trainable, X_val, False)
+            score = validation_score(Y_val, preds[0], W_val, task)
+        state = (step + n_batches, trainable, non_trainable, opt_vars)
+        return state, total / w_total, parts_total / w_total, score
+
+    return epoch
+
+
+def get_epoch_function(
+    key, model, optimizer, loss_name, task, alpha, loss_weights, dtype
+):
+    """Return the cached ``tf.function`` for ``key``, tracing it on first use.
+
+    ``key`` must capture everything that changes the traced graph: the architecture,
+    the optimizer's class and constant hyper-parameters, the loss, the task, ``alpha``,
+    the dtype and whether validation data is given. Shapes do not matter (the batch
+    dimension is dynamic), nor do seeds, weights or the learning rate.
+    """
+    with _cache_lock:
+        fn = _cache.get(key)
+        if fn is not None:
+            _cache.move_to_end(key)
+            return fn
+    epoch = _make_epoch_function(
+        model, optimizer, loss_name, task, alpha, loss_weights, dtype
+    )
+    fn = tf.function(epoch, autograph=False, reduce_retracing=True)
+    with _cache_lock:
+        _cache[key] = fn
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return fn
+
+
+def clear_cache():
+    """Forget every traced epoch function (frees their graphs)."""
+    with _cache_lock:
+        _cache.clear()
