@@ -55,9 +55,12 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
     n_components : int or {"bic", "aic"}, default="bic"
         Number of mixture components. ``"bic"`` / ``"aic"`` fit one Gaussian
         mixture per value of ``n_components_range`` and keep the one with the
-        lowest Bayesian / Akaike information criterion. With
-        ``mixture="bayesian"`` this must be an int: the upper bound on the
-        number of components.
+        lowest Bayesian / Akaike information criterion, skipping candidates
+        with a component supported by fewer samples than its covariance needs
+        (``n_features + 1`` for "full", 2 for "diag" / "spherical"): such a
+        component sits on a few isolated points, typically outliers, and gives
+        them a high density. With ``mixture="bayesian"`` this must be an int:
+        the upper bound on the number of components.
 
     contamination : "auto" or float, default="auto"
         Expected share of anomalies in the training data, in (0, 0.5]. A float
@@ -136,7 +139,8 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
 
     criterion_values_ : ndarray of shape (n_candidates,) or None
         BIC or AIC of each candidate in ``n_components_candidates_`` on the
-        data of the final fit; None when ``n_components`` is an int.
+        data of the final fit (a degenerate candidate keeps its value but is
+        not selected); None when ``n_components`` is an int.
 
     n_components_candidates_ : ndarray of shape (n_candidates,) or None
         The candidate component counts that were fitted.

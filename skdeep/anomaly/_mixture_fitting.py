@@ -63,27 +63,48 @@ def build_template(params, seed):
     return GaussianMixture(**common)
 
 
+def min_component_support(covariance_type, n_features):
+    """Fewest samples a component needs for its covariance to exist without reg_covar.
+
+    A full covariance needs ``n_features + 1`` samples, a diagonal or spherical one
+    two; a tied covariance is shared, so any component size is fine.
+    """
+    return {"full": n_features + 1, "diag": 2, "spherical": 2, "tied": 0}[
+        covariance_type
+    ]
+
+
 def fit_selected(template, X, n_components, candidates):
     """Fit one mixture, or select among ``candidates`` by BIC / AIC.
 
-    Returns ``(fitted_mixture, criterion_values)``; ``criterion_values`` is None when
-    ``n_components`` is an int.
+    Selection skips candidates with a degenerate component (fewer samples than
+    :func:`min_component_support`): such a component sits on a few isolated
+    points, which is what outliers look like, and its density there exists only
+    through ``reg_covar``. When every candidate is degenerate the criterion alone
+    decides. Returns ``(fitted_mixture, criterion_values)``; ``criterion_values`` is
+    None when ``n_components`` is an int.
     """
     if not isinstance(n_components, str):
         return make_mixture(template, n_components).fit(X), None
-    best, best_value, values = None, np.inf, []
+    n_samples, n_features = X.shape
+    needed = min_component_support(template.covariance_type, n_features)
+    mixtures, values, degenerate = [], [], []
     for k in candidates:
         mixture = make_mixture(template, k).fit(X)
-        value = mixture.bic(X) if n_components == "bic" else mixture.aic(X)
-        values.append(value)
-        if value < best_value:
-            best, best_value = mixture, value
-    if best is None:
+        mixtures.append(mixture)
+        values.append(mixture.bic(X) if n_components == "bic" else mixture.aic(X))
+        degenerate.append(bool(np.any(mixture.weights_ * n_samples < needed)))
+    values = np.asarray(values, dtype=float)
+    eligible = np.isfinite(values) & ~np.asarray(degenerate)
+    if not eligible.any():
+        eligible = np.isfinite(values)
+    if not eligible.any():
         raise ValueError(
             f"Every candidate mixture has a non-finite {n_components.upper()}; the "
             "data may be degenerate (increase reg_covar)."
         )
-    return best, np.asarray(values, dtype=float)
+    best = int(np.argmin(np.where(eligible, values, np.inf)))
+    return mixtures[best], values
 
 
 def auto_offset(mixture):

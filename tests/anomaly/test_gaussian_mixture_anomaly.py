@@ -1,0 +1,294 @@
+"""Known-answer tests for GaussianMixtureAnomalyDetector."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+from scipy.stats import chi2
+from sklearn.base import clone
+from sklearn.datasets import make_blobs
+from sklearn.model_selection import GridSearchCV
+
+from skdeep.anomaly import GaussianMixtureAnomalyDetector
+
+CENTERS = [[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]]
+FAR = np.array([[30.0, 30.0], [-20.0, 5.0], [5.0, -20.0], [25.0, -15.0]])
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, _ = make_blobs(n_samples=300, centers=CENTERS, cluster_std=1.0, random_state=0)
+    return X
+
+
+def test_far_points_are_flagged(blobs):
+    X = np.vstack([blobs, FAR])
+    n_far = FAR.shape[0]
+    det = GaussianMixtureAnomalyDetector(
+        n_components_range=range(1, 6), contamination=n_far / X.shape[0], random_state=0
+    ).fit(X)
+    labels = det.predict(X)
+    assert labels.dtype.kind == "i"
+    assert det.n_components_ == 3
+    np.testing.assert_array_equal(labels[-n_far:], -1)
+    np.testing.assert_array_equal(labels[:-n_far], 1)
+    assert np.all(det.decision_function(FAR) < 0)
+    assert np.all(det.predict(np.array(CENTERS)) == 1)
+    np.testing.assert_allclose(
+        det.decision_function(X), det.score_samples(X) - det.offset_
+    )
+
+
+def test_selection_skips_components_sitting_on_outliers(blobs):
+    # The raw BIC prefers extra components that each sit on one or two far
+    # points (their density there exists only through reg_covar); selection
+    # skips those candidates, and trimming makes the plain BIC agree.
+    X = np.vstack([blobs, FAR])
+    params = {"n_components_range": range(1, 6), "random_state": 0}
+    det = GaussianMixtureAnomalyDetector(**params).fit(X)
+    assert np.argmin(det.criterion_values_) == 4
+    assert det.n_components_ == 3
+    trimmed = GaussianMixtureAnomalyDetector(
+        contamination=0.02, refit_without_outliers=2, **params
+    ).fit(X)
+    assert trimmed.n_components_ == 3
+    assert np.argmin(trimmed.criterion_values_) == 2
+    assert not trimmed.support_[-len(FAR) :].any()
+
+
+def test_novelty_detection_auto(blobs):
+    # Trained on clean blobs, "auto" flags new far points and keeps the centres.
+    det = GaussianMixtureAnomalyDetector(n_components=3, random_state=0).fit(blobs)
+    np.testing.assert_array_equal(det.predict(FAR), -1)
+    np.testing.assert_array_equal(det.predict(np.array(CENTERS)), 1)
+
+
+@pytest.mark.parametrize("contamination", [0.01, 0.05, 0.1, 0.25, 0.5])
+def test_contamination_share_is_exact_on_training_data(blobs, contamination):
+    det = GaussianMixtureAnomalyDetector(
+        n_components=3, contamination=contamination, random_state=0
+    )
+    labels = det.fit_predict(blobs)
+    assert np.sum(labels == -1) == round(contamination * blobs.shape[0])
+    np.testing.assert_array_equal(labels, det.predict(blobs))
+
+
+def test_auto_matches_chi_square_cutoff_for_one_gaussian():
+    # One Gaussian: "auto" is the chi-square(0.975) cut-off on the squared
+    # Mahalanobis distance, i.e. a known log-density level.
+    rng = np.random.RandomState(0)
+    d = 3
+    X = rng.normal(size=(2000, d))
+    det = GaussianMixtureAnomalyDetector(n_components=1, random_state=0).fit(X)
+    cov = det.mixture_.covariances_[0]
+    _, logdet = np.linalg.slogdet(cov)
+    expected = -0.5 * (d * np.log(2 * np.pi) + logdet + chi2.ppf(0.975, d))
+    assert det.offset_ == pytest.approx(expected, abs=0.05)
+    new = rng.normal(size=(20000, d))
+    assert np.mean(det.predict(new) == -1) == pytest.approx(0.025, abs=0.005)
+
+
+@pytest.mark.parametrize("criterion", ["bic", "aic"])
+def test_information_criterion_picks_true_k(criterion):
+    X, _ = make_blobs(
+        n_samples=400,
+        centers=[[0, 0], [12, 0], [0, 12], [12, 12]],
+        cluster_std=1.0,
+        random_state=1,
+    )
+    det = GaussianMixtureAnomalyDetector(
+        n_components=criterion, n_components_range=[1, 2, 3, 4, 5, 6], random_state=0
+    ).fit(X)
+    assert det.n_components_ == 4
+    np.testing.assert_array_equal(det.n_components_candidates_, [1, 2, 3, 4, 5, 6])
+    assert det.criterion_values_.shape == (6,)
+    assert np.argmin(det.criterion_values_) == 3
+    assert det.criterion_values_[3] == pytest.approx(
+        getattr(det.mixture_, criterion)(X)
+    )
+
+
+def test_bayesian_switches_off_unused_components(blobs):
+    det = GaussianMixtureAnomalyDetector(
+        n_components=8,
+        mixture="bayesian",
+        weight_concentration_prior=1e-3,
+        max_iter=500,
+        random_state=0,
+    ).fit(blobs)
+    weights = np.sort(det.mixture_.weights_)[::-1]
+    assert det.n_components_ == 8
+    np.testing.assert_allclose(weights[:3], 1 / 3, atol=0.02)
+    # Each unused component keeps at most about one sample's worth of weight.
+    assert weights[3:].max() < 0.01
+
+
+def test_bayesian_with_information_criterion_is_an_error(blobs):
+    det = GaussianMixtureAnomalyDetector(n_components="bic", mixture="bayesian")
+    with pytest.raises(ValueError, match="with mixture='bayesian' pass an int"):
+        det.fit(blobs)
+
+
+def test_refit_without_outliers_recovers_clean_covariance():
+    rng = np.random.RandomState(0)
+    inliers = rng.normal(size=(380, 2))
+    outliers = rng.uniform(-15, 15, size=(20, 2))
+    outliers += 6 * np.sign(outliers)
+    X = np.vstack([inliers, outliers])
+    params = {"n_components": 1, "contamination": 0.05, "random_state": 0}
+    plain = GaussianMixtureAnomalyDetector(**params).fit(X)
+    trimmed = GaussianMixtureAnomalyDetector(refit_without_outliers=3, **params).fit(X)
+    assert plain.n_refits_ == 0 and plain.support_.all()
+    assert trimmed.n_refits_ >= 1
+    assert not trimmed.support_[380:].any()
+    # The outliers inflate the single Gaussian; trimming brings it back to ~I.
+    assert np.trace(plain.mixture_.covariances_[0]) > 5
+    np.testing.assert_allclose(trimmed.mixture_.covariances_[0], np.eye(2), atol=0.25)
+    # The training share stays exact after trimming.
+    assert np.sum(trimmed.predict(X) == -1) == 20
+    np.testing.assert_array_equal(trimmed.predict(outliers), -1)
+
+
+def test_cross_fitted_threshold_matches_contamination_on_new_data():
+    # In-sample log densities are optimistic, so their quantile flags too many
+    # new normal samples; out-of-fold densities fix that.
+    rng = np.random.RandomState(0)
+    mixing = rng.normal(size=(8, 8))
+    X_train = rng.normal(size=(200, 8)) @ mixing
+    X_new = rng.normal(size=(20000, 8)) @ mixing
+    params = {"n_components": 2, "contamination": 0.05, "random_state": 0}
+    in_sample = GaussianMixtureAnomalyDetector(**params).fit(X_train)
+    cross_fit = GaussianMixtureAnomalyDetector(cv=5, **params).fit(X_train)
+    share_in = np.mean(in_sample.predict(X_new) == -1)
+    share_cv = np.mean(cross_fit.predict(X_new) == -1)
+    assert share_in > 0.1
+    assert abs(share_cv - 0.05) < 0.015
+    assert cross_fit.offset_ < in_sample.offset_
+
+
+def test_cv_needs_float_contamination(blobs):
+    with pytest.raises(ValueError, match="needs a float contamination"):
+        GaussianMixtureAnomalyDetector(n_components=1, cv=3).fit(blobs)
+
+
+def test_score_without_and_with_labels(blobs):
+    X = np.vstack([blobs, FAR])
+    det = GaussianMixtureAnomalyDetector(n_components=3, random_state=0).fit(X)
+    log_density = det.score_samples(X)
+    assert det.score(X) == pytest.approx(det.mixture_.score(X))
+    normal = np.r_[np.ones(len(blobs), dtype=int), -np.ones(len(FAR), dtype=int)]
+    expected = log_density[: len(blobs)].mean()
+    assert det.score(X, normal) == pytest.approx(expected)
+    assert det.score(X, (normal == -1).astype(int)) == pytest.approx(expected)
+    assert det.score(X, normal) > det.score(X)
+    with pytest.raises(ValueError, match="every sample as an anomaly"):
+        det.score(FAR, -np.ones(len(FAR)))
+    with pytest.warns(UserWarning, match="score ignores y"):
+        assert det.score(X, np.arange(len(X)) % 3) == pytest.approx(det.score(X))
+
+
+def test_grid_search_without_labels_picks_true_k(blobs):
+    search = GridSearchCV(
+        GaussianMixtureAnomalyDetector(random_state=0),
+        {"n_components": [1, 3]},
+        cv=3,
+    ).fit(blobs)
+    assert search.best_params_ == {"n_components": 3}
+
+
+def test_persistence_round_trip(blobs, tmp_path):
+    det = GaussianMixtureAnomalyDetector(
+        n_components="bic", n_components_range=[2, 3, 4], random_state=0
+    ).fit(blobs)
+    probe = np.vstack([blobs[:20], FAR])
+    path = tmp_path / "det.joblib"
+    joblib.dump(det, path)
+    for restored in (pickle.loads(pickle.dumps(det)), joblib.load(path)):
+        np.testing.assert_array_equal(
+            restored.score_samples(probe), det.score_samples(probe)
+        )
+        np.testing.assert_array_equal(restored.predict(probe), det.predict(probe))
+        assert restored.offset_ == det.offset_
+
+
+def test_fit_is_reproducible_and_side_effect_free(blobs):
+    X = blobs.copy()
+    X_before = X.copy()
+    # The legacy global RNG is exactly what must stay untouched.
+    global_state = np.random.get_state()[1].copy()  # noqa: NPY002
+    det = GaussianMixtureAnomalyDetector(n_components_range=[2, 3], random_state=0)
+    first = det.fit(X).score_samples(X)
+    second = clone(det).fit(X).score_samples(X)
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(X, X_before)
+    after = np.random.get_state()[1]  # noqa: NPY002
+    np.testing.assert_array_equal(after, global_state)
+
+
+@pytest.mark.parametrize("contamination", ["auto", 0.1])
+def test_duplicates_and_constant_columns_give_finite_threshold(contamination):
+    rng = np.random.RandomState(0)
+    X = np.repeat(rng.normal(size=(20, 3)), 5, axis=0)
+    X[:, 1] = 7.0
+    det = GaussianMixtureAnomalyDetector(
+        n_components_range=[1, 2, 3], contamination=contamination, random_state=0
+    ).fit(X)
+    assert np.isfinite(det.offset_)
+    assert np.all(np.isfinite(det.score_samples(X)))
+    # A new value in the constant column is far outside the learned density.
+    moved = X[:3].copy()
+    moved[:, 1] = 8.0
+    np.testing.assert_array_equal(det.predict(moved), -1)
+
+
+def test_identical_rows_clip_candidates_and_stay_finite():
+    X = np.ones((10, 3))
+    det = GaussianMixtureAnomalyDetector(contamination=0.1, random_state=0).fit(X)
+    assert det.n_components_ == 1
+    np.testing.assert_array_equal(det.n_components_candidates_, [1])
+    assert np.isfinite(det.offset_)
+    # All log densities tie, so none is strictly below the threshold.
+    np.testing.assert_array_equal(det.predict(X), 1)
+
+
+def test_more_components_than_samples_is_an_error():
+    X = np.arange(6.0).reshape(3, 2)
+    with pytest.raises(ValueError, match="n_components = 5, n_samples = 3"):
+        GaussianMixtureAnomalyDetector(n_components=5).fit(X)
+
+
+def test_one_sample_is_an_error():
+    with pytest.raises(ValueError, match="1 sample"):
+        GaussianMixtureAnomalyDetector(n_components=1).fit(np.ones((1, 2)))
+
+
+@pytest.mark.parametrize(
+    "n_components_range, match",
+    [([], "non-empty"), ([0, 2], "positive integers"), ([1.5], "positive integers")],
+)
+def test_bad_candidate_range(blobs, n_components_range, match):
+    det = GaussianMixtureAnomalyDetector(n_components_range=n_components_range)
+    with pytest.raises(ValueError, match=match):
+        det.fit(blobs)
+
+
+def test_candidates_above_distinct_samples_are_an_error():
+    X = np.repeat([[0.0, 0.0], [1.0, 1.0]], 5, axis=0)
+    det = GaussianMixtureAnomalyDetector(n_components_range=[3, 4])
+    with pytest.raises(ValueError, match="exceeds the number of distinct samples"):
+        det.fit(X)
+
+
+@pytest.mark.parametrize(
+    "params", [{"contamination": 0.6}, {"contamination": 0.0}, {"cv": 1}]
+)
+def test_invalid_parameters(blobs, params):
+    with pytest.raises(ValueError, match="must be"):
+        GaussianMixtureAnomalyDetector(**params).fit(blobs)
+
+
+def test_predict_checks_n_features(blobs):
+    det = GaussianMixtureAnomalyDetector(n_components=3, random_state=0).fit(blobs)
+    with pytest.raises(ValueError, match="features"):
+        det.predict(np.ones((2, 3)))
