@@ -270,12 +270,12 @@ class DBSCANPredictor(ClusterMixin, BaseEstimator):
             self.train_indices_ = self.core_sample_indices_
             # Reuse DBSCAN's copy of the core samples rather than make another.
             X_train = self.components_
-        else:
-            if self.train_on == "clustered":
-                self.train_indices_ = np.flatnonzero(self.labels_ >= 0)
-            else:
-                self.train_indices_ = np.arange(X.shape[0])
+        elif self.train_on == "clustered":
+            self.train_indices_ = np.flatnonzero(self.labels_ >= 0)
             X_train = X[self.train_indices_]
+        else:
+            self.train_indices_ = np.arange(X.shape[0])
+            X_train = X
         if precomputed:
             X_train = X_train[:, self.train_indices_]
 
@@ -367,7 +367,8 @@ class DBSCANPredictor(ClusterMixin, BaseEstimator):
         """Minus the distance of each sample to its nearest training sample.
 
         The higher, the more typical: this is a novelty score, and
-        ``predict(X) == -1`` wherever ``score_samples(X) < -max_distance``.
+        ``predict(X) == -1`` wherever ``score_samples(X) < -max_distance`` (and,
+        with ``train_on="all"``, wherever the vote goes to noise).
         With no training sample (no cluster found, ``train_on`` not ``"all"``)
         every score is ``-inf``.
 
