@@ -10,6 +10,10 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import _check_partial_fit_first_call, unique_labels
 
 from skdeep.neural_network._base import _BaseKerasEstimator
+from skdeep.neural_network._regression import (
+    REGRESSION_PARAMETER_CONSTRAINTS,
+    _RegressorHooks,
+)
 from skdeep.neural_network._targets import ClassificationTarget
 
 TRAINING_PARAMETERS_DOC = """\
@@ -467,7 +471,7 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         return tags
 
 
-class MLPRegressor(RegressorMixin, _MLPMixin, _BaseKerasEstimator):
+class MLPRegressor(RegressorMixin, _RegressorHooks, _MLPMixin, _BaseKerasEstimator):
     """Multi-layer perceptron regressor trained with Keras.
 
     Accepts every parameter of :class:`sklearn.neural_network.MLPRegressor` with the
@@ -514,11 +518,7 @@ default=None
 
     _parameter_constraints: dict = {
         **_BaseKerasEstimator._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "absolute_error", "huber", "poisson"})],
-        "output_activation": [
-            StrOptions({"relu", "softplus", "sigmoid", "tanh"}),
-            None,
-        ],
+        **REGRESSION_PARAMETER_CONSTRAINTS,
     }
 
     def __init__(
@@ -645,59 +645,7 @@ default=None
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predicted values (1-D when the network has one output).
         """
-        out = self._forward(X)
-        return out.ravel() if out.shape[1] == 1 else out
-
-    # -------------------------------------------------------------- bridge hooks
-
-    def _check_fit_params(self, X):
-        if self.loss == "poisson" and self.output_activation is not None:
-            raise ValueError(
-                "loss='poisson' uses an exponential output; leave "
-                f"output_activation=None (got {self.output_activation!r})."
-            )
-
-    def _encode_y(self, y, *, first_pass, classes=None):
-        if y.ndim == 2 and y.shape[1] == 1:
-            warnings.warn(
-                "A column-vector y was passed when a 1d array was expected. Please "
-                "change the shape of y to (n_samples,), for example using ravel().",
-                DataConversionWarning,
-                stacklevel=4,
-            )
-        Y = np.asarray(y, dtype=np.float64).reshape(y.shape[0], -1)
-        if not np.all(np.isfinite(Y)):
-            raise ValueError("Input y contains NaN or infinity.")
-        if self.loss == "poisson" and np.any(Y < 0):
-            raise ValueError(
-                "Some value(s) of y are negative which is not allowed for Poisson "
-                "regression."
-            )
-        if first_pass:
-            self.n_outputs_ = Y.shape[1]
-            self.out_activation_ = self._output_activation()
-        elif Y.shape[1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {Y.shape[1]} outputs but the fitted network has "
-                f"{self.n_outputs_}; set warm_start=False to train a new network."
-            )
-        return Y.astype(self._dtype)
-
-    def _output_activation(self):
-        if self.output_activation is not None:
-            return self.output_activation
-        return "exponential" if self.loss == "poisson" else "identity"
-
-    def _loss_name(self):
-        return self.loss
-
-    def _task(self):
-        return "regression"
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
+        return self._as_prediction(self._forward(X))
 
 
 for _cls in (MLPClassifier, MLPRegressor):
