@@ -1,5 +1,6 @@
 """Keras-backed estimators: multi-layer perceptrons and the Wide & Deep network."""
 
 from skdeep.neural_network._mlp import MLPClassifier, MLPRegressor
+from skdeep.neural_network._wide_deep import WideDeepRegressor
 
-__all__ = ["MLPClassifier", "MLPRegressor"]
+__all__ = ["MLPClassifier", "MLPRegressor", "WideDeepRegressor"]

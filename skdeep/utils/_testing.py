@@ -23,7 +23,16 @@ _TEST_PARAMS = {
         # float32 (the default) agrees to float32 rounding (tests/neural_network).
         "dtype": "float64",
     },
-    "WideDeepRegressor": {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0},
+    "WideDeepRegressor": {
+        "hidden_layer_sizes": (8,),
+        "learning_rate_init": 0.01,
+        "max_iter": 50,
+        "random_state": 0,
+        # the two-output network, so the checks cover the auxiliary path too
+        "auxiliary_output": True,
+        # float64 so that sample_weight equivalence holds to the check's rtol=1e-7
+        "dtype": "float64",
+    },
     "ClusterPropagationClassifier": {"random_state": 0},
     "GaussianMixtureAnomalyDetector": {
         "n_components_range": (1, 2, 3),
