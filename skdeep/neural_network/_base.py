@@ -295,7 +295,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         self._check_fit_params(X)
         Y = self._encode_y(y, first_pass=first_pass, classes=classes)
         sample_weight = self._check_sample_weight(sample_weight, X, y)
-        sample_weight = self._combine_weights(sample_weight, y)
+        sample_weight = self._combine_weights(sample_weight, y, incremental=incremental)
 
         device = resolve_device(self.device)
         rng = _random_generator(self.random_state)
@@ -421,7 +421,8 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         self._set_weight_attributes()
         return self
 
-    def _combine_weights(self, sample_weight, y):
+    def _combine_weights(self, sample_weight, y, *, incremental):
+        """Fold estimator-level weights (e.g. class weights) into ``sample_weight``."""
         return sample_weight
 
     def _initialize_fitted_attributes(self):
@@ -461,6 +462,8 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         """Run epochs of ``epoch_fn`` until convergence; return the final state."""
         import tensorflow as tf
 
+        from skdeep.neural_network._training import run_epoch
+
         early_stopping = self.early_stopping and not incremental
         best_state = state
         lr = self._learning_rate_ if incremental else float(self.learning_rate_init)
@@ -474,16 +477,12 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         converged = False
         for _ in range(max_epochs):
             seed = tf.constant([shuffle_seed, self.t_], tf.int64)
-            state, loss, parts, score = epoch_fn(
+            state, loss, parts, score = run_epoch(
+                epoch_fn,
                 state,
-                inputs,
-                targets,
-                weights,
-                seed,
-                batch,
-                tf.constant(lr, tf.float32),
-                shuffle,
-                *val,
+                (inputs, targets, weights),
+                (seed, batch, tf.constant(lr, tf.float32), shuffle),
+                val,
             )
             loss = float(loss)
             if not np.isfinite(loss):
@@ -551,10 +550,8 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         dense = [
             layer for layer in self.model_.layers if type(layer).__name__ == "Dense"
         ]
-        self.coefs_ = [np.array(layer.kernel, dtype=np.float32) for layer in dense]
-        self.intercepts_ = [
-            np.array(layer.bias, dtype=np.float32) for layer in dense if layer.use_bias
-        ]
+        self.coefs_ = [layer.kernel.numpy() for layer in dense]
+        self.intercepts_ = [layer.bias.numpy() for layer in dense if layer.use_bias]
         self.n_layers_ = len(self._hidden_layer_sizes()) + 2
 
     # ------------------------------------------------------------------ predict

@@ -71,7 +71,7 @@ def _layer_function(layer):
         return lambda x: act(x @ kernel + bias)
     if kind == "BatchNormalization":
         weights = {
-            w.path.rsplit("/", 1)[-1]: np.asarray(w, dtype=np.float64)
+            w.path.rsplit("/", 1)[-1]: w.numpy().astype(np.float64)
             for w in layer.weights
         }
         scale = weights.get("gamma", 1.0) / np.sqrt(

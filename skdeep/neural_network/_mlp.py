@@ -439,7 +439,7 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
     def _classes_of(y):
         return unique_labels(y)
 
-    def _combine_weights(self, sample_weight, y):
+    def _combine_weights(self, sample_weight, y, *, incremental):
         if self.class_weight is not None:
             if self._target.task == "multilabel":
                 raise ValueError(
@@ -447,7 +447,8 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
                     "sample_weight instead."
                 )
             sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
-        if self._target.task != "multilabel":
+        if self._target.task != "multilabel" and not incremental:
+            # partial_fit batches may hold a single class; a whole fit may not
             weighted = np.unique(y[sample_weight > 0])
             if len(weighted) < 2:
                 raise ValueError(

@@ -245,6 +245,36 @@ def get_epoch_function(
     return fn
 
 
+def _relaxed_spec(value, batch_dim):
+    """TensorSpec of ``value`` with the batch dimension left open when asked."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return type(value)(_relaxed_spec(v, batch_dim) for v in value)
+    shape = list(value.shape)
+    if batch_dim and shape:
+        shape[0] = None
+    return tf.TensorSpec(shape, value.dtype)
+
+
+def run_epoch(fn, state, data, controls, validation):
+    """Call the epoch function ``fn``; trace it once with open batch dimensions.
+
+    ``data`` is ``(X, Y, W)``, ``controls`` is ``(seed, batch_size, learning_rate,
+    shuffle)`` and ``validation`` is ``(X_val, Y_val, W_val)`` (or three Nones). The
+    first call traces with the number of samples left open, so later fits on other
+    sample counts reuse the same graph instead of retracing.
+    """
+    if fn.experimental_get_tracing_count() == 0:
+        fn.get_concrete_function(
+            _relaxed_spec(state, False),
+            *_relaxed_spec(data, True),
+            *_relaxed_spec(controls, False),
+            *_relaxed_spec(validation, True),
+        )
+    return fn(state, *data, *controls, *validation)
+
+
 def clear_cache():
     """Forget every traced epoch function (frees their graphs)."""
     with _cache_lock:
