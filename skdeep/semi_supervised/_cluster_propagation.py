@@ -66,6 +66,16 @@ def _is_marker(value, marker):
     )
 
 
+def _infer_label_dtype(labels):
+    """Numeric array for an object array of numbers (a string marker removed)."""
+    if labels.dtype.kind == "O" and all(
+        isinstance(v, (Integral, Real)) and not isinstance(v, (bool, np.bool_))
+        for v in labels.tolist()
+    ):
+        return np.asarray(labels.tolist())
+    return labels
+
+
 def _cluster_distances(X, cluster_labels, centers):
     """Distance of every sample to the centre of its own cluster (inf for noise).
 
@@ -365,8 +375,9 @@ class ClusterPropagationClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             )
         if not unlabelled.any():
             warnings.warn("y contains no unlabeled samples", UserWarning, stacklevel=2)
-        check_classification_targets(y[labelled])
-        classes, y_encoded_l = np.unique(y[labelled], return_inverse=True)
+        y_labelled = _infer_label_dtype(y[labelled])
+        check_classification_targets(y_labelled)
+        classes, y_encoded_l = np.unique(y_labelled, return_inverse=True)
         y_encoded = np.full(y.shape[0], -1, dtype=np.intp)
         y_encoded[labelled] = y_encoded_l
         n_classes = classes.shape[0]
