@@ -1,4 +1,4 @@
-"""Shared helpers for the benchmark scripts: timing, data paths, tables and JSON results."""
+"""Shared helpers for the benchmark scripts: timing, data paths, tables and JSON."""
 
 import json
 import os
@@ -14,7 +14,9 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 def use_shared_data():
     """Point the standard loaders' caches at ``../shared/data`` when it exists."""
     if SHARED_DATA.is_dir():
-        os.environ.setdefault("SCIKIT_LEARN_DATA", str(SHARED_DATA / "scikit_learn_data"))
+        os.environ.setdefault(
+            "SCIKIT_LEARN_DATA", str(SHARED_DATA / "scikit_learn_data")
+        )
         os.environ.setdefault("KERAS_HOME", str(SHARED_DATA / "keras"))
     return SHARED_DATA
 
@@ -45,6 +47,8 @@ def format_table(rows, columns=None):
     columns = columns or list(rows[0])
 
     def cell(value):
+        if value is None:
+            return "-"
         if isinstance(value, float):
             return f"{value:.4g}"
         return str(value)
@@ -59,7 +63,7 @@ def format_table(rows, columns=None):
 
 
 def write_results(name, rows, **meta):
-    """Print ``rows`` as a table and write them with ``meta`` to ``results/<name>.json``."""
+    """Print ``rows`` as a table, write them and ``meta`` to ``results/<name>.json``."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     payload = {
         "benchmark": name,
@@ -74,3 +78,34 @@ def write_results(name, rows, **meta):
     print(format_table(rows))
     print(f"\nwritten to {path}")
     return path
+
+
+def median_time_budget(fn, budget_s=2.0, min_repeats=5, max_repeats=200, warmup=1):
+    """Median wall time of ``fn()``, with as many calls as fit in ``budget_s``.
+
+    Fast calls get up to ``max_repeats`` timings, slow ones at least ``min_repeats``.
+    Returns ``(median_seconds, first_call_seconds)``: the first call is the warm-up
+    (a cold call when nothing has run ``fn`` before) and is not in the median.
+    """
+    first = None
+    for _ in range(max(warmup, 1)):
+        start = time.perf_counter()
+        fn()
+        elapsed = time.perf_counter() - start
+        first = elapsed if first is None else first
+    repeats = int(min(max_repeats, max(min_repeats, budget_s / max(elapsed, 1e-9))))
+    return median_time(fn, repeats=repeats), first
+
+
+def ratio(a, b):
+    """``a / b`` rounded for tables; None when either side is missing."""
+    if a is None or b is None or not b:
+        return None
+    return round(a / b, 3)
+
+
+def rss_mb():
+    """Resident set size of this process in MB (needs psutil)."""
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20

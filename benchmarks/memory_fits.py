@@ -1,0 +1,218 @@
+"""Do 100 consecutive MLPClassifier fits in one process grow resident memory <= 50 MB?
+
+Target of the performance issue (issue 4): 100 consecutive fits in one process grow
+the resident set size (RSS, from psutil) by at most 50 MB in total. Each fit builds a
+new estimator and drops the previous one, as a loop or a search does; nothing calls
+``gc.collect()`` or ``keras.backend.clear_session()`` between fits (``--gc`` adds a
+``gc.collect()`` before each reading). Data: digits (1347 x 64, standardised,
+float32), network (100, 100) ReLU, Adam, batch 32, ``--epochs`` epochs per fit.
+
+Columns (growth in MB since the reading after one warm-up fit):
+
+* ``skdeep``: 100 fits of the same shape (the issue's case);
+* ``skdeep varied``: 100 fits cycling through ``--shapes`` hidden-layer widths (more
+  than skdeep's cache of traced functions holds), like a hyper-parameter search;
+* ``scikeras``: the peer, ``KerasClassifier`` with the same network; fewer fits
+  (``--scikeras-fits``) because each is slower. Its MB per fit extrapolates it to 100.
+
+Columns run one after the other in this order in the same process, each from its own
+baseline.
+
+    python benchmarks/memory_fits.py            # ~3-5 min on 2 cores
+    python benchmarks/memory_fits.py --quick    # 20 fits, 10 for scikeras
+"""
+
+import argparse
+import gc
+import os
+import statistics
+import time
+import warnings
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+from _common import rss_mb, use_shared_data, write_results
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+
+TARGET_MB = 50.0
+EVERY = 10
+
+
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return StandardScaler().fit_transform(X).astype(np.float32), y
+
+
+def skdeep_fit(hidden, epochs, seed):
+    from skdeep.neural_network import MLPClassifier
+
+    def fit(X, y):
+        return MLPClassifier(
+            hidden,
+            batch_size=32,
+            max_iter=epochs,
+            tol=0.0,
+            n_iter_no_change=epochs,
+            random_state=seed,
+        ).fit(X, y)
+
+    return fit
+
+
+def scikeras_build(meta, compile_kwargs):
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input((meta["n_features_in_"],)),
+            keras.layers.Dense(100, activation="relu"),
+            keras.layers.Dense(100, activation="relu"),
+            keras.layers.Dense(meta["n_classes_"], activation="softmax"),
+        ]
+    )
+    model.compile(**compile_kwargs)
+    return model
+
+
+def scikeras_fit(epochs):
+    from scikeras.wrappers import KerasClassifier
+
+    def fit(X, y):
+        # no random_state: it would turn TF op-determinism on for the whole process
+        return KerasClassifier(
+            model=scikeras_build,
+            optimizer="adam",
+            optimizer__learning_rate=1e-3,
+            loss="sparse_categorical_crossentropy",
+            epochs=epochs,
+            batch_size=32,
+            verbose=0,
+        ).fit(X, y)
+
+    return fit
+
+
+def track(name, make_fit, n_fits, X, y, collect):
+    """Warm-up fit, then ``n_fits`` fits; RSS growth (MB) every ``EVERY`` fits."""
+    model = make_fit(0)(X, y)
+    del model
+    if collect:
+        gc.collect()
+    base = rss_mb()
+    readings = {0: 0.0}
+    times = []
+    for i in range(1, n_fits + 1):
+        start = time.perf_counter()
+        model = make_fit(i)(X, y)
+        times.append(time.perf_counter() - start)
+        del model
+        if i % EVERY == 0 or i == n_fits:
+            if collect:
+                gc.collect()
+            readings[i] = rss_mb() - base
+            print(f"  {name:14s} {i:4d} fits: +{readings[i]:.1f} MB", flush=True)
+    gc.collect()
+    after_gc = rss_mb() - base
+    return {
+        "base_mb": base,
+        "readings": readings,
+        "after_gc": after_gc,
+        "per_fit": readings[n_fits] / n_fits,
+        "fit_s": statistics.median(times),
+        "n_fits": n_fits,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fits", type=int, default=100)
+    parser.add_argument("--scikeras-fits", type=int, default=40)
+    parser.add_argument("--epochs", type=int, default=5, help="epochs per fit")
+    parser.add_argument(
+        "--shapes", type=int, default=40, help="widths cycled by 'skdeep varied'"
+    )
+    parser.add_argument(
+        "--columns",
+        nargs="+",
+        choices=["skdeep", "skdeep varied", "scikeras"],
+        default=["skdeep", "skdeep varied", "scikeras"],
+    )
+    parser.add_argument("--gc", action="store_true", help="gc.collect() before reading")
+    parser.add_argument("--quick", action="store_true", help="20 fits, 10 scikeras")
+    args = parser.parse_args()
+    if args.quick:
+        args.fits, args.scikeras_fits = 20, 10
+
+    use_shared_data()
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    X, y = digits()
+    start_rss = rss_mb()
+    import keras  # noqa: F401
+
+    widths = [20 + 5 * k for k in range(args.shapes)]
+    plans = {
+        "skdeep": (
+            lambda i: skdeep_fit((100, 100), args.epochs, i),
+            args.fits,
+        ),
+        "skdeep varied": (
+            lambda i: skdeep_fit((widths[i % len(widths)],) * 2, args.epochs, i),
+            args.fits,
+        ),
+        "scikeras": (lambda i: scikeras_fit(args.epochs), args.scikeras_fits),
+    }
+    results = {}
+    for name in ("skdeep", "skdeep varied", "scikeras"):
+        if name in args.columns:
+            make_fit, n = plans[name]
+            print(f"{name}: warm-up + {n} fits", flush=True)
+            results[name] = track(name, make_fit, n, X, y, args.gc)
+
+    checkpoints = sorted({k for r in results.values() for k in r["readings"]})
+    rows = []
+    for k in checkpoints:
+        row = {"fits": k}
+        for name in args.columns:
+            row[f"{name} MB"] = results[name]["readings"].get(k)
+        rows.append(row)
+    summaries = {
+        "after gc.collect()": "after_gc",
+        "MB per fit": "per_fit",
+        "fit s (median)": "fit_s",
+        "baseline RSS MB": "base_mb",
+    }
+    for label, key in summaries.items():
+        row = {"fits": label}
+        for name in args.columns:
+            row[f"{name} MB"] = round(results[name][key], 4)
+        rows.append(row)
+    row = {"fits": f"projected to {args.fits} fits"}
+    for name in args.columns:
+        row[f"{name} MB"] = round(results[name]["per_fit"] * args.fits, 1)
+    rows.append(row)
+
+    meta = {"target_mb": TARGET_MB}
+    if "skdeep" in results:
+        growth = results["skdeep"]["readings"][args.fits] * 100 / args.fits
+        meta["skdeep_growth_per_100_fits_mb"] = round(growth, 1)
+        meta["met"] = growth <= TARGET_MB
+        print(f"\nskdeep: +{growth:.1f} MB per 100 fits (target <= {TARGET_MB} MB)\n")
+    write_results(
+        "memory_fits",
+        rows,
+        fits=args.fits,
+        scikeras_fits=args.scikeras_fits,
+        epochs=args.epochs,
+        shapes=args.shapes,
+        gc_before_reading=args.gc,
+        rss_before_imports_mb=round(start_rss, 1),
+        quick=args.quick,
+        **meta,
+    )
+
+
+if __name__ == "__main__":
+    main()
