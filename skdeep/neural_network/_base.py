@@ -278,7 +278,11 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         import tensorflow as tf
 
         from skdeep.neural_network._device import resolve_device
-        from skdeep.neural_network._training import get_epoch_function
+        from skdeep.neural_network._training import (
+            get_epoch_function,
+            initial_state,
+            write_back,
+        )
 
         self._validate_fit_args()
         fitted = hasattr(self, "model_")
@@ -388,18 +392,11 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                 self._loss_weights(),
                 self._dtype,
             )
-            trainable = [tf.convert_to_tensor(v) for v in model.trainable_variables]
-            non_trainable = [
-                tf.convert_to_tensor(v) for v in model.non_trainable_variables
-            ]
             previous = getattr(self, "_optimizer_state", None)
-            if incremental and previous is not None:
-                step, slots = tf.constant(previous[0], tf.int32), list(previous[1])
-            else:
-                step, slots = tf.constant(0, tf.int32), optimizer.init_slots(trainable)
+            state = initial_state(model, optimizer, previous if incremental else None)
             state = self._train(
                 epoch_fn,
-                (step, trainable, non_trainable, slots),
+                state,
                 inputs,
                 targets,
                 weights,
@@ -409,14 +406,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                 incremental=incremental,
                 n_samples=n_samples,
             )
-            step, trainable, non_trainable, slots = state
-            for variables, values in (
-                (model.trainable_variables, trainable),
-                (model.non_trainable_variables, non_trainable),
-            ):
-                for variable, value in zip(variables, values):
-                    variable.assign(value)
-        self._optimizer_state = (int(step), [np.asarray(v) for v in slots])
+            self._optimizer_state = write_back(model, state)
         self._predictor = self._make_predictor()
         self._set_weight_attributes()
         return self

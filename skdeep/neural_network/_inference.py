@@ -11,14 +11,7 @@ On a GPU the data stays on the device and a traced model call runs over large ba
 import numpy as np
 from scipy.special import erf, expit, softmax
 
-SUPPORTED_LAYERS = {
-    "InputLayer",
-    "Dense",
-    "BatchNormalization",
-    "Activation",
-    "Dropout",
-    "Concatenate",
-}
+from skdeep.neural_network._graph import activation_name, run, supported, walk
 
 
 def _leaky_relu(x, negative_slope=0.2):
@@ -54,20 +47,13 @@ NUMPY_ACTIVATIONS = {
 }
 
 
-def _activation_name(fn):
-    import keras
-
-    name = keras.activations.serialize(fn)
-    return name if isinstance(name, str) else name.get("config", name)
-
-
 def _layer_function(layer):
     """A NumPy function computing ``layer`` in inference mode, with float64 weights."""
     kind = type(layer).__name__
     if kind == "Dense":
         kernel, *rest = (np.asarray(w, dtype=np.float64) for w in layer.get_weights())
         bias = rest[0] if rest else 0.0
-        act = NUMPY_ACTIVATIONS[_activation_name(layer.activation)]
+        act = NUMPY_ACTIVATIONS[activation_name(layer.activation)]
         return lambda x: act(x @ kernel + bias)
     if kind == "BatchNormalization":
         weights = {
@@ -80,7 +66,7 @@ def _layer_function(layer):
         shift = weights.get("beta", 0.0) - weights["moving_mean"] * scale
         return lambda x: x * scale + shift
     if kind == "Activation":
-        return NUMPY_ACTIVATIONS[_activation_name(layer.activation)]
+        return NUMPY_ACTIVATIONS[activation_name(layer.activation)]
     if kind == "Dropout":
         return lambda x: x
     if kind == "Concatenate":
@@ -91,54 +77,22 @@ def _layer_function(layer):
 
 def numpy_supported(model):
     """Whether every layer of ``model`` has a NumPy implementation here."""
-    try:
-        return all(
-            type(layer).__name__ in SUPPORTED_LAYERS
-            and (
-                not hasattr(layer, "activation")
-                or _activation_name(layer.activation) in NUMPY_ACTIVATIONS
-            )
-            for layer in model.layers
-        )
-    except (TypeError, ValueError, KeyError):
-        return False
+    return supported(model, NUMPY_ACTIVATIONS)
 
 
 class NumpyForward:
     """The inference-mode forward pass of a functional Keras model, in NumPy.
 
-    The model's graph is walked in topological order once, at construction; calling
-    the object evaluates it on float64 arrays. Weights are copied at construction, so
+    The graph is walked once, at construction, and the weights copied (as float64):
     build a new one after the model trains.
     """
 
     def __init__(self, model):
-        self.input_ids = [id(t) for t in model.inputs]
-        self.steps = []  # (function, input tensor ids, output tensor ids, is_list)
-        for depth in sorted(model._nodes_by_depth, reverse=True):
-            for node in model._nodes_by_depth[depth]:
-                if node.is_input:
-                    continue
-                fn = _layer_function(node.operation)
-                args = node.arguments.args
-                is_list = isinstance(args[0], (list, tuple))
-                tensors = args[0] if is_list else [args[0]]
-                self.steps.append(
-                    (
-                        fn,
-                        [id(t) for t in tensors],
-                        [id(t) for t in node.outputs],
-                        is_list,
-                    )
-                )
-        self.output_ids = [id(t) for t in model.outputs]
+        self._walked = walk(model)
+        self._functions = [_layer_function(step.layer) for step in self._walked[1]]
 
     def __call__(self, *inputs):
-        values = dict(zip(self.input_ids, inputs))
-        for fn, in_ids, out_ids, is_list in self.steps:
-            args = [values[i] for i in in_ids]
-            values[out_ids[0]] = fn(args) if is_list else fn(args[0])
-        outputs = [values[i] for i in self.output_ids]
+        outputs = run(self._walked, self._functions, inputs)
         return outputs[0] if len(outputs) == 1 else outputs
 
 

@@ -18,7 +18,10 @@ Nothing here knows about scikit-learn.
 import threading
 from collections import OrderedDict
 
+import numpy as np
 import tensorflow as tf
+
+from skdeep.neural_network._tf_forward import FlatForward
 
 # ---------------------------------------------------------------------------------
 # Losses: per-sample values (shape (batch,)), averaged with sample weights by the
@@ -115,55 +118,48 @@ _cache = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def _kernel_indices(model):
-    """Positions in ``model.trainable_variables`` of the Dense kernels (L2 penalty)."""
-    return [
-        i for i, v in enumerate(model.trainable_variables) if v.path.endswith("/kernel")
-    ]
-
-
 def _make_epoch_function(model, optimizer, loss_name, task, alpha, loss_weights, dtype):
     """Trace-ready function running one epoch of minibatch steps.
 
     ``model`` is a template: its structure is used, never its variables, so any
     model of the same signature can run through the function. ``optimizer`` is a
-    ``_optimizers.StatelessOptimizer``. The state is ``(step, trainable,
-    non_trainable, optimizer slots)``.
-    ``X`` is a tuple with one array per model input; every model output is trained on
-    the same target ``Y`` and the outputs' losses are combined with ``loss_weights``.
+    ``_optimizers.StatelessOptimizer``. The state is ``(step, params,
+    non_trainable, optimizer slots)`` where ``params`` is the flat vector of all
+    trainable weights (see ``initial_state``). ``X`` is a tuple with one array per
+    model input; every model output is trained on the same target ``Y`` and the
+    outputs' losses are combined with ``loss_weights``.
     """
     loss_fn = LOSSES[loss_name]
-    kernels = _kernel_indices(model)
+    forward = FlatForward(model)
     alpha = float(alpha)
     loss_weights = [float(w) for w in loss_weights]
 
-    def call(trainable, non_trainable, xs, training):
-        inputs = xs[0] if len(xs) == 1 else list(xs)
-        pred, non_trainable = model.stateless_call(
-            trainable, non_trainable, inputs, training=training
-        )
-        preds = pred if isinstance(pred, (list, tuple)) else [pred]
-        return [tf.cast(p, dtype) for p in preds], non_trainable
+    def call(flat, non_trainable, xs, training, seed):
+        params = forward.unflatten(flat)
+        preds, non_trainable = forward(params, non_trainable, xs, training, seed)
+        return [tf.cast(p, dtype) for p in preds], non_trainable, params
 
-    def batch_loss(trainable, non_trainable, xs, yb, wb):
-        preds, non_trainable = call(trainable, non_trainable, xs, True)
+    def batch_loss(flat, non_trainable, xs, yb, wb, seed):
+        preds, non_trainable, params = call(flat, non_trainable, xs, True, seed)
         w_sum = tf.reduce_sum(wb)
-        parts = tf.stack([tf.reduce_sum(loss_fn(yb, p) * wb) / w_sum for p in preds])
+        parts = tf.stack(
+            [
+                tf.math.divide_no_nan(tf.reduce_sum(loss_fn(yb, p) * wb), w_sum)
+                for p in preds
+            ]
+        )
         loss = tf.reduce_sum(parts * tf.constant(loss_weights, dtype))
-        if alpha and kernels:
-            l2 = tf.add_n([tf.reduce_sum(tf.square(trainable[i])) for i in kernels])
-            loss = loss + 0.5 * alpha * tf.cast(l2, dtype) / w_sum
+        if alpha and forward.kernel_indices:
+            l2 = tf.add_n(
+                [tf.reduce_sum(tf.square(params[i])) for i in forward.kernel_indices]
+            )
+            loss = loss + tf.math.divide_no_nan(0.5 * alpha * tf.cast(l2, dtype), w_sum)
         return loss, parts, non_trainable
 
     def epoch(
         state, X, Y, W, seed, batch_size, learning_rate, shuffle, X_val, Y_val, W_val
     ):
-        step, trainable, non_trainable, opt_vars = state
-        trainable, non_trainable, opt_vars = (
-            list(trainable),
-            list(non_trainable),
-            list(opt_vars),
-        )
+        step, flat, non_trainable, slots = state
         n = tf.shape(W)[0]
         order = tf.cond(
             shuffle,
@@ -172,51 +168,82 @@ def _make_epoch_function(model, optimizer, loss_name, task, alpha, loss_weights,
         )
         n_batches = (n + batch_size - 1) // batch_size
 
-        def body(i, total, parts_total, trainable, non_trainable, opt_vars):
+        def body(i, total, parts_total, flat, non_trainable, slots):
             start = i * batch_size
             idx = order[start : tf.minimum(start + batch_size, n)]
             xs = [tf.gather(x, idx) for x in X]
             yb, wb = tf.gather(Y, idx), tf.gather(W, idx)
+            step_seed = tf.stack([seed[0] + 1, tf.cast(step + i, seed.dtype)])
             with tf.GradientTape() as tape:
-                tape.watch(trainable)
+                tape.watch(flat)
                 loss, parts, new_non_trainable = batch_loss(
-                    trainable, non_trainable, xs, yb, wb
+                    flat, non_trainable, xs, yb, wb, step_seed
                 )
-            grads = tape.gradient(loss, trainable)
-            new_trainable, new_opt = optimizer.apply(
-                step + i, opt_vars, grads, trainable, learning_rate
+            grad = tape.gradient(loss, flat)
+            (new_flat,), new_slots = optimizer.apply(
+                step + i, slots, [grad], [flat], learning_rate
             )
             w_sum = tf.reduce_sum(wb)
             return (
                 i + 1,
                 total + loss * w_sum,
                 parts_total + parts * w_sum,
-                list(new_trainable),
+                new_flat,
                 list(new_non_trainable),
-                list(new_opt),
+                list(new_slots),
             )
 
         init = (
             tf.constant(0),
             tf.zeros([], dtype),
             tf.zeros([len(loss_weights)], dtype),
-            trainable,
-            non_trainable,
-            opt_vars,
+            flat,
+            list(non_trainable),
+            list(slots),
         )
-        _, total, parts_total, trainable, non_trainable, opt_vars = tf.while_loop(
+        _, total, parts_total, flat, non_trainable, slots = tf.while_loop(
             lambda i, *_: i < n_batches, body, init
         )
         w_total = tf.reduce_sum(W)
         if X_val is None:
             score = tf.zeros([], dtype)
         else:
-            preds, _ = call(trainable, non_trainable, X_val, False)
+            preds, _, _ = call(flat, non_trainable, X_val, False, seed)
             score = validation_score(Y_val, preds[0], W_val, task)
-        state = (step + n_batches, trainable, non_trainable, opt_vars)
+        state = (step + n_batches, flat, non_trainable, slots)
         return state, total / w_total, parts_total / w_total, score
 
     return epoch
+
+
+def initial_state(model, optimizer, previous=None):
+    """Training state of ``model``: ``(step, flat params, non-trainable, slots)``.
+
+    ``previous`` is ``(step, slots)`` saved by ``optimizer_state`` to continue the
+    optimizer's moments (``partial_fit``); otherwise the optimizer starts fresh.
+    """
+    flat = FlatForward.flatten(
+        [tf.convert_to_tensor(v) for v in model.trainable_variables]
+    )
+    non_trainable = [tf.convert_to_tensor(v) for v in model.non_trainable_variables]
+    if previous is not None:
+        step, slots = tf.constant(previous[0], tf.int32), list(previous[1])
+    else:
+        step, slots = tf.constant(0, tf.int32), optimizer.init_slots([flat])
+    return step, flat, non_trainable, slots
+
+
+def write_back(model, state):
+    """Assign a training state's weights to ``model``; return ``(step, slots)``."""
+    step, flat, non_trainable, slots = state
+    variables = model.trainable_variables
+    sizes = [int(np.prod(v.shape)) for v in variables]
+    values = tf.split(flat, sizes) if len(sizes) > 1 else [flat]
+    for variable, value in zip(variables, values):
+        variable.assign(tf.reshape(value, variable.shape))
+    for variable, value in zip(model.non_trainable_variables, non_trainable):
+        variable.assign(value)
+    return int(step), [np.asarray(v) for v in slots]
 
 
 def get_epoch_function(
