@@ -549,8 +549,27 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
     def _forward(self, X):
         """Validated network outputs for ``X`` as float64 (a list if several)."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        if not self._is_plain_valid_array(X):
+            X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return self._predictor(*self._model_inputs(X))
+
+    def _is_plain_valid_array(self, X):
+        """Whether ``X`` needs none of ``validate_data``'s conversions or warnings.
+
+        A fast path for the common call (``predict`` on a finite float ndarray of the
+        right width, on an estimator fitted without feature names): it skips
+        ``validate_data``'s generic checks, which dominate single-row latency.
+        Anything else goes through ``validate_data`` and gets its usual errors.
+        """
+        return (
+            type(X) is np.ndarray
+            and X.ndim == 2
+            and X.dtype in (np.float64, np.float32)
+            and X.shape[0] > 0
+            and X.shape[1] == self.n_features_in_
+            and not hasattr(self, "feature_names_in_")
+            and bool(np.isfinite(X).all())
+        )
 
     def _make_predictor(self):
         from skdeep.neural_network._device import is_gpu, resolve_device

@@ -3,8 +3,8 @@
 ``keras.Model.predict`` costs ~50 ms per call on small inputs (a fresh data pipeline,
 a batch size of 32, callbacks). For the layers skdeep's architectures use (Dense,
 BatchNormalization, Activation, Dropout, Concatenate) inference is a handful of matrix
-products, so on the CPU we run them in NumPy, in float64: as fast as scikit-learn's
-MLP, and the prediction for a row never depends on which other rows share its batch.
+products, so on the CPU we run them in NumPy, in the inputs' precision as
+scikit-learn does (float64 predictions never depend on which rows share a batch).
 On a GPU the data stays on the device and a traced model call runs over large batches.
 """
 
@@ -47,18 +47,17 @@ NUMPY_ACTIVATIONS = {
 }
 
 
-def _layer_function(layer):
-    """A NumPy function computing ``layer`` in inference mode, with float64 weights."""
+def _layer_function(layer, dtype):
+    """A NumPy function computing ``layer`` in inference mode with ``dtype`` weights."""
     kind = type(layer).__name__
     if kind == "Dense":
-        kernel, *rest = (np.asarray(w, dtype=np.float64) for w in layer.get_weights())
+        kernel, *rest = (np.asarray(w, dtype=dtype) for w in layer.get_weights())
         bias = rest[0] if rest else 0.0
         act = NUMPY_ACTIVATIONS[activation_name(layer.activation)]
         return lambda x: act(x @ kernel + bias)
     if kind == "BatchNormalization":
         weights = {
-            w.path.rsplit("/", 1)[-1]: w.numpy().astype(np.float64)
-            for w in layer.weights
+            w.path.rsplit("/", 1)[-1]: w.numpy().astype(dtype) for w in layer.weights
         }
         scale = weights.get("gamma", 1.0) / np.sqrt(
             weights["moving_variance"] + layer.epsilon
@@ -83,16 +82,25 @@ def numpy_supported(model):
 class NumpyForward:
     """The inference-mode forward pass of a functional Keras model, in NumPy.
 
-    The graph is walked once, at construction, and the weights copied (as float64):
-    build a new one after the model trains.
+    The graph is walked once, at construction, and the weights copied: build a new
+    one after the model trains. Like scikit-learn's MLP, it computes in the inputs'
+    precision: float32 inputs in float32 (twice as fast on large batches), anything
+    else in float64.
     """
 
     def __init__(self, model):
         self._walked = walk(model)
-        self._functions = [_layer_function(step.layer) for step in self._walked[1]]
+        self._functions = {
+            dtype: [_layer_function(step.layer, dtype) for step in self._walked[1]]
+            for dtype in (np.dtype(np.float32), np.dtype(np.float64))
+        }
 
     def __call__(self, *inputs):
-        outputs = run(self._walked, self._functions, inputs)
+        dtype = np.dtype(np.float32)
+        if any(x.dtype != dtype for x in inputs):
+            dtype = np.dtype(np.float64)
+            inputs = [np.asarray(x, dtype=dtype) for x in inputs]
+        outputs = run(self._walked, self._functions[dtype], inputs)
         return outputs[0] if len(outputs) == 1 else outputs
 
 

@@ -21,12 +21,12 @@ TRAINING_PARAMETERS_DOC = """\
         The ith element is the number of neurons in the ith hidden layer. An empty
         tuple gives a network without hidden layer (a linear model).
 
-    activation : {{'identity', 'logistic', 'tanh', 'relu', 'elu', 'selu', \
-'leaky_relu', 'gelu', 'swish'}}, default='relu'
+    activation : {'identity', 'logistic', 'tanh', 'relu', 'elu', 'selu', \
+'leaky_relu', 'gelu', 'swish'}, default='relu'
         Activation of the hidden layers. The first four are scikit-learn's; the
         others come from Keras (``leaky_relu`` uses Keras' slope of 0.2).
 
-    solver : {{'adam', 'sgd', 'nadam', 'rmsprop', 'adagrad', 'adamax'}}, \
+    solver : {'adam', 'sgd', 'nadam', 'rmsprop', 'adagrad', 'adamax'}, \
 default='adam'
         The Keras optimizer. ``'lbfgs'`` is accepted by the constructor for drop-in
         compatibility but raises a ValueError at fit: use scikit-learn's MLP for it.
@@ -38,7 +38,7 @@ default='adam'
     batch_size : int or 'auto', default='auto'
         Minibatch size; ``'auto'`` is ``min(200, n_samples)``.
 
-    learning_rate : {{'constant', 'invscaling', 'adaptive'}}, default='constant'
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
         Learning-rate schedule for ``solver='sgd'``, as in scikit-learn: constant,
         ``learning_rate_init / (t + 1) ** power_t`` after each epoch, or divided by
         5 whenever ``n_iter_no_change`` epochs pass without improvement.
@@ -110,7 +110,7 @@ default='adam'
         ``'auto'`` (the first GPU if TensorFlow sees one, else the CPU), ``'cpu'``,
         ``'gpu'`` or ``'gpu:N'``. Training data are copied to the device once per fit.
 
-    dtype : {{'float32', 'float64'}}, default='float32'
+    dtype : {'float32', 'float64'}, default='float32'
         Precision of the network's weights and arithmetic. float64 is slower but
         reproduces results to the last digits (e.g. weighted vs repeated samples).
 """
@@ -484,19 +484,19 @@ class MLPRegressor(RegressorMixin, _RegressorHooks, _MLPMixin, _BaseKerasEstimat
     ----------
     loss : {{'squared_error', 'absolute_error', 'huber', 'poisson'}}, \
 default='squared_error'
-    Training loss. 'squared_error' and 'poisson' follow scikit-learn (half
-    squared error; Poisson deviance with an exponential output); 'huber' uses
-    delta=1.
+        Training loss. 'squared_error' and 'poisson' follow scikit-learn (half
+        squared error; Poisson deviance with an exponential output); 'huber' uses
+        delta=1.
 
-{training_parameters}
+    {training_parameters}
     output_activation : {{None, 'relu', 'softplus', 'sigmoid', 'tanh'}}, \
 default=None
-    Activation of the output layer; None is the identity (the exponential for
-    ``loss='poisson'``). Use 'relu' or 'softplus' for non-negative targets.
+        Activation of the output layer; None is the identity (the exponential for
+        ``loss='poisson'``). Use 'relu' or 'softplus' for non-negative targets.
 
     Attributes
     ----------
-{fitted_attributes}
+    {fitted_attributes}
     See Also
     --------
     sklearn.neural_network.MLPRegressor : The NumPy implementation this mirrors.

@@ -13,13 +13,13 @@ import functools
 import numpy as np
 import tensorflow as tf
 
-from skdeep.neural_network._graph import run, supported, walk
+from skdeep.neural_network._graph import activation_name, run, supported, walk
 
 
-def _dense(layer, t_index):
+def _dense(layer, t_index, logits=False):
     kernel = t_index[id(layer.kernel)]
     bias = t_index[id(layer.bias)] if layer.use_bias else None
-    activation = layer.activation
+    activation = (lambda y: y) if logits else layer.activation
 
     def fn(x, params, non_trainable, training, seed):
         y = tf.matmul(x, params[kernel])
@@ -71,10 +71,10 @@ def _dropout(layer, index):
     return fn
 
 
-def _layer_function(layer, t_index, n_index, dropout_index):
+def _layer_function(layer, t_index, n_index, dropout_index, logits=False):
     kind = type(layer).__name__
     if kind == "Dense":
-        return _dense(layer, t_index)
+        return _dense(layer, t_index, logits)
     if kind == "BatchNormalization":
         return _batch_normalization(layer, t_index, n_index)
     if kind == "Dropout":
@@ -103,18 +103,36 @@ class FlatForward:
             i for i, v in enumerate(variables) if v.path.endswith("/kernel")
         ]
         self.interpreted = supported(model, activations=None)
+        self.logit_activation = None
         self._model = model
         if self.interpreted:
             t_index = {id(v): i for i, v in enumerate(variables)}
             n_index = {id(v): i for i, v in enumerate(model.non_trainable_variables)}
             self._walked = walk(model)
-            functions, n_dropout = [], 0
+            output_ids = set(self._walked[2])
+            functions, logit_functions, n_dropout = [], [], 0
+            final_activations = set()
             for step in self._walked[1]:
-                functions.append(
-                    _layer_function(step.layer, t_index, n_index, n_dropout)
-                )
+                args = (step.layer, t_index, n_index, n_dropout)
+                functions.append(_layer_function(*args))
+                is_output = step.output in output_ids
+                logit_functions.append(_layer_function(*args, logits=is_output))
+                if is_output:
+                    final_activations.add(
+                        activation_name(step.layer.activation)
+                        if type(step.layer).__name__ == "Dense"
+                        else None
+                    )
                 n_dropout += type(step.layer).__name__ == "Dropout"
             self._functions = functions
+            self._logit_functions = logit_functions
+            if len(final_activations) == 1 and final_activations <= {
+                "softmax",
+                "sigmoid",
+            }:
+                # every output is a Dense layer with this activation: the training
+                # loss can use TensorFlow's fused, stable cross-entropy on logits
+                self.logit_activation = final_activations.pop()
 
     @staticmethod
     def flatten(values):
@@ -124,8 +142,20 @@ class FlatForward:
         parts = tf.split(flat, self.sizes) if len(self.sizes) > 1 else [flat]
         return [tf.reshape(p, s) for p, s in zip(parts, self.shapes)]
 
-    def __call__(self, params, non_trainable, xs, training, seed):
-        """``(outputs, new non-trainable values)`` for the inputs ``xs``."""
+    def kernel_mask(self, dtype):
+        """1 at the flat positions of Dense kernels, 0 elsewhere (for the L2 term)."""
+        parts = [
+            np.full(size, i in self.kernel_indices, dtype=dtype)
+            for i, size in enumerate(self.sizes)
+        ]
+        return tf.constant(np.concatenate(parts) if parts else np.zeros(0, dtype))
+
+    def __call__(self, params, non_trainable, xs, training, seed, logits=False):
+        """``(outputs, new non-trainable values)`` for the inputs ``xs``.
+
+        With ``logits=True`` (only when ``logit_activation`` is set) the outputs are
+        the final layers' pre-activations.
+        """
         non_trainable = list(non_trainable)
         if not self.interpreted:
             inputs = xs[0] if len(xs) == 1 else list(xs)
@@ -142,6 +172,6 @@ class FlatForward:
                 training=training,
                 seed=seed,
             )
-            for fn in self._functions
+            for fn in (self._logit_functions if logits else self._functions)
         ]
         return run(self._walked, functions, xs), non_trainable

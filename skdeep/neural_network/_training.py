@@ -64,6 +64,22 @@ def _poisson(y, p):
     return tf.reduce_sum(tf.math.xlogy(y, y / p) - y + p, axis=-1)
 
 
+def _softmax_cross_entropy(y, logits):
+    return tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)
+
+
+def _sigmoid_cross_entropy(y, logits):
+    return tf.reduce_sum(
+        tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits), axis=-1
+    )
+
+
+# (loss, final activation) -> the same loss computed from logits, fused and stable
+_FUSED_LOSSES = {
+    ("log_loss", "softmax"): _softmax_cross_entropy,
+    ("binary_log_loss", "sigmoid"): _sigmoid_cross_entropy,
+}
+
 LOSSES = {
     "squared_error": _squared_error,
     "absolute_error": _absolute_error,
@@ -129,31 +145,28 @@ def _make_epoch_function(model, optimizer, loss_name, task, alpha, loss_weights,
     model input; every model output is trained on the same target ``Y`` and the
     outputs' losses are combined with ``loss_weights``.
     """
-    loss_fn = LOSSES[loss_name]
     forward = FlatForward(model)
+    fused = _FUSED_LOSSES.get((loss_name, forward.logit_activation))
+    loss_fn = fused or LOSSES[loss_name]
     alpha = float(alpha)
+    l2_mask = forward.kernel_mask(dtype) if alpha and forward.kernel_indices else None
     loss_weights = [float(w) for w in loss_weights]
 
-    def call(flat, non_trainable, xs, training, seed):
+    def call(flat, non_trainable, xs, training, seed, logits=False):
         params = forward.unflatten(flat)
-        preds, non_trainable = forward(params, non_trainable, xs, training, seed)
-        return [tf.cast(p, dtype) for p in preds], non_trainable, params
-
-    def batch_loss(flat, non_trainable, xs, yb, wb, seed):
-        preds, non_trainable, params = call(flat, non_trainable, xs, True, seed)
-        w_sum = tf.reduce_sum(wb)
-        parts = tf.stack(
-            [
-                tf.math.divide_no_nan(tf.reduce_sum(loss_fn(yb, p) * wb), w_sum)
-                for p in preds
-            ]
+        preds, non_trainable = forward(
+            params, non_trainable, xs, training, seed, logits=logits
         )
+        return [tf.cast(p, dtype) for p in preds], non_trainable
+
+    def batch_loss(flat, non_trainable, xs, yb, wb, inv_w_sum, seed):
+        """Weighted data loss (total and per output); the L2 term is added apart."""
+        preds, non_trainable = call(
+            flat, non_trainable, xs, True, seed, logits=fused is not None
+        )
+        parts = tf.stack([tf.reduce_sum(loss_fn(yb, p) * wb) for p in preds])
+        parts = parts * inv_w_sum
         loss = tf.reduce_sum(parts * tf.constant(loss_weights, dtype))
-        if alpha and forward.kernel_indices:
-            l2 = tf.add_n(
-                [tf.reduce_sum(tf.square(params[i])) for i in forward.kernel_indices]
-            )
-            loss = loss + tf.math.divide_no_nan(0.5 * alpha * tf.cast(l2, dtype), w_sum)
         return loss, parts, non_trainable
 
     def epoch(
@@ -174,12 +187,19 @@ def _make_epoch_function(model, optimizer, loss_name, task, alpha, loss_weights,
             xs = [tf.gather(x, idx) for x in X]
             yb, wb = tf.gather(Y, idx), tf.gather(W, idx)
             step_seed = tf.stack([seed[0] + 1, tf.cast(step + i, seed.dtype)])
+            inv_w_sum = tf.math.divide_no_nan(tf.ones([], dtype), tf.reduce_sum(wb))
             with tf.GradientTape() as tape:
                 tape.watch(flat)
                 loss, parts, new_non_trainable = batch_loss(
-                    flat, non_trainable, xs, yb, wb, step_seed
+                    flat, non_trainable, xs, yb, wb, inv_w_sum, seed=step_seed
                 )
             grad = tape.gradient(loss, flat)
+            if l2_mask is not None:
+                # scikit-learn's penalty 0.5 * alpha * ||W||² / batch weight, with its
+                # gradient written out: cheaper than taping it
+                decay = alpha * inv_w_sum * l2_mask * flat
+                loss = loss + 0.5 * tf.reduce_sum(decay * flat)
+                grad = grad + decay
             (new_flat,), new_slots = optimizer.apply(
                 step + i, slots, [grad], [flat], learning_rate
             )
@@ -208,7 +228,7 @@ def _make_epoch_function(model, optimizer, loss_name, task, alpha, loss_weights,
         if X_val is None:
             score = tf.zeros([], dtype)
         else:
-            preds, _, _ = call(flat, non_trainable, X_val, False, seed)
+            preds, _ = call(flat, non_trainable, X_val, False, seed)
             score = validation_score(Y_val, preds[0], W_val, task)
         state = (step + n_batches, flat, non_trainable, slots)
         return state, total / w_total, parts_total / w_total, score

@@ -442,8 +442,7 @@ default=None
 
 
 def _training_parameters_doc():
-    # The shared text escapes braces for str.format; the result is not formatted again.
-    doc = TRAINING_PARAMETERS_DOC.replace("{{", "{").replace("}}", "}")
+    doc = TRAINING_PARAMETERS_DOC
     start = doc.index("    activation :")
     return _HIDDEN_LAYER_SIZES_DOC.lstrip() + doc[start:]
 
