@@ -1,4 +1,4 @@
-"""skdeep: scikit-learn estimators for deep learning and classic unsupervised learning."""
+"""skdeep: scikit-learn estimators for deep learning and unsupervised learning."""
 
 import importlib
 

@@ -5,7 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, _fit_context
-from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -16,6 +16,7 @@ from skdeep.anomaly._mixture_fitting import (
     cross_fitted_scores,
     fit_selected,
 )
+from skdeep.utils._random import local_seed
 
 
 def _normal_mask(y, n_samples):
@@ -271,7 +272,7 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         """
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         self._check_settings(X.shape[0])
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        seed = local_seed(self.random_state)
         template = build_template(self.get_params(), seed)
 
         support = np.ones(X.shape[0], dtype=bool)

@@ -1,6 +1,7 @@
 """Mixture fitting for the anomaly detector: model selection and thresholds."""
 
 import numpy as np
+from sklearn import config_context
 from sklearn.base import clone
 from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 from sklearn.model_selection import KFold
@@ -41,6 +42,16 @@ def candidate_range(n_components_range, n_distinct):
 def make_mixture(template, n_components):
     """Clone the unfitted ``template`` mixture with ``n_components`` components."""
     return clone(template).set_params(n_components=n_components)
+
+
+def fit_mixture(template, n_components, X):
+    """Fit a clone of ``template`` on ``X``, always with NumPy.
+
+    The detector validates its input to NumPy, so scikit-learn's array API dispatch
+    (which rejects ``init_params='kmeans'``) is switched off for the inner fit.
+    """
+    with config_context(array_api_dispatch=False):
+        return make_mixture(template, n_components).fit(X)
 
 
 def build_template(params, seed):
@@ -85,12 +96,12 @@ def fit_selected(template, X, n_components, candidates):
     None when ``n_components`` is an int.
     """
     if not isinstance(n_components, str):
-        return make_mixture(template, n_components).fit(X), None
+        return fit_mixture(template, n_components, X), None
     n_samples, n_features = X.shape
     needed = min_component_support(template.covariance_type, n_features)
     mixtures, values, degenerate = [], [], []
     for k in candidates:
-        mixture = make_mixture(template, k).fit(X)
+        mixture = fit_mixture(template, k, X)
         mixtures.append(mixture)
         values.append(mixture.bic(X) if n_components == "bic" else mixture.aic(X))
         degenerate.append(bool(np.any(mixture.weights_ * n_samples < needed)))
@@ -125,6 +136,6 @@ def cross_fitted_scores(template, X, support, n_components, cv, seed):
                 f"than n_components={n_components}; lower cv or n_components."
             )
         scores[test] = (
-            make_mixture(template, n_components).fit(X[train]).score_samples(X[test])
+            fit_mixture(template, n_components, X[train]).score_samples(X[test])
         )
     return scores

@@ -16,7 +16,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -25,6 +24,7 @@ from sklearn.utils.validation import (
 )
 
 from skdeep.neural_network._architectures import ACTIVATIONS
+from skdeep.utils._random import local_random_state
 
 SOLVERS = {"sgd", "adam", "nadam", "rmsprop", "adagrad", "adamax", "lbfgs"}
 INITIALIZERS = {
@@ -42,18 +42,6 @@ INITIALIZERS = {
 }
 _DEVICE_PATTERN = re.compile(r"^(auto|cpu|gpu(:\d+)?)$", re.IGNORECASE)
 _MAX_SEED = 2**31 - 1
-
-
-def _random_generator(random_state):
-    """A NumPy generator for ``random_state`` that never touches global state.
-
-    ``None`` draws fresh entropy from the OS (scikit-learn would use NumPy's global
-    RandomState, which fitting would then advance); an int or a RandomState behaves
-    as in scikit-learn.
-    """
-    if random_state is None:
-        return np.random.RandomState(np.random.SeedSequence().generate_state(1))
-    return check_random_state(random_state)
 
 
 def _to_float_list(values):
@@ -302,7 +290,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         sample_weight = self._combine_weights(sample_weight, y, incremental=incremental)
 
         device = resolve_device(self.device)
-        rng = _random_generator(self.random_state)
+        rng = local_random_state(self.random_state)
         seeds = rng.randint(_MAX_SEED, size=3)
 
         if self.early_stopping and incremental:

@@ -22,6 +22,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skdeep.semi_supervised._active_learning import query_indices
+from skdeep.utils._random import local_seed
 
 UNLABELLED = -1
 
@@ -599,7 +600,9 @@ class ClusterPropagationClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                     stacklevel=3,
                 )
                 n_clusters = X.shape[0]
-            clusterer = KMeans(n_clusters=n_clusters, random_state=self.random_state)
+            clusterer = KMeans(
+                n_clusters=n_clusters, random_state=local_seed(self.random_state)
+            )
         else:
             clusterer = clone(self.clusterer)
         clusterer.fit(X)

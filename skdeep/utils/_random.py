@@ -1,0 +1,23 @@
+"""Random-state handling that never touches NumPy's or Python's global generators."""
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+_MAX_SEED = np.iinfo(np.int32).max
+
+
+def local_random_state(random_state):
+    """A ``RandomState`` for ``random_state`` that leaves global state alone.
+
+    As ``sklearn.utils.check_random_state``, except for ``None``: scikit-learn then
+    returns NumPy's global RandomState, which fitting would advance, changing the
+    caller's random stream. Here ``None`` draws fresh entropy from the OS instead.
+    """
+    if random_state is None:
+        return np.random.RandomState(np.random.SeedSequence().generate_state(1))
+    return check_random_state(random_state)
+
+
+def local_seed(random_state):
+    """An int seed drawn from ``local_random_state(random_state)``."""
+    return int(local_random_state(random_state).randint(_MAX_SEED))
