@@ -135,7 +135,7 @@ def cross_fitted_scores(template, X, support, n_components, cv, seed):
                 f"A cross-fitting fold keeps {train.size} training samples, fewer "
                 f"than n_components={n_components}; lower cv or n_components."
             )
-        scores[test] = (
-            fit_mixture(template, n_components, X[train]).score_samples(X[test])
+        scores[test] = fit_mixture(template, n_components, X[train]).score_samples(
+            X[test]
         )
     return scores

@@ -22,7 +22,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skdeep.semi_supervised._active_learning import query_indices
-from skdeep.utils._random import local_seed
+from skdeep.utils._random import without_global
 
 UNLABELLED = -1
 
@@ -601,7 +601,7 @@ class ClusterPropagationClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                 )
                 n_clusters = X.shape[0]
             clusterer = KMeans(
-                n_clusters=n_clusters, random_state=local_seed(self.random_state)
+                n_clusters=n_clusters, random_state=without_global(self.random_state)
             )
         else:
             clusterer = clone(self.clusterer)

@@ -21,3 +21,13 @@ def local_random_state(random_state):
 def local_seed(random_state):
     """An int seed drawn from ``local_random_state(random_state)``."""
     return int(local_random_state(random_state).randint(_MAX_SEED))
+
+
+def without_global(random_state):
+    """``random_state`` to hand to a scikit-learn sub-estimator, with None made local.
+
+    Ints and RandomState instances pass through unchanged (so results match the
+    sub-estimator used alone with the same ``random_state``); None becomes a fresh
+    int seed, so the sub-estimator does not draw from NumPy's global RandomState.
+    """
+    return local_seed(None) if random_state is None else random_state
