@@ -53,8 +53,17 @@ def _layer_function(layer, dtype):
     if kind == "Dense":
         kernel, *rest = (np.asarray(w, dtype=dtype) for w in layer.get_weights())
         bias = rest[0] if rest else 0.0
-        act = NUMPY_ACTIVATIONS[activation_name(layer.activation)]
-        return lambda x: act(x @ kernel + bias)
+        name = activation_name(layer.activation)
+        act = NUMPY_ACTIVATIONS[name]
+
+        def dense(x):
+            h = x @ kernel  # a fresh array: the additions below can work in place
+            h += bias
+            if name == "relu":
+                return np.maximum(h, 0, out=h)
+            return act(h)
+
+        return dense
     if kind == "BatchNormalization":
         weights = {
             w.path.rsplit("/", 1)[-1]: w.numpy().astype(dtype) for w in layer.weights
@@ -95,12 +104,30 @@ class NumpyForward:
             for dtype in (np.dtype(np.float32), np.dtype(np.float64))
         }
 
+    # Rows per chunk: activations of a chunk stay in the CPU caches (measured ~25 %
+    # faster than one pass over 15k rows; benchmarks/peers.py).
+    chunk_size = 4096
+
     def __call__(self, *inputs):
         dtype = np.dtype(np.float32)
         if any(x.dtype != dtype for x in inputs):
             dtype = np.dtype(np.float64)
             inputs = [np.asarray(x, dtype=dtype) for x in inputs]
-        outputs = run(self._walked, self._functions[dtype], inputs)
+        functions = self._functions[dtype]
+        n = inputs[0].shape[0]
+        chunks = [
+            run(
+                self._walked,
+                functions,
+                [x[start : start + self.chunk_size] for x in inputs],
+            )
+            for start in range(0, n, self.chunk_size)
+        ]
+        outputs = (
+            chunks[0]
+            if len(chunks) == 1
+            else [np.concatenate(parts) for parts in zip(*chunks)]
+        )
         return outputs[0] if len(outputs) == 1 else outputs
 
 
