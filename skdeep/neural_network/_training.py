@@ -129,7 +129,7 @@ def validation_score(y, p, w, task):
 # The traced epoch function and its cache.
 # ---------------------------------------------------------------------------------
 
-_CACHE_SIZE = 32
+_CACHE_SIZE = 16  # each traced epoch function holds ~7 MB (memory_fits.py)
 _cache = OrderedDict()
 _cache_lock = threading.Lock()
 
