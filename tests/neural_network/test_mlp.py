@@ -616,7 +616,8 @@ def test_joblib_round_trip_in_fresh_process(tmp_path, iris):
 
 
 def test_dataframe_keeps_feature_names(iris):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
+
     X, y = iris
     df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
     clf = MLPClassifier(**SMALL).fit(df, y)

@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
-tf = pytest.importorskip("tensorflow")
-
-from skdeep.neural_network._architectures import build_mlp  # noqa: E402
-from skdeep.neural_network._tf_forward import FlatForward  # noqa: E402
+from skdeep.neural_network._architectures import build_mlp
+from skdeep.neural_network._inference import CompiledForward, NumpyForward
+from skdeep.neural_network._tf_forward import FlatForward
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +84,22 @@ def test_flatten_round_trip():
     assert flat.shape == (sum(int(np.prod(v.shape)) for v in values),)
     for a, b in zip(forward.unflatten(flat), values):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_compiled_forward_matches_numpy_forward(data):
+    """The GPU inference path (run here on the CPU) agrees with the NumPy one."""
+    model = build_mlp(
+        5,
+        3,
+        hidden_layer_sizes=(7,),
+        activation="gelu",
+        output_activation="softmax",
+        kernel_initializer="he_uniform",
+        batch_normalization=True,
+        dropout=0.2,
+        seed=2,
+    )
+    compiled = CompiledForward(model, "/CPU:0", batch_size=10)  # several batches
+    np.testing.assert_allclose(
+        compiled(data), NumpyForward(model)(data), rtol=1e-5, atol=1e-6
+    )
