@@ -320,9 +320,3 @@ def run_epoch(fn, state, data, controls, validation):
             *_relaxed_spec(validation, True),
         )
     return fn(state, *data, *controls, *validation)
-
-
-def clear_cache():
-    """Forget every traced epoch function (frees their graphs)."""
-    with _cache_lock:
-        _cache.clear()

@@ -1,7 +1,5 @@
 """Instances of every public estimator for the common checks and shared tests."""
 
-import importlib
-
 # Constructor parameters that keep the common checks fast (tiny models, few epochs).
 # One entry per public estimator; each estimator's owner edits only its own entry.
 _TEST_PARAMS = {
@@ -60,8 +58,3 @@ def estimator_instances():
     """Yield one fast-to-fit instance of every public estimator."""
     for name, cls in all_estimators():
         yield cls(**_TEST_PARAMS[name])
-
-
-def get_estimator_class(name):
-    """Import and return a public estimator class by name."""
-    return getattr(importlib.import_module("skdeep"), name)
