@@ -38,6 +38,9 @@ The full search takes a while on 2 cores (scikeras alone is several minutes):
 
     python benchmarks/search_california.py              # 10 candidates, 100 epochs
     python benchmarks/search_california.py --quick      # 3 candidates, 20 epochs
+    # skdeep alone with Keras' network and step length (Glorot init, lr x 2):
+    python benchmarks/search_california.py --libraries skdeep \
+        --skdeep-init glorot_uniform --skdeep-lr-scale 2
     python benchmarks/search_california.py --libraries skdeep --candidates 20
 """
 
@@ -107,7 +110,7 @@ def describe(candidate):
 # ------------------------------------------------------------------ the libraries
 
 
-def skdeep_search(candidates, epochs, lr_scale):
+def skdeep_search(candidates, epochs, lr_scale, initializer):
     from skdeep.neural_network import MLPRegressor
 
     estimator = MLPRegressor(
@@ -121,6 +124,7 @@ def skdeep_search(candidates, epochs, lr_scale):
         validation_fraction=VALIDATION,
         n_iter_no_change=PATIENCE,
         tol=0.0,
+        kernel_initializer=initializer,
     )
     grid = [
         {
@@ -225,6 +229,11 @@ def main():
         help="skdeep runs first, so its time includes its first tracing",
     )
     parser.add_argument(
+        "--skdeep-init",
+        default="auto",
+        help="skdeep's kernel_initializer (glorot_uniform = Keras' Dense default)",
+    )
+    parser.add_argument(
         "--skdeep-lr-scale",
         type=float,
         default=1.0,
@@ -259,7 +268,7 @@ def main():
             continue
         if name == "skdeep":
             estimator, grid = skdeep_search(
-                candidates, args.epochs, args.skdeep_lr_scale
+                candidates, args.epochs, args.skdeep_lr_scale, args.skdeep_init
             )
         else:
             estimator, grid = scikeras_search(candidates, args.epochs)
@@ -314,6 +323,7 @@ def main():
         max_epochs=args.epochs,
         quick=args.quick,
         skdeep_lr_scale=args.skdeep_lr_scale,
+        skdeep_init=args.skdeep_init,
         n_jobs=args.n_jobs,
         note="ratio row: wall/fit/refit/test MSE are ratios, best CV R2 a difference",
         per_candidate=per_candidate,
