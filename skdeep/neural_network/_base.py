@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
 )
 
 from skdeep.neural_network._architectures import ACTIVATIONS
-from skdeep.utils._random import local_random_state
+from skdeep.utils._random import _MAX_SEED, local_random_state
 
 SOLVERS = {"sgd", "adam", "nadam", "rmsprop", "adagrad", "adamax", "lbfgs"}
 INITIALIZERS = {
@@ -41,7 +41,6 @@ INITIALIZERS = {
     "truncated_normal",
 }
 _DEVICE_PATTERN = re.compile(r"^(auto|cpu|gpu(:\d+)?)$", re.IGNORECASE)
-_MAX_SEED = 2**31 - 1
 
 
 def _to_float_list(values):
@@ -273,6 +272,8 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         )
 
         self._validate_fit_args()
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
         fitted = hasattr(self, "model_")
         first_pass = not fitted or (not self.warm_start and not incremental)
         X, y = validate_data(
@@ -293,8 +294,6 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         rng = local_random_state(self.random_state)
         seeds = rng.randint(_MAX_SEED, size=3)
 
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
         if self.early_stopping:
             stratify = (
                 y if is_classifier(self) and self._task() != "multilabel" else None
@@ -342,36 +341,25 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             model = self.model_
             optimizer = self._make_optimizer()
             dtype = tf.as_dtype(self._dtype)
-            inputs = tuple(
-                tf.convert_to_tensor(x, dtype) for x in self._model_inputs(X)
-            )
-            targets = tf.convert_to_tensor(Y, dtype)
-            weights = tf.convert_to_tensor(sample_weight, dtype)
-            if self.early_stopping:
-                val = (
-                    tuple(
-                        tf.convert_to_tensor(x, dtype)
-                        for x in self._model_inputs(X_val)
-                    ),
-                    tf.convert_to_tensor(Y_val, dtype),
-                    tf.convert_to_tensor(w_val, dtype),
+
+            def to_tensors(X, Y, w):
+                inputs = tuple(
+                    tf.convert_to_tensor(x, dtype) for x in self._model_inputs(X)
                 )
-            else:
-                val = (None, None, None)
-            key = (
-                type(self).__name__,
-                repr(_strip_seed(spec)),
-                type(optimizer).__name__,
-                repr(sorted(optimizer.hyper.items())),
-                self._loss_name(),
-                self._task(),
-                float(self.alpha),
-                self._loss_weights(),
-                self._dtype,
-                self.early_stopping,
+                return (
+                    inputs,
+                    tf.convert_to_tensor(Y, dtype),
+                    tf.convert_to_tensor(w, dtype),
+                )
+
+            inputs, targets, weights = to_tensors(X, Y, sample_weight)
+            val = (
+                to_tensors(X_val, Y_val, w_val)
+                if self.early_stopping
+                else (None, None, None)
             )
             epoch_fn = get_epoch_function(
-                key,
+                repr(_strip_seed(spec)),
                 model,
                 optimizer,
                 self._loss_name(),
@@ -379,6 +367,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                 self.alpha,
                 self._loss_weights(),
                 self._dtype,
+                has_validation=self.early_stopping,
             )
             previous = getattr(self, "_optimizer_state", None)
             state = initial_state(model, optimizer, previous if incremental else None)

@@ -267,15 +267,35 @@ def write_back(model, state):
 
 
 def get_epoch_function(
-    key, model, optimizer, loss_name, task, alpha, loss_weights, dtype
+    architecture,
+    model,
+    optimizer,
+    loss_name,
+    task,
+    alpha,
+    loss_weights,
+    dtype,
+    has_validation,
 ):
-    """Return the cached ``tf.function`` for ``key``, tracing it on first use.
+    """Return the cached ``tf.function`` for this signature, tracing it on first use.
 
-    ``key`` must capture everything that changes the traced graph: the architecture,
-    the optimizer's class and constant hyper-parameters, the loss, the task, ``alpha``,
-    the dtype and whether validation data is given. Shapes do not matter (the batch
-    dimension is dynamic), nor do seeds, weights or the learning rate.
+    The cache key is everything that changes the traced graph: ``architecture`` (a
+    hashable description of the network without its seed), the optimizer's class and
+    constant hyper-parameters, the loss, the task, ``alpha``, the loss weights, the
+    dtype and whether validation data is given. Shapes do not matter (the batch
+    dimension is open), nor do seeds, weights or the learning rate.
     """
+    key = (
+        architecture,
+        type(optimizer).__name__,
+        repr(sorted(optimizer.hyper.items())),
+        loss_name,
+        task,
+        float(alpha),
+        tuple(loss_weights),
+        dtype,
+        has_validation,
+    )
     with _cache_lock:
         fn = _cache.get(key)
         if fn is not None:
