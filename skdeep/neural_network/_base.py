@@ -14,7 +14,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
@@ -585,6 +585,19 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         tags.input_tags.sparse = False
         tags.non_deterministic = self.random_state is None
         return tags
+
+
+def _is_column_vector(y):
+    """Whether ``y`` has shape (n, 1); warns as scikit-learn does when it has."""
+    if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected. Please "
+            "change the shape of y to (n_samples,), for example using ravel().",
+            DataConversionWarning,
+            stacklevel=5,
+        )
+        return True
+    return False
 
 
 def _strip_seed(spec):

@@ -1,15 +1,12 @@
 """MLPClassifier and MLPRegressor: drop-in replacements for scikit-learn's MLPs."""
 
-import warnings
-
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.exceptions import DataConversionWarning
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import _check_partial_fit_first_call, unique_labels
 
-from skdeep.neural_network._base import _BaseKerasEstimator
+from skdeep.neural_network._base import _BaseKerasEstimator, _is_column_vector
 from skdeep.neural_network._regression import (
     REGRESSION_PARAMETER_CONSTRAINTS,
     _RegressorHooks,
@@ -400,13 +397,7 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
     # -------------------------------------------------------------- bridge hooks
 
     def _encode_y(self, y, *, first_pass, classes=None):
-        if y.ndim == 2 and y.shape[1] == 1:
-            warnings.warn(
-                "A column-vector y was passed when a 1d array was expected. Please "
-                "change the shape of y to (n_samples,), for example using ravel().",
-                DataConversionWarning,
-                stacklevel=4,
-            )
+        if _is_column_vector(y):
             y = y.ravel()
         if first_pass:
             target = ClassificationTarget(y, classes=classes)

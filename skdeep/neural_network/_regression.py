@@ -4,11 +4,10 @@ Targets are float matrices (one column per output), the loss and the output
 activation are parameters, and predictions of a one-output network come back 1-D.
 """
 
-import warnings
-
 import numpy as np
-from sklearn.exceptions import DataConversionWarning
 from sklearn.utils._param_validation import StrOptions
+
+from skdeep.neural_network._base import _is_column_vector
 
 REGRESSION_PARAMETER_CONSTRAINTS = {
     "loss": [StrOptions({"squared_error", "absolute_error", "huber", "poisson"})],
@@ -32,13 +31,7 @@ class _RegressorHooks:
             )
 
     def _encode_y(self, y, *, first_pass, classes=None):
-        if y.ndim == 2 and y.shape[1] == 1:
-            warnings.warn(
-                "A column-vector y was passed when a 1d array was expected. Please "
-                "change the shape of y to (n_samples,), for example using ravel().",
-                DataConversionWarning,
-                stacklevel=4,
-            )
+        _is_column_vector(y)  # warns as scikit-learn does; 1 output is kept
         Y = np.asarray(y, dtype=np.float64).reshape(y.shape[0], -1)
         if not np.all(np.isfinite(Y)):
             raise ValueError("Input y contains NaN or infinity.")
