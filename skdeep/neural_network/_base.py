@@ -88,6 +88,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "device": [str],
         "dtype": [StrOptions({"float32", "float64"})],
+        "engine": [StrOptions({"auto", "numpy", "tensorflow"})],
     }
 
     @abstractmethod
@@ -122,6 +123,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         dropout,
         device,
         dtype,
+        engine,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -151,6 +153,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         self.dropout = dropout
         self.device = device
         self.dtype = dtype
+        self.engine = engine
 
     # ------------------------------------------------------------------ hooks
     # Estimators override these; everything else lives here.
@@ -235,6 +238,46 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             epsilon=self.epsilon,
         )
 
+    def _make_engine(self, device, architecture, *, data, validation, batch_size):
+        """The training loop for this fit: NumPy on the CPU when it can, else compiled.
+
+        See ``_numpy_training`` for why; ``engine`` forces either one.
+        """
+        from skdeep.neural_network._device import is_gpu
+        from skdeep.neural_network._numpy_training import NumpyEngine, trainable
+        from skdeep.neural_network._training import CompiledEngine
+
+        optimizer = self._make_optimizer()
+        common = dict(
+            loss_name=self._loss_name(),
+            task=self._task(),
+            alpha=self.alpha,
+            loss_weights=self._loss_weights(),
+            dtype=self._dtype,
+            data=data,
+            validation=validation,
+            batch_size=batch_size,
+            shuffle=self.shuffle,
+        )
+        use_numpy = self.engine == "numpy" or (
+            self.engine == "auto"
+            and not is_gpu(device)
+            and trainable(self.model_, self._loss_name())
+        )
+        if use_numpy:
+            if self.engine == "numpy" and not trainable(self.model_, self._loss_name()):
+                raise ValueError(
+                    "engine='numpy' cannot train this network (a layer, activation "
+                    "or loss without a NumPy implementation); use engine='auto' or "
+                    "engine='tensorflow'."
+                )
+            self.engine_ = "numpy"
+            return NumpyEngine(self.model_, self.solver, optimizer.hyper, **common)
+        self.engine_ = "tensorflow"
+        return CompiledEngine(
+            self.model_, optimizer, architecture=architecture, **common
+        )
+
     def _build_model(self):
         import keras
 
@@ -265,11 +308,6 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         import tensorflow as tf
 
         from skdeep.neural_network._device import resolve_device
-        from skdeep.neural_network._training import (
-            get_epoch_function,
-            initial_state,
-            write_back,
-        )
 
         self._validate_fit_args()
         if self.early_stopping and incremental:
@@ -338,52 +376,27 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         with tf.device(device):
             if first_pass:
                 self.model_ = self._build_model()
-            model = self.model_
-            optimizer = self._make_optimizer()
-            dtype = tf.as_dtype(self._dtype)
-
-            def to_tensors(X, Y, w):
-                inputs = tuple(
-                    tf.convert_to_tensor(x, dtype) for x in self._model_inputs(X)
-                )
-                return (
-                    inputs,
-                    tf.convert_to_tensor(Y, dtype),
-                    tf.convert_to_tensor(w, dtype),
-                )
-
-            inputs, targets, weights = to_tensors(X, Y, sample_weight)
-            val = (
-                to_tensors(X_val, Y_val, w_val)
-                if self.early_stopping
-                else (None, None, None)
-            )
-            epoch_fn = get_epoch_function(
+            engine = self._make_engine(
+                device,
                 repr(_strip_seed(spec)),
-                model,
-                optimizer,
-                self._loss_name(),
-                self._task(),
-                self.alpha,
-                self._loss_weights(),
-                self._dtype,
-                has_validation=self.early_stopping,
+                data=(self._model_inputs(X), Y, sample_weight),
+                validation=(
+                    (self._model_inputs(X_val), Y_val, w_val)
+                    if self.early_stopping
+                    else (None, None, None)
+                ),
+                batch_size=batch_size,
             )
             previous = getattr(self, "_optimizer_state", None)
-            state = initial_state(model, optimizer, previous if incremental else None)
+            state = engine.initial_state(previous if incremental else None)
             state = self._train(
-                epoch_fn,
+                engine,
                 state,
-                inputs,
-                targets,
-                weights,
-                val,
-                batch_size=batch_size,
                 shuffle_seed=int(seeds[1]),
                 incremental=incremental,
                 n_samples=n_samples,
             )
-            self._optimizer_state = write_back(model, state)
+            self._optimizer_state = engine.write_back(state)
         self._predictor = self._make_predictor()
         self._set_weight_attributes()
         return self
@@ -412,46 +425,21 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                 self.history_[f"loss_output_{i}"] = []
         self._learning_rate_ = float(self.learning_rate_init)
 
-    def _train(
-        self,
-        epoch_fn,
-        state,
-        inputs,
-        targets,
-        weights,
-        val,
-        *,
-        batch_size,
-        shuffle_seed,
-        incremental,
-        n_samples,
-    ):
-        """Run epochs of ``epoch_fn`` until convergence; return the final state."""
-        import tensorflow as tf
-
-        from skdeep.neural_network._training import run_epoch
-
+    def _train(self, engine, state, *, shuffle_seed, incremental, n_samples):
+        """Run epochs of ``engine`` until convergence; return the final state."""
         early_stopping = self.early_stopping and not incremental
         best_state = state
         lr = self._learning_rate_ if incremental else float(self.learning_rate_init)
         if not incremental:
             self._learning_rate_ = lr
-        batch = tf.constant(batch_size, tf.int32)
-        shuffle = tf.constant(bool(self.shuffle))
         max_epochs = 1 if incremental else self.max_iter
         if not incremental:
             self.n_iter_ = 0
         converged = False
         for _ in range(max_epochs):
-            seed = tf.constant([shuffle_seed, self.t_], tf.int64)
-            state, loss, parts, score = run_epoch(
-                epoch_fn,
-                state,
-                (inputs, targets, weights),
-                (seed, batch, tf.constant(lr, tf.float32), shuffle),
-                val,
+            state, loss, parts, score = engine.run_epoch(
+                state, (shuffle_seed, self.t_), lr
             )
-            loss = float(loss)
             if not np.isfinite(loss):
                 raise ValueError(
                     f"Training diverged: the loss became {loss} at epoch "
@@ -465,12 +453,11 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             self.history_["loss"].append(loss)
             self.history_["learning_rate"].append(lr)
             if len(self._loss_weights()) > 1:
-                for i, part in enumerate(_to_float_list(parts.numpy())):
+                for i, part in enumerate(_to_float_list(parts)):
                     self.history_[f"loss_output_{i}"].append(part)
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
             if early_stopping:
-                score = float(score)
                 self.validation_scores_.append(score)
                 self.history_["val_score"].append(score)
                 if self.verbose:

@@ -26,7 +26,7 @@ class StatelessOptimizer:
     def init_slots(self, params):
         """Initial optimizer state (a flat list of tensors) for ``params``."""
         return [
-            tf.fill(tf.shape(p), tf.cast(self.slot_init, p.dtype))
+            tf.fill(tf.shape(p), tf.constant(self.slot_init, p.dtype))
             for _ in range(self.n_slots)
             for p in params
         ] + self.init_extra(params)
@@ -107,13 +107,13 @@ class Nadam(StatelessOptimizer):
 
     def update_extra(self, t, extra):
         (b1,) = self._hyper(t.dtype, "beta_1")
-        u_t = b1 * (1.0 - 0.5 * tf.pow(tf.cast(0.96, t.dtype), t))
+        u_t = b1 * (1.0 - 0.5 * tf.pow(tf.constant(0.96, t.dtype), t))
         return [extra[0] * u_t]
 
     def update(self, t, p, g, slots, lr, extra):
         b1, b2, eps = self._hyper(p.dtype, "beta_1", "beta_2", "epsilon")
         m, v = slots
-        decay = tf.cast(0.96, p.dtype)
+        decay = tf.constant(0.96, p.dtype)  # exact in float64 too
         u_t = b1 * (1.0 - 0.5 * tf.pow(decay, t))
         u_t_1 = b1 * (1.0 - 0.5 * tf.pow(decay, t + 1))
         u_product_t = tf.cast(extra[0], p.dtype)

@@ -340,3 +340,78 @@ def run_epoch(fn, state, data, controls, validation):
             *_relaxed_spec(validation, True),
         )
     return fn(state, *data, *controls, *validation)
+
+
+class CompiledEngine:
+    """Runs epochs through the cached compiled epoch function; see ``NumpyEngine``.
+
+    The same interface as ``_numpy_training.NumpyEngine``: ``initial_state``,
+    ``run_epoch(state, seed, learning_rate)`` and ``write_back``. Data are converted
+    to tensors once, on the current device (the caller's ``tf.device`` scope), and
+    stay there for every epoch.
+    """
+
+    def __init__(
+        self,
+        model,
+        optimizer,
+        *,
+        architecture,
+        loss_name,
+        task,
+        alpha,
+        loss_weights,
+        dtype,
+        data,
+        validation,
+        batch_size,
+        shuffle,
+    ):
+        tf_dtype = tf.as_dtype(dtype)
+
+        def to_tensors(X, Y, w):
+            inputs = tuple(tf.convert_to_tensor(x, tf_dtype) for x in X)
+            return (
+                inputs,
+                tf.convert_to_tensor(Y, tf_dtype),
+                tf.convert_to_tensor(w, tf_dtype),
+            )
+
+        self.model = model
+        self.optimizer = optimizer
+        self.dtype = tf_dtype  # also the learning rate's: float64 models step exactly
+        self.data = to_tensors(*data)
+        self.validation = (
+            (None, None, None) if validation[0] is None else to_tensors(*validation)
+        )
+        self.batch_size = tf.constant(int(batch_size), tf.int32)
+        self.shuffle = tf.constant(bool(shuffle))
+        self.fn = get_epoch_function(
+            architecture,
+            model,
+            optimizer,
+            loss_name,
+            task,
+            alpha,
+            loss_weights,
+            dtype,
+            has_validation=validation[0] is not None,
+        )
+
+    def initial_state(self, previous=None):
+        return initial_state(self.model, self.optimizer, previous)
+
+    def write_back(self, state):
+        return write_back(self.model, state)
+
+    def run_epoch(self, state, seed, learning_rate):
+        controls = (
+            tf.constant([int(s) for s in seed], tf.int64),
+            self.batch_size,
+            tf.constant(learning_rate, self.dtype),
+            self.shuffle,
+        )
+        state, loss, parts, score = run_epoch(
+            self.fn, state, self.data, controls, self.validation
+        )
+        return state, float(loss), parts.numpy(), float(score)

@@ -254,6 +254,7 @@ default=None
         dropout=0.0,
         device="auto",
         dtype="float32",
+        engine="auto",
         output_activation=None,
     ):
         super().__init__(
@@ -285,6 +286,7 @@ default=None
             dropout=dropout,
             device=device,
             dtype=dtype,
+            engine=engine,
         )
         self.wide_features = wide_features
         self.deep_features = deep_features

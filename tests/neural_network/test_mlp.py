@@ -503,7 +503,9 @@ def test_traced_epoch_function_reused_across_fits(iris):
     from skdeep.neural_network import _training
 
     X, y = iris
-    params = dict(hidden_layer_sizes=(9, 9), max_iter=2, random_state=0)
+    params = dict(
+        hidden_layer_sizes=(9, 9), max_iter=2, random_state=0, engine="tensorflow"
+    )
     MLPClassifier(**params).fit(X, y)
     size = len(_training._cache)
     fns = list(_training._cache.values())

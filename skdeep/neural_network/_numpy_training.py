@@ -1,0 +1,558 @@
+"""Training loop in NumPy, for networks of plain layers trained on the CPU.
+
+Why it exists (measured in ``benchmarks/peers.py``, see docs/performance.md): on the
+CPU, minibatch training of the small dense networks skdeep's estimators build is
+dominated by fixed per-step costs, not arithmetic. The compiled TensorFlow loop
+(``_training``) needs ~0.2 s of tracing and ~0.3 s of graph set-up before its first
+epoch and then spends ~0.3 ms of executor overhead per step; the same step written
+as a dozen NumPy calls on preallocated views costs about half that and starts at
+once. So on the CPU, networks whose every layer, activation, loss and solver appear
+below train here; anything else (and every GPU fit) uses the compiled loop.
+
+The state has the compiled loop's layout: ``(step, flat params, non-trainable,
+optimizer slots)`` with all trainable weights in one flat vector in the order of
+``model.trainable_variables``, so the two loops share ``partial_fit`` state and tests
+compare them step by step. Gradients are written out layer by layer over the walked
+Keras graph (``_graph.walk``); losses and scores follow ``_training``'s conventions
+(scikit-learn's half squared error, log loss summed over labels).
+"""
+
+import numpy as np
+from scipy.special import erf, expit, softmax, xlogy
+
+from skdeep.neural_network._graph import activation_name, walk
+from skdeep.neural_network._numpy_optimizers import make_optimizer
+
+# ---------------------------------------------------------------------------------
+# Activations: forward f(z), and backward (dy, z, a) -> dL/dz with a = f(z).
+# ---------------------------------------------------------------------------------
+
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
+_LEAKY_SLOPE = 0.2  # Keras' default negative_slope
+
+
+def _relu(z):
+    return np.maximum(z, 0, out=z)  # z is a fresh product: reuse it
+
+
+def _elu(z):
+    return np.where(z > 0, z, np.expm1(np.minimum(z, 0)))
+
+
+def _selu(z):
+    return _SELU_SCALE * np.where(z > 0, z, _SELU_ALPHA * np.expm1(np.minimum(z, 0)))
+
+
+def _gelu(z):
+    return 0.5 * z * (1.0 + erf(z / np.sqrt(2.0)))
+
+
+def _gelu_backward(dy, z, a):
+    cdf = 0.5 * (1.0 + erf(z / np.sqrt(2.0)))
+    pdf = np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
+    return dy * (cdf + z * pdf)
+
+
+def _silu_backward(dy, z, a):
+    s = expit(z)
+    return dy * s * (1 + z * (1 - s))
+
+
+def _softmax_backward(dy, z, a):
+    return a * (dy - np.sum(dy * a, axis=-1, keepdims=True))
+
+
+# name -> (forward, backward, whether backward needs z kept apart from a)
+ACTIVATIONS = {
+    "linear": (lambda z: z, lambda dy, z, a: dy, False),
+    "relu": (_relu, lambda dy, z, a: dy * (a > 0), False),
+    "sigmoid": (expit, lambda dy, z, a: dy * a * (1 - a), False),
+    "tanh": (np.tanh, lambda dy, z, a: dy * (1 - a * a), False),
+    "elu": (_elu, lambda dy, z, a: dy * np.where(a > 0, 1, a + 1), False),
+    "selu": (
+        _selu,
+        lambda dy, z, a: (
+            dy * np.where(a > 0, _SELU_SCALE, a + _SELU_SCALE * _SELU_ALPHA)
+        ),
+        False,
+    ),
+    "leaky_relu": (
+        lambda z: np.where(z >= 0, z, _LEAKY_SLOPE * z),
+        lambda dy, z, a: dy * np.where(z > 0, 1, _LEAKY_SLOPE),
+        True,
+    ),
+    "gelu": (_gelu, _gelu_backward, True),
+    "silu": (lambda z: z * expit(z), _silu_backward, True),
+    "softplus": (lambda z: np.logaddexp(z, 0), lambda dy, z, a: dy * expit(z), True),
+    "exponential": (np.exp, lambda dy, z, a: dy * a, False),
+    "softmax": (lambda z: softmax(z, axis=-1), _softmax_backward, False),
+}
+
+# ---------------------------------------------------------------------------------
+# Losses: per-sample values (shape (n,)) and their gradient with respect to the
+# network output (the logits for the fused cross-entropies), as in ``_training``.
+# ---------------------------------------------------------------------------------
+
+
+def _squared_error(y, p):
+    d = p - y
+    return 0.5 * np.mean(d * d, axis=-1), d / y.shape[1]
+
+
+def _absolute_error(y, p):
+    d = p - y
+    return np.mean(np.abs(d), axis=-1), np.sign(d) / y.shape[1]
+
+
+def _huber(y, p, delta=1.0):
+    d = p - y
+    err = np.abs(d)
+    quad = np.minimum(err, delta)
+    value = np.mean(0.5 * quad * quad + delta * (err - quad), axis=-1)
+    return value, np.clip(d, -delta, delta) / y.shape[1]
+
+
+def _poisson(y, p):
+    floor = 1e-12
+    q = np.maximum(p, floor)
+    value = np.sum(xlogy(y, y / q) - y + q, axis=-1)
+    return value, np.where(p >= floor, 1 - y / q, 0)
+
+
+def _softmax_cross_entropy(y, logits):
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    total = exp.sum(axis=-1, keepdims=True)
+    value = (y * (np.log(total) - shifted)).sum(axis=-1)
+    exp /= total
+    exp -= y
+    return value, exp
+
+
+def _sigmoid_cross_entropy(y, logits):
+    value = np.maximum(logits, 0) - logits * y + np.log1p(np.exp(-np.abs(logits)))
+    return value.sum(axis=-1), expit(logits) - y
+
+
+LOSSES = {
+    "squared_error": _squared_error,
+    "absolute_error": _absolute_error,
+    "huber": _huber,
+    "poisson": _poisson,
+}
+# (loss, final activation) -> the loss computed from logits (the only log losses here)
+FUSED_LOSSES = {
+    ("log_loss", "softmax"): _softmax_cross_entropy,
+    ("binary_log_loss", "sigmoid"): _sigmoid_cross_entropy,
+}
+
+
+def validation_score(y, p, w, task):
+    """Accuracy for classification tasks, R² for regression, weighted by ``w``.
+
+    The same definitions as ``_training.validation_score``.
+    """
+    if task == "multiclass":
+        correct = np.argmax(y, axis=-1) == np.argmax(p, axis=-1)
+    elif task != "regression":  # binary and multilabel: subset accuracy
+        correct = np.all((p > 0.5) == (y > 0.5), axis=-1)
+    else:
+        mean = np.average(y, axis=0, weights=w)
+        num = np.sum(w[:, None] * (y - p) ** 2, axis=0)
+        den = np.sum(w[:, None] * (y - mean) ** 2, axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scores = np.where(den > 0, 1 - num / den, np.where(num > 0, 0.0, 1.0))
+        return float(np.mean(scores))
+    return float(np.average(correct, weights=w))
+
+
+# ---------------------------------------------------------------------------------
+# Layers: forward(x, training, rng) -> (y, cache) and backward(dy, cache, need_dx)
+# -> dx, writing parameter gradients into views of the flat gradient vector.
+# ---------------------------------------------------------------------------------
+
+
+class _Dense:
+    def __init__(self, layer, t_index, logits):
+        self.kernel = t_index[id(layer.kernel)]
+        self.bias = t_index[id(layer.bias)] if layer.use_bias else None
+        name = "linear" if logits else activation_name(layer.activation)
+        self.forward_fn, self.backward_fn, self.keep_z = ACTIVATIONS[name]
+        self.linear = name == "linear"
+
+    def forward(self, x, params, non_trainable, training, rng):
+        z = x @ params[self.kernel]
+        if self.bias is not None:
+            z += params[self.bias]
+        if self.linear:
+            return z, (x, None, z)
+        pre = z.copy() if self.keep_z else None
+        a = self.forward_fn(z)
+        return a, (x, pre, a)
+
+    def backward(self, dy, cache, params, grads, need_dx):
+        x, z, a = cache
+        dz = dy if self.linear else self.backward_fn(dy, z, a)
+        np.matmul(x.T, dz, out=grads[self.kernel])
+        if self.bias is not None:
+            dz.sum(axis=0, out=grads[self.bias])
+        return dz @ params[self.kernel].T if need_dx else None
+
+
+class _Activation:
+    def __init__(self, layer):
+        self.forward_fn, self.backward_fn, _ = ACTIVATIONS[
+            activation_name(layer.activation)
+        ]
+
+    def forward(self, x, params, non_trainable, training, rng):
+        a = self.forward_fn(x.copy())  # some forwards work in place
+        return a, (x, a)
+
+    def backward(self, dy, cache, params, grads, need_dx):
+        x, a = cache
+        return self.backward_fn(dy, x, a)
+
+
+class _BatchNormalization:
+    def __init__(self, layer, t_index, n_index):
+        self.gamma = t_index[id(layer.gamma)] if layer.scale else None
+        self.beta = t_index[id(layer.beta)] if layer.center else None
+        self.mean = n_index[id(layer.moving_mean)]
+        self.var = n_index[id(layer.moving_variance)]
+        self.momentum, self.epsilon = float(layer.momentum), float(layer.epsilon)
+
+    def forward(self, x, params, non_trainable, training, rng):
+        if training:
+            mean = x.mean(axis=0)
+            var = x.var(axis=0)
+            m = self.momentum
+            non_trainable[self.mean] *= m
+            non_trainable[self.mean] += mean * (1 - m)
+            non_trainable[self.var] *= m
+            non_trainable[self.var] += var * (1 - m)
+        else:
+            mean, var = non_trainable[self.mean], non_trainable[self.var]
+        inv = 1 / np.sqrt(var + self.epsilon)
+        x_hat = (x - mean) * inv
+        y = x_hat * params[self.gamma] if self.gamma is not None else x_hat.copy()
+        if self.beta is not None:
+            y += params[self.beta]
+        return y, (x_hat, inv)
+
+    def backward(self, dy, cache, params, grads, need_dx):
+        x_hat, inv = cache
+        if self.beta is not None:
+            np.sum(dy, axis=0, out=grads[self.beta])
+        if self.gamma is not None:
+            np.sum(dy * x_hat, axis=0, out=grads[self.gamma])
+            dy = dy * params[self.gamma]
+        if not need_dx:
+            return None
+        n = dy.shape[0]
+        return (inv / n) * (
+            n * dy - dy.sum(axis=0) - x_hat * np.sum(dy * x_hat, axis=0)
+        )
+
+
+class _Dropout:
+    def __init__(self, layer):
+        self.rate = float(layer.rate)
+
+    def forward(self, x, params, non_trainable, training, rng):
+        if not training or self.rate == 0:
+            return x, None
+        keep = rng.random(x.shape, dtype=x.dtype) >= self.rate
+        mask = keep * x.dtype.type(1 / (1 - self.rate))
+        return x * mask, mask
+
+    def backward(self, dy, cache, params, grads, need_dx):
+        return dy if cache is None else dy * cache
+
+
+class _Concatenate:
+    def __init__(self, layer):
+        self.axis = layer.axis
+
+    def forward(self, xs, params, non_trainable, training, rng):
+        widths = np.cumsum([x.shape[self.axis] for x in xs])[:-1]
+        return np.concatenate(xs, axis=self.axis), widths
+
+    def backward(self, dy, cache, params, grads, need_dx):
+        return np.split(dy, cache, axis=self.axis)
+
+
+def _make_layer(layer, t_index, n_index, logits):
+    kind = type(layer).__name__
+    if kind == "Dense":
+        return _Dense(layer, t_index, logits)
+    if kind == "Activation":
+        return _Activation(layer)
+    if kind == "BatchNormalization":
+        return _BatchNormalization(layer, t_index, n_index)
+    if kind == "Dropout":
+        return _Dropout(layer)
+    if kind == "Concatenate":
+        return _Concatenate(layer)
+    raise NotImplementedError(kind)  # pragma: no cover - guarded by trainable()
+
+
+def _final_activations(model, walked):
+    output_ids = set(walked[2])
+    return {
+        activation_name(step.layer.activation)
+        if type(step.layer).__name__ == "Dense"
+        else None
+        for step in walked[1]
+        if step.output in output_ids
+    }
+
+
+def trainable(model, loss_name):
+    """Whether ``model`` with ``loss_name`` can train in this NumPy loop."""
+    layer_kinds = {"InputLayer", "Dense", "Activation", "BatchNormalization"}
+    layer_kinds |= {"Dropout", "Concatenate"}
+    try:
+        walked = walk(model)
+        layers = [step.layer for step in walked[1]]
+        if len({id(layer) for layer in layers}) != len(layers):
+            return False  # a layer called twice (shared weights)
+        for layer in model.layers:
+            if type(layer).__name__ not in layer_kinds:
+                return False
+            if hasattr(layer, "activation") and (
+                activation_name(layer.activation) not in ACTIVATIONS
+            ):
+                return False
+        finals = _final_activations(model, walked)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return False
+    if loss_name in LOSSES:
+        return True
+    return len(finals) == 1 and (loss_name, next(iter(finals))) in FUSED_LOSSES
+
+
+def _views(flat, shapes):
+    views, offset = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        views.append(flat[offset : offset + size].reshape(shape))
+        offset += size
+    return views
+
+
+class NumpyEngine:
+    """Runs epochs of minibatch training of ``model`` in NumPy.
+
+    ``data`` is ``(inputs, Y, W)`` with ``inputs`` a tuple of arrays (one per model
+    input) and ``validation`` the same for the early-stopping split (or three
+    Nones). The model is a template: its structure and shapes are read here, its
+    weights by ``initial_state`` and written back by ``write_back``.
+    """
+
+    def __init__(
+        self,
+        model,
+        solver,
+        optimizer_hyper,
+        *,
+        loss_name,
+        task,
+        alpha,
+        loss_weights,
+        dtype,
+        data,
+        validation,
+        batch_size,
+        shuffle,
+    ):
+        self.model = model
+        self.dtype = np.dtype(dtype)
+        self.optimizer = make_optimizer(solver, optimizer_hyper)
+        self.task = task
+        self.alpha = float(alpha)
+        self.loss_weights = [float(w) for w in loss_weights]
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        inputs, Y, W = data
+        self.inputs = [np.asarray(x, self.dtype) for x in inputs]
+        self.Y, self.W = np.asarray(Y, self.dtype), np.asarray(W, self.dtype)
+        self.validation = (
+            None
+            if validation[0] is None
+            else (
+                [np.asarray(x, self.dtype) for x in validation[0]],
+                np.asarray(validation[1], self.dtype),
+                np.asarray(validation[2], self.dtype),
+            )
+        )
+
+        variables = model.trainable_variables
+        self.shapes = [tuple(v.shape) for v in variables]
+        self.non_trainable_shapes = [
+            tuple(v.shape) for v in model.non_trainable_variables
+        ]
+        t_index = {id(v): i for i, v in enumerate(variables)}
+        n_index = {id(v): i for i, v in enumerate(model.non_trainable_variables)}
+        self.walked = walk(model)
+        output_ids = set(self.walked[2])
+        finals = _final_activations(model, self.walked)
+        fused = (
+            FUSED_LOSSES.get((loss_name, next(iter(finals))))
+            if len(finals) == 1
+            else None
+        )
+        self.loss_fn = fused or LOSSES[loss_name]
+        self.layers = [
+            _make_layer(step.layer, t_index, n_index, logits=False)
+            for step in self.walked[1]
+        ]
+        self.train_layers = [
+            _make_layer(
+                step.layer,
+                t_index,
+                n_index,
+                logits=fused is not None and step.output in output_ids,
+            )
+            for step in self.walked[1]
+        ]
+        mask = np.zeros(sum(int(np.prod(s)) for s in self.shapes), self.dtype)
+        for i, view in enumerate(_views(mask, self.shapes)):
+            if variables[i].path.endswith("/kernel"):
+                view[...] = 1
+        self.l2_mask = mask if self.alpha else None
+
+    # ------------------------------------------------------------------ state
+
+    def initial_state(self, previous=None):
+        """``(step, flat params, non-trainable, slots)`` read from the model.
+
+        ``previous`` is ``(step, slots)`` from ``write_back`` to continue the
+        optimizer's moments (``partial_fit``); otherwise the optimizer starts fresh.
+        """
+        flat = np.concatenate(
+            [
+                np.asarray(v.numpy(), self.dtype).ravel()
+                for v in self.model.trainable_variables
+            ]
+        )
+        non_trainable = [
+            np.array(v.numpy(), self.dtype) for v in self.model.non_trainable_variables
+        ]
+        if previous is not None:
+            step, slots = int(previous[0]), [np.array(s) for s in previous[1]]
+        else:
+            step, slots = 0, self.optimizer.init_slots(flat)
+        return step, flat, non_trainable, slots
+
+    def write_back(self, state):
+        """Assign ``state``'s weights to the model; return ``(step, slots)``."""
+        step, flat, non_trainable, slots = state
+        for variable, value in zip(
+            self.model.trainable_variables, _views(flat, self.shapes)
+        ):
+            variable.assign(value)
+        for variable, value in zip(self.model.non_trainable_variables, non_trainable):
+            variable.assign(value)
+        return int(step), [np.array(s) for s in slots]
+
+    # ------------------------------------------------------------------ passes
+
+    def _forward(self, layers, params, non_trainable, xs, training, rng):
+        """Outputs and the per-step caches needed by ``_backward``."""
+        input_ids, steps, output_ids = self.walked
+        values = dict(zip(input_ids, xs))
+        caches = []
+        for step, layer in zip(steps, layers):
+            args = [values[i] for i in step.inputs]
+            x = args if step.is_list else args[0]
+            values[step.output], cache = layer.forward(
+                x, params, non_trainable, training, rng
+            )
+            caches.append(cache)
+        return [values[i] for i in output_ids], caches
+
+    def _backward(self, layers, caches, params, grads, output_grads):
+        input_ids, steps, output_ids = self.walked
+        inputs = set(input_ids)
+        upstream = {}
+        for i, g in zip(output_ids, output_grads):
+            upstream[i] = upstream[i] + g if i in upstream else g
+        for step, layer, cache in zip(reversed(steps), reversed(layers), caches[::-1]):
+            dy = upstream.pop(step.output, None)
+            if dy is None:
+                continue
+            need_dx = any(i not in inputs for i in step.inputs)
+            dx = layer.backward(dy, cache, params, grads, need_dx)
+            if not need_dx:
+                continue
+            for i, g in zip(step.inputs, dx if step.is_list else [dx]):
+                if i not in inputs:
+                    upstream[i] = upstream[i] + g if i in upstream else g
+
+    def predict(self, params, non_trainable, xs):
+        """Inference-mode outputs (with the final activations)."""
+        outputs, _ = self._forward(self.layers, params, non_trainable, xs, False, None)
+        return outputs
+
+    # ------------------------------------------------------------------ epoch
+
+    def run_epoch(self, state, seed, learning_rate):
+        """One epoch from ``state``: ``(new state, loss, loss per output, score)``.
+
+        ``state`` is left untouched (early stopping keeps the best one); ``seed``
+        (a pair of ints) fixes the shuffle and the dropout masks; ``score`` is the
+        validation score (0 without validation data).
+        """
+        step, flat, non_trainable, slots = state
+        flat = flat.copy()
+        non_trainable = [v.copy() for v in non_trainable]
+        slots = [s.copy() for s in slots]
+        grad = np.zeros_like(flat)
+        params, grads = _views(flat, self.shapes), _views(grad, self.shapes)
+        rng = np.random.default_rng([int(s) for s in seed])
+        n = self.W.shape[0]
+        order = rng.permutation(n) if self.shuffle else None
+        weights = self.loss_weights
+        total = 0.0
+        parts_total = np.zeros(len(weights))
+        lr = float(learning_rate)
+        for start in range(0, n, self.batch_size):
+            rows = (
+                order[start : start + self.batch_size]
+                if order is not None
+                else slice(start, start + self.batch_size)
+            )
+            xs = [x[rows] for x in self.inputs]
+            yb, wb = self.Y[rows], self.W[rows]
+            w_sum = float(wb.sum())
+            inv_w_sum = 1.0 / w_sum if w_sum else 0.0
+            outputs, caches = self._forward(
+                self.train_layers, params, non_trainable, xs, True, rng
+            )
+            output_grads, parts = [], []
+            for k, out in enumerate(outputs):
+                values, d_out = self.loss_fn(yb, out)
+                scale = wb * self.dtype.type(weights[k] * inv_w_sum)
+                d_out *= scale[:, None]
+                output_grads.append(d_out)
+                parts.append(float(values @ wb) * inv_w_sum)
+            loss = sum(p * w for p, w in zip(parts, weights))
+            self._backward(self.train_layers, caches, params, grads, output_grads)
+            if self.l2_mask is not None:
+                # scikit-learn's penalty 0.5 * alpha * ||W||² / batch weight
+                decay = (self.alpha * inv_w_sum) * self.l2_mask * flat
+                loss += 0.5 * float(decay @ flat)
+                grad += decay
+            self.optimizer.update(step, flat, grad, slots, lr)
+            step += 1
+            total += loss * w_sum
+            parts_total += np.asarray(parts) * w_sum
+        w_total = float(self.W.sum())
+        score = 0.0
+        if self.validation is not None:
+            X_val, Y_val, W_val = self.validation
+            p = self.predict(params, non_trainable, X_val)[0]
+            score = validation_score(Y_val, p, W_val, self.task)
+        state = (step, flat, non_trainable, slots)
+        return state, total / w_total, parts_total / w_total, score
