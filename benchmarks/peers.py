@@ -16,8 +16,11 @@ Cases:
 Columns: scikit-learn ``MLPClassifier``, scikeras ``KerasClassifier``, raw Keras
 (build + compile + ``model.fit(batch_size=32)`` / ``model.predict``), a "keras alt"
 column with the cheaper raw-Keras variants quoted in the issue (fit with batch 256;
-predict by calling the model directly), and skdeep's ``MLPClassifier``. skdeep's fit is
-reported twice: "cold" is the first skdeep fit of that shape in the process (tracing
+predict by calling the model directly), and skdeep's ``MLPClassifier`` twice: "skdeep"
+with its defaults (on this CPU the NumPy training loop) and "skdeep tf" forced onto the
+compiled TensorFlow loop (``engine="tensorflow"``, what a GPU runs; fits only, its
+predictor is the same). skdeep's fit is reported twice: "cold" is the first skdeep fit
+of that shape in the process (Keras model building, and for the compiled loop tracing,
 included; the digits cold fit is the very first fit of anything in the process) and
 "warm" is the median of later fits. Fits are run round-robin across peers so a noisy
 neighbour slows all of them alike. Predict rows are the median of many calls after one
@@ -159,6 +162,10 @@ class Sklearn(Peer):
 class Skdeep(Sklearn):
     name = "skdeep"
 
+    def __init__(self, alpha, engine="auto"):
+        super().__init__(alpha)
+        self.engine = engine
+
     def fit(self, X, y, epochs, seed):
         from skdeep.neural_network import MLPClassifier
 
@@ -176,8 +183,12 @@ class Skdeep(Sklearn):
             # so that the accuracy row compares training paths, not initialisers;
             # skdeep's default "auto" (He for ReLU) scores ~2 points lower on 45k x 100
             kernel_initializer="glorot_uniform",
+            engine=self.engine,
         ).fit(X, y)
         assert model.n_iter_ == epochs, model.n_iter_
+        # on this CPU, "auto" trains in NumPy; "tensorflow" is the compiled loop
+        # that GPUs use
+        assert model.engine_ == ("numpy" if self.engine == "auto" else self.engine)
         return model
 
 
@@ -254,6 +265,8 @@ def make_row(case, unit, values, cold=None):
         "keras": values.get("keras"),
         "keras alt": values.get("keras alt"),
         "skdeep": skdeep,
+        # the cold row is about skdeep's default loop; "skdeep tf" has warm fits only
+        "skdeep tf": values.get("skdeep tf") if cold is None else None,
         "skdeep/sklearn": None,
         "skdeep/scikeras": None,
         "skdeep/keras": None,
@@ -263,6 +276,7 @@ def make_row(case, unit, values, cold=None):
     if unit != "accuracy":
         for peer in ("sklearn", "scikeras", "keras"):
             row[f"skdeep/{peer}"] = ratio(skdeep, row[peer])
+        row["skdeep tf/sklearn"] = ratio(row["skdeep tf"], row["sklearn"])
     return row
 
 
@@ -311,6 +325,8 @@ def run_case(label, key, data, epochs, peers, args, predict_rows):
         Xp = X_test[:n_rows]
         values, first = {}, {}
         for name, peer in peers.items():
+            if name == "skdeep tf":
+                continue  # the same predictor as "skdeep": only training differs
             med, first[name] = median_time_budget(
                 lambda peer=peer, model=models[name], Xp=Xp: peer.predict(model, Xp),
                 budget_s=args.predict_budget,
@@ -350,8 +366,8 @@ def main():
     parser.add_argument(
         "--peers",
         nargs="+",
-        choices=["sklearn", "scikeras", "keras", "keras alt", "skdeep"],
-        default=["sklearn", "scikeras", "keras", "keras alt", "skdeep"],
+        choices=["sklearn", "scikeras", "keras", "keras alt", "skdeep", "skdeep tf"],
+        default=["sklearn", "scikeras", "keras", "keras alt", "skdeep", "skdeep tf"],
     )
     parser.add_argument("--alpha", type=float, default=0.0, help="L2 of sklearn/skdeep")
     parser.add_argument(
@@ -381,6 +397,7 @@ def main():
         "keras": RawKeras(),
         "keras alt": RawKeras(batch_size=ALT_BATCH, direct_predict=True),
         "skdeep": Skdeep(args.alpha),
+        "skdeep tf": Skdeep(args.alpha, engine="tensorflow"),
     }
     # skdeep first so its cold digits fit is the first fit in the process
     order = ["skdeep"] + [p for p in all_peers if p != "skdeep"]
