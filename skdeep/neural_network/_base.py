@@ -2,9 +2,11 @@
 
 It owns the scikit-learn side: parameter validation, input validation, target
 encoding, building the network from a pure-Keras function of ``_architectures``, the
-training loop (``_training``), early stopping, fitted attributes, prediction paths
-(``_inference``), tags and pickling. Estimators declare their parameters and
-override a few small hooks (``_architecture``, ``_encode_y``, ``_loss_name`` ...).
+epoch loop over one of two training engines (``_numpy_training`` on the CPU,
+``_training`` compiled, for GPUs and as the fallback), early stopping, fitted
+attributes, prediction paths (``_inference``), tags and pickling. Estimators declare
+their parameters and override a few small hooks (``_architecture``, ``_encode_y``,
+``_loss_name`` ...).
 """
 
 import re

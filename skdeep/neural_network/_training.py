@@ -1,5 +1,8 @@
 """Compiled training loop: one traced TensorFlow function runs a whole epoch.
 
+The loop for GPUs and for networks the NumPy loop (``_numpy_training``) cannot train;
+``CompiledEngine`` at the end is its interface to the bridge.
+
 Why it looks like this (measured in ``benchmarks/peers.py``; see the performance issue):
 Keras' ``model.fit`` spends most of its time on small tabular data in per-step Python
 work (callbacks, progress bookkeeping, per-batch conversion). Here one
