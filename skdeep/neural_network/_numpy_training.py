@@ -502,8 +502,14 @@ class NumpyEngine:
 
         ``state`` is left untouched (early stopping keeps the best one); ``seed``
         (a pair of ints) fixes the shuffle and the dropout masks; ``score`` is the
-        validation score (0 without validation data).
+        validation score (0 without validation data). Overflows are not warned
+        about: a diverging epoch shows as a non-finite loss, which the caller
+        turns into an error (as with the compiled loop).
         """
+        with np.errstate(all="ignore"):
+            return self._run_epoch(state, seed, learning_rate)
+
+    def _run_epoch(self, state, seed, learning_rate):
         step, flat, non_trainable, slots = state
         flat = flat.copy()
         non_trainable = [v.copy() for v in non_trainable]

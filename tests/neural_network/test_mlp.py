@@ -753,15 +753,18 @@ def test_invalid_parameters_are_reported(iris):
         MLPRegressor(loss="poisson").fit(X, y - 5.0)
 
 
-def test_divergence_is_a_clear_error():
+@pytest.mark.parametrize("engine", ["numpy", "tensorflow"])
+def test_divergence_is_a_clear_error(engine):
     X = np.random.RandomState(0).normal(size=(40, 3)) * 1e18
     y = np.arange(40, dtype=float) * 1e18
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        # the error, not NumPy's overflow warnings on the way, tells the user
+        warnings.simplefilter("error", RuntimeWarning)
         with pytest.raises(ValueError, match="Training diverged"):
             MLPRegressor(
                 hidden_layer_sizes=(4,),
                 learning_rate_init=10.0,
                 max_iter=20,
                 random_state=0,
+                engine=engine,
             ).fit(X, y)
