@@ -1,0 +1,167 @@
+"""The NumPy inference pass: chunking, in-place row operations, folded biases."""
+
+import numpy as np
+import pytest
+from scipy.special import softmax
+
+from skdeep.neural_network._architectures import build_mlp, build_wide_deep
+from skdeep.neural_network._graph import walk
+from skdeep.neural_network._inference import (
+    NumpyForward,
+    _fold_biases,
+    _RowOperand,
+    _softmax_in_place,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+DTYPES = [np.float32, np.float64]
+
+
+def _chunked(forward, rows, widest, dtype):
+    """``forward`` set to run ``rows`` rows at a time (``widest`` units wide)."""
+    dtype = np.dtype(dtype)
+    forward.chunk_bytes = rows * widest * dtype.itemsize
+    assert forward._chunk_rows([np.empty((1, 1), dtype)], dtype) == rows
+    return forward
+
+
+def _near_ties(dtype, n_classes=4, seed=0):
+    """Rows of logits whose two largest are 0 to 3 ulps apart, at many magnitudes,
+    plus exact ties and non-finite rows."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for magnitude in (1e-3, 0.1, 0.3, 1.0, 7.0, 300.0):
+        for gap in range(4):
+            for _ in range(25):
+                z = rng.uniform(-1, 0, n_classes).astype(dtype) * magnitude
+                top = dtype(rng.uniform(0.5, 1.0) * magnitude)
+                i, j = rng.choice(n_classes, size=2, replace=False)
+                z[i] = top
+                z[j] = top
+                for _ in range(gap):
+                    z[j] = np.nextafter(z[j], dtype(np.inf))
+                rows.append(z)
+    special = np.zeros((4, n_classes), dtype)
+    special[0, 1] = np.inf
+    special[1, 2] = np.nan
+    special[2] = -np.inf
+    special[2, 3] = 0.0
+    special[3, :2] = np.inf
+    huge = np.finfo(dtype).max / 4  # finite, but a sum over rows overflows
+    large = np.tile(np.array([huge, -huge, 0.0, huge / 2], dtype), (8, 1))
+    return np.vstack(rows + [special, large])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", [1, 6, 7, 8, 20])
+def test_chunk_boundaries(dtype, n):
+    """n = chunk - 1, chunk, chunk + 1 and several chunks give Keras' outputs."""
+    model = build_mlp(
+        5,
+        3,
+        hidden_layer_sizes=(11, 4),
+        activation="tanh",
+        output_activation="softmax",
+        batch_normalization=True,
+        dropout=0.3,
+        seed=3,
+    )
+    forward = _chunked(NumpyForward(model), rows=7, widest=11, dtype=dtype)
+    X = np.random.default_rng(n).normal(size=(n, 5)).astype(dtype)
+    out = forward(X)
+    assert out.shape == (n, 3) and out.dtype == dtype
+    expected = model(X.astype(np.float32), training=False).numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
+    whole = NumpyForward(model)(X)  # one chunk
+    np.testing.assert_allclose(out, whole, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("two_inputs", [False, True])
+def test_chunked_wide_deep_with_two_outputs(two_inputs):
+    model = build_wide_deep(
+        6,
+        2,
+        wide_features=[0, 1] if two_inputs else None,
+        deep_features=[2, 3, 4] if two_inputs else None,
+        hidden_layer_sizes=(8, 5),
+        auxiliary_output=True,
+        batch_normalization=True,
+        seed=0,
+    )
+    forward = _chunked(NumpyForward(model), rows=4, widest=8, dtype=np.float32)
+    X = np.random.default_rng(0).normal(size=(11, 6)).astype(np.float32)
+    inputs = [X[:, [0, 1]], X[:, [2, 3, 4]]] if two_inputs else [X]
+    main, auxiliary = forward(*inputs)
+    keras_main, keras_auxiliary = model(inputs if two_inputs else X, training=False)
+    np.testing.assert_allclose(main, keras_main, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(auxiliary, keras_auxiliary, rtol=1e-5, atol=1e-6)
+
+
+def test_float64_inputs_are_computed_in_float64():
+    model = build_mlp(4, 2, hidden_layer_sizes=(5,), seed=0)
+    forward = NumpyForward(model)
+    X = np.random.default_rng(0).normal(size=(9, 4))
+    out = forward(X)
+    assert out.dtype == np.float64
+    weights = [w.astype(np.float64) for w in model.get_weights()]
+    hidden = np.maximum(X @ weights[0] + weights[1], 0)
+    np.testing.assert_allclose(out, hidden @ weights[2] + weights[3], rtol=1e-14)
+
+
+@pytest.mark.parametrize("n", [0, 1, 4, 5, 6, 23])
+def test_row_operand_equals_broadcasting(n):
+    rng = np.random.default_rng(n)
+    row = rng.normal(size=3)
+    operand = _RowOperand(row, width=15)  # groups of 5 rows
+    assert operand.group == 5
+    for ufunc in (np.add, np.maximum):
+        h = rng.normal(size=(n, 3))
+        expected = ufunc(h, row)
+        assert operand.apply(ufunc, h) is h
+        np.testing.assert_array_equal(h, expected)
+    strided = rng.normal(size=(n, 6))[:, ::2]  # not contiguous: the plain loop
+    expected = strided + row
+    operand.apply(np.add, strided)
+    np.testing.assert_array_equal(strided, expected)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_in_place_is_scipy_softmax(dtype):
+    z = _near_ties(dtype)
+    z = np.vstack([z, np.random.default_rng(0).normal(scale=5, size=(300, 4))])
+    z = z.astype(dtype)
+    with np.errstate(invalid="ignore"):
+        expected = softmax(z, axis=-1)
+        result = _softmax_in_place(z.copy())
+    np.testing.assert_array_equal(result, expected)  # bit for bit, NaN rows too
+
+
+@pytest.mark.parametrize(
+    "kwargs, folded",
+    [
+        ({}, [True, True, False]),
+        ({"dropout": 0.2}, [True, True, False]),  # through the Dropout layers
+        ({"activation": "tanh"}, [False, False, False]),
+        ({"batch_normalization": True}, [False, False, False]),
+    ],
+)
+def test_relu_biases_fold_into_the_next_dense_layer(kwargs, folded):
+    model = build_mlp(6, 3, hidden_layer_sizes=(8, 5), seed=1, **kwargs)
+    model.set_weights(
+        [w + np.float32(0.3) if w.ndim == 1 else w for w in model.get_weights()]
+    )  # non-zero biases
+    _, steps, output_ids = walk(model)
+    plan = _fold_biases(steps, output_ids)
+    assert [d[2] for d in plan if d is not None] == folded
+    X = np.random.default_rng(0).normal(size=(50, 6))
+    expected = model(X.astype(np.float32), training=False).numpy()
+    np.testing.assert_allclose(NumpyForward(model)(X), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_wide_deep_folds_only_the_layers_read_by_dense_layers():
+    model = build_wide_deep(4, 1, hidden_layer_sizes=(5, 3), seed=0)
+    _, steps, output_ids = walk(model)
+    plan = _fold_biases(steps, output_ids)
+    # deep_1 feeds deep_2; deep_2 feeds the concatenation: kept whole
+    assert [d[2] for d in plan if d is not None] == [True, False, False]
