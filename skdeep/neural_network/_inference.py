@@ -100,8 +100,8 @@ def _dense(kernel, bias, activation, dtype, fold=False):
     """A Dense layer in inference mode, ``activation(x @ kernel + bias)``.
 
     Called as ``fn(x, out)``, it writes into ``out``, a buffer of ``fn.units`` columns
-    the caller owns and reuses. ``kernel`` and ``bias`` (None for none) are float64,
-    cast to ``dtype`` here.
+    the caller owns and reuses (``logits=True`` skips the activation). ``kernel`` and
+    ``bias`` (None for none) are float64, cast to ``dtype`` here.
 
     With ``fold`` (ReLU only) it returns ``max(x @ kernel, -bias)``, the activation
     minus ``bias``: the layers reading it add ``bias @ kernel`` to their own bias
@@ -125,10 +125,12 @@ def _dense(kernel, bias, activation, dtype, fold=False):
         _RowOperand(np.zeros(kernel.shape[1], dtype)) if activation == "relu" else None
     )
 
-    def dense(x, out):
+    def dense(x, out, logits=False):
         h = np.matmul(x, kernel, out=out)
         if bias is not None:
             bias.apply(np.add, h)
+        if logits:
+            return h
         if zeros is not None:
             return zeros.apply(np.maximum, h)
         return in_place(h) if in_place is not None else act(h)
@@ -216,6 +218,51 @@ def numpy_supported(model):
     return supported(model, NUMPY_ACTIVATIONS)
 
 
+# A gap between logits that rounding cannot close in the probabilities: these compare
+# ``exp(z - max)`` near 1, where floats are ``eps / 2`` apart, so ``64 * eps`` is ~128
+# of those steps against a few steps of rounding in ``exp``, the sum and the division
+# (``1 + exp(-z)`` for sigmoid). Narrow enough that hardly a row in 10^4 is looked at.
+_TOLERANCES = {dtype: float(64 * np.finfo(dtype).eps) for dtype in (_FLOAT32, _FLOAT64)}
+
+
+def _argmax_of_softmax(z, out):
+    """``np.argmax(softmax(z), axis=1)`` into ``out``, from the logits ``z`` (which
+    it may overwrite).
+
+    Softmax is increasing, so the largest logit has the largest probability; but
+    rounding can make probabilities of logits a few ulps apart equal, and argmax
+    then takes the first. Rows whose largest logit has another within a tolerance,
+    or is not finite, are decided on their probabilities, computed as ``__call__``
+    computes them (``_softmax_in_place``); the others on their logits.
+    """
+    if len(z) <= 16:  # so few rows that their probabilities cost less than the rule
+        return _softmax_in_place(z).argmax(axis=1, out=out)
+    z.argmax(axis=1, out=out)
+    top = z.ravel().take(out + np.arange(0, z.size, z.shape[1]))
+    lower = top - _TOLERANCES[z.dtype]
+    close = z >= lower[:, None]
+    # The rule: one close logit per row (the largest itself), all largest finite.
+    if np.count_nonzero(close) != len(z) or not np.isfinite(lower).all():
+        rows = np.flatnonzero(
+            (np.count_nonzero(close, axis=1) != 1) | ~np.isfinite(top)
+        )
+        out[rows] = np.argmax(_softmax_in_place(z[rows]), axis=1)
+    return out
+
+
+def _sigmoid_above_half(z, out):
+    """``sigmoid(z) > 0.5`` into the boolean ``out``, from the logits ``z``.
+
+    That is ``z > 0`` except for tiny positive ``z``, whose probability rounds to
+    0.5: those few are decided on their probabilities, computed as ``__call__`` does.
+    """
+    np.greater(z, 0, out=out)
+    near = out & (z < _TOLERANCES[z.dtype])
+    if near.any():
+        out[near] = expit(z[near]) > 0.5
+    return out
+
+
 def _dtype_of(inputs):
     """float32 when every input is float32, else float64 (scikit-learn's rule)."""
     for x in inputs:
@@ -246,19 +293,31 @@ class NumpyForward:
         self._input_ids, steps, self._output_ids = walk(model)
         self._output_units = [int(t.shape[-1]) for t in model.outputs]
         plan = _fold_biases(steps, self._output_ids)
+        # Dense layers computing a model output give logits on request.
+        has_logits = [
+            dense is not None and step.output in self._output_ids
+            for step, dense in zip(steps, plan)
+        ]
         self._programs = {}
         for dtype in (_FLOAT32, _FLOAT64):
             program = []
-            for step, dense in zip(steps, plan):
+            for step, dense, logits in zip(steps, plan, has_logits):
                 if dense is None:
                     fn = _layer_function(step.layer, dtype)
                 else:
                     name = activation_name(step.layer.activation)
                     fn = _dense(*dense[:2], name, dtype, fold=dense[2])
                 units = getattr(fn, "units", None)
-                program.append((fn, step.inputs, step.output, step.is_list, units))
+                program.append(
+                    (fn, step.inputs, step.output, step.is_list, units, logits)
+                )
             self._programs[dtype] = program
-        self._widest = max([p[4] for p in program if p[4] is not None], default=1)
+        self._widest = max([u for *_, u, _ in program if u is not None], default=1)
+        self._output_activation = None  # of a one-output classifier (see labels)
+        if len(self._output_ids) == 1:
+            for step, logits in zip(steps, has_logits):
+                if logits:
+                    self._output_activation = activation_name(step.layer.activation)
 
     def __call__(self, *inputs):
         n = inputs[0].shape[0]
@@ -269,8 +328,36 @@ class NumpyForward:
             for full, value in zip(outputs, values):
                 full[start:stop] = value
 
-        self._run(inputs, dtype, store)
+        self._run(inputs, dtype, store, logits=False)
         return outputs[0] if len(outputs) == 1 else outputs
+
+    def labels(self, *inputs):
+        """What decoding the probabilities of a one-output classifier gives.
+
+        For a softmax output, the index of the largest probability (``np.argmax``
+        of ``self(*inputs)``, shape (n_samples,)); for sigmoid outputs, whether each
+        probability exceeds 0.5 (booleans of shape (n_samples, n_outputs)). Decided
+        on the logits, which skips the exponentials; equal to decoding the
+        probabilities row for row, ties and rounding included.
+        """
+        activation = self._output_activation
+        if activation not in ("softmax", "sigmoid"):
+            raise ValueError(
+                "labels needs one Dense output with a softmax or sigmoid activation, "
+                f"got {activation!r}."
+            )
+        n = inputs[0].shape[0]
+        if activation == "softmax":
+            decide, out = _argmax_of_softmax, np.empty(n, np.intp)
+        else:
+            decide = _sigmoid_above_half
+            out = np.empty((n, self._output_units[0]), bool)
+
+        def store(start, stop, values):
+            decide(values[0], out[start:stop])
+
+        self._run(inputs, _dtype_of(inputs), store, logits=True)
+        return out
 
     def _chunk_rows(self, inputs, dtype):
         widest = self._widest
@@ -278,10 +365,11 @@ class NumpyForward:
             widest = max(widest, x.shape[1])
         return max(1, self.chunk_bytes // (widest * dtype.itemsize))
 
-    def _run(self, inputs, dtype, store):
+    def _run(self, inputs, dtype, store, logits):
         """Call ``store(start, stop, outputs)`` for every chunk of rows.
 
-        The outputs are views of buffers the next chunk overwrites.
+        The outputs are views of buffers the next chunk overwrites; with ``logits``
+        the output layers skip their activation.
         """
         n = inputs[0].shape[0]
         rows = max(1, min(n, self._chunk_rows(inputs, dtype)))
@@ -290,7 +378,7 @@ class NumpyForward:
         # from call to call (separate ones can go back to the OS and fault again).
         block = np.empty(rows * sum(p[4] or 0 for p in program), dtype)
         offset, buffers = 0, []
-        for *_, units in program:
+        for *_, units, _ in program:
             if units is None:
                 buffers.append(None)
             else:
@@ -298,7 +386,7 @@ class NumpyForward:
                     block[offset : offset + rows * units].reshape(rows, units)
                 )
                 offset += rows * units
-        steps = [(*p[:4], b) for p, b in zip(program, buffers)]
+        steps = [(*p[:4], b, p[5]) for p, b in zip(program, buffers)]
         for start in range(0, n, rows):
             stop = min(start + rows, n)
             m = stop - start
@@ -306,9 +394,13 @@ class NumpyForward:
                 i: np.asarray(x[start:stop], dtype=dtype)
                 for i, x in zip(self._input_ids, inputs)
             }
-            for fn, ins, out, is_list, buffer in steps:
+            for fn, ins, out, is_list, buffer, has_logits in steps:
                 x = [values[i] for i in ins] if is_list else values[ins[0]]
-                values[out] = fn(x, None if buffer is None else buffer[:m])
+                buffer = None if buffer is None else buffer[:m]
+                if logits and has_logits:
+                    values[out] = fn(x, buffer, logits=True)
+                else:
+                    values[out] = fn(x, buffer)
             store(start, stop, [values[i] for i in self._output_ids])
 
 

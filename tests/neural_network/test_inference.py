@@ -1,4 +1,4 @@
-"""The NumPy inference pass: chunking, in-place row operations, folded biases."""
+"""The NumPy inference pass: chunking, in-place row operations, labels from logits."""
 
 import numpy as np
 import pytest
@@ -16,6 +16,19 @@ from skdeep.neural_network._inference import (
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 DTYPES = [np.float32, np.float64]
+
+
+def _identity(n_outputs, output_activation):
+    """A one-layer network whose logits are its inputs (identity kernel, no bias)."""
+    model = build_mlp(
+        n_outputs,
+        n_outputs,
+        hidden_layer_sizes=(),
+        output_activation=output_activation,
+        dtype="float64",
+    )
+    model.set_weights([np.eye(n_outputs), np.zeros(n_outputs)])
+    return NumpyForward(model)
 
 
 def _chunked(forward, rows, widest, dtype):
@@ -54,6 +67,68 @@ def _near_ties(dtype, n_classes=4, seed=0):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("rows", [8, 4096])  # probabilities / logits and the rule
+def test_softmax_labels_equal_argmax_of_probabilities(dtype, rows):
+    forward = _chunked(_identity(4, "softmax"), rows=rows, widest=4, dtype=dtype)
+    z = _near_ties(dtype)
+    with np.errstate(invalid="ignore"):  # inf * 0 in the identity kernel
+        expected = np.argmax(forward(z), axis=1)
+        labels = forward.labels(z)
+    np.testing.assert_array_equal(labels, expected)
+    # The rows exercise the rounding: the largest logit is not always the answer.
+    assert np.any(np.argmax(z, axis=1) != expected)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sigmoid_labels_equal_probabilities_above_half(dtype):
+    forward = _identity(3, "sigmoid")
+    tiny = np.finfo(dtype).eps
+    values = np.array(
+        [0.0, -0.0, tiny / 8, tiny / 2, tiny, 2 * tiny, 1e-3, -1e-9, 5.0, -5.0]
+        + [np.inf, -np.inf, np.nan],
+        dtype,
+    )
+    z = np.random.default_rng(0).choice(values, size=(200, 3)).astype(dtype)
+    with np.errstate(invalid="ignore"):
+        expected = forward(z) > 0.5
+        labels = forward.labels(z)
+    assert labels.dtype == bool and labels.shape == (200, 3)
+    np.testing.assert_array_equal(labels, expected)
+    assert np.any((z > 0) != expected)  # tiny positive logits round to 0.5
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("output_activation", ["softmax", "sigmoid"])
+def test_labels_equal_decoded_probabilities_on_random_networks(
+    dtype, output_activation
+):
+    rng = np.random.default_rng(1)
+    for seed in range(3):
+        model = build_mlp(
+            7,
+            5,
+            hidden_layer_sizes=(16, 9),
+            output_activation=output_activation,
+            seed=seed,
+        )
+        forward = _chunked(NumpyForward(model), rows=64, widest=16, dtype=dtype)
+        X = rng.normal(scale=3.0, size=(1000, 7)).astype(dtype)
+        proba = forward(X)
+        assert proba.dtype == dtype
+        labels = forward.labels(X)
+        if output_activation == "softmax":
+            np.testing.assert_array_equal(labels, np.argmax(proba, axis=1))
+        else:
+            np.testing.assert_array_equal(labels, proba > 0.5)
+
+
+def test_labels_need_a_classifier_output():
+    forward = NumpyForward(build_mlp(3, 2, hidden_layer_sizes=(4,)))
+    with pytest.raises(ValueError, match="softmax or sigmoid"):
+        forward.labels(np.zeros((2, 3), np.float32))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("n", [1, 6, 7, 8, 20])
 def test_chunk_boundaries(dtype, n):
     """n = chunk - 1, chunk, chunk + 1 and several chunks give Keras' outputs."""
@@ -75,6 +150,7 @@ def test_chunk_boundaries(dtype, n):
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
     whole = NumpyForward(model)(X)  # one chunk
     np.testing.assert_allclose(out, whole, rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(forward.labels(X), np.argmax(out, axis=1))
 
 
 @pytest.mark.parametrize("two_inputs", [False, True])
@@ -96,6 +172,8 @@ def test_chunked_wide_deep_with_two_outputs(two_inputs):
     keras_main, keras_auxiliary = model(inputs if two_inputs else X, training=False)
     np.testing.assert_allclose(main, keras_main, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(auxiliary, keras_auxiliary, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="softmax or sigmoid"):
+        forward.labels(*inputs)
 
 
 def test_float64_inputs_are_computed_in_float64():
