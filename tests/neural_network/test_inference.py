@@ -3,10 +3,14 @@
 import numpy as np
 import pytest
 from scipy.special import softmax
+from sklearn.datasets import load_iris
+from sklearn.preprocessing import StandardScaler
 
+from skdeep.neural_network import MLPClassifier
 from skdeep.neural_network._architectures import build_mlp, build_wide_deep
 from skdeep.neural_network._graph import walk
 from skdeep.neural_network._inference import (
+    CompiledForward,
     NumpyForward,
     _fold_biases,
     _RowOperand,
@@ -215,6 +219,36 @@ def test_softmax_in_place_is_scipy_softmax(dtype):
     np.testing.assert_array_equal(result, expected)  # bit for bit, NaN rows too
 
 
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_predict_equals_decoded_predict_proba(task, dtype, iris):
+    X, y = iris
+    if task == "binary":
+        y = np.where(y == 1, "b", "a")
+    elif task == "multilabel":
+        y = np.column_stack([y == 0, y == 1, X[:, 0] > 0]).astype(int)
+    clf = MLPClassifier(
+        hidden_layer_sizes=(6,), max_iter=5, random_state=0, dtype=dtype
+    ).fit(X, y)
+    for X_pred in (X, X.astype(np.float32)):
+        proba = clf.predict_proba(X_pred)
+        predicted = clf.predict(X_pred)
+        if task == "multilabel":
+            expected = (proba > 0.5).astype(int)
+        else:
+            expected = clf.classes_[np.argmax(proba, axis=1)]
+        np.testing.assert_array_equal(predicted, expected)
+        assert predicted.dtype == expected.dtype
+    # through validate_data (a list), the same labels
+    np.testing.assert_array_equal(clf.predict(X.tolist()), clf.predict(X))
+
+
 @pytest.mark.parametrize(
     "kwargs, folded",
     [
@@ -243,3 +277,12 @@ def test_wide_deep_folds_only_the_layers_read_by_dense_layers():
     plan = _fold_biases(steps, output_ids)
     # deep_1 feeds deep_2; deep_2 feeds the concatenation: kept whole
     assert [d[2] for d in plan if d is not None] == [True, False, False]
+
+
+def test_predict_without_labels_decodes_the_probabilities(iris):
+    """The compiled (GPU) predictor has no ``labels``: predict decodes probabilities."""
+    X, y = iris
+    clf = MLPClassifier(hidden_layer_sizes=(6,), max_iter=5, random_state=0).fit(X, y)
+    expected = clf.predict(X)
+    clf._predictor = CompiledForward(clf.model_, "/CPU:0")
+    np.testing.assert_array_equal(clf.predict(X), expected)
