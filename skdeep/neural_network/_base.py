@@ -512,12 +512,16 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
 
     # ------------------------------------------------------------------ predict
 
-    def _forward(self, X):
-        """Validated network outputs for ``X`` as float64 (a list if several)."""
+    def _validated_inputs(self, X):
+        """The model's input arrays for ``X``, validated as ``predict`` needs."""
         check_is_fitted(self)
         if not self._is_plain_valid_array(X):
             X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return self._predictor(*self._model_inputs(X))
+        return self._model_inputs(X)
+
+    def _forward(self, X):
+        """Validated network outputs for ``X`` (a list if several)."""
+        return self._predictor(*self._validated_inputs(X))
 
     def _is_plain_valid_array(self, X):
         """Whether ``X`` needs none of ``validate_data``'s conversions or warnings.

@@ -5,7 +5,6 @@ from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import _check_partial_fit_first_call, unique_labels
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skdeep.neural_network._base import _BaseKerasEstimator, _is_column_vector
 from skdeep.neural_network._regression import (
@@ -374,21 +373,13 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Predicted labels.
         """
-        check_is_fitted(self)
+        inputs = self._validated_inputs(X)
         labels = getattr(self._predictor, "labels", None)
         if labels is None:  # the compiled (GPU) path: decode the probabilities
-            return self._target.decode(self._forward(X))
-        # The validation of ``_forward``; the NumPy pass then decides on the logits,
-        # which gives the labels decoding the probabilities would (no exponentials).
-        if not self._is_plain_valid_array(X):
-            X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        decided = labels(*self._model_inputs(X))
-        task = self._target.task
-        if task == "multiclass":
-            return self._target.classes_[decided]
-        if task == "binary":
-            return self._target.classes_[decided.reshape(-1).astype(int)]
-        return decided.astype(int)
+            return self._target.decode(self._predictor(*inputs))
+        # the NumPy pass decides on the logits: the labels decoding the probabilities
+        # would give, without the exponentials
+        return self._target.decode_decisions(labels(*inputs))
 
     def predict_proba(self, X):
         """Probability of each class (of each label for multilabel targets).

@@ -73,6 +73,14 @@ class ClassificationTarget:
             return np.column_stack([1.0 - raw, raw])
         return raw
 
+    def decode_decisions(self, decided):
+        """Labels from ``NumpyForward.labels``' decisions (the same as ``decode``)."""
+        if self.task == "multiclass":
+            return self.classes_[decided]
+        if self.task == "binary":
+            return self.classes_[decided.reshape(-1).astype(int)]
+        return decided.astype(int)
+
     def decode(self, raw):
         if self.task == "multilabel":
             return (raw > 0.5).astype(int)
