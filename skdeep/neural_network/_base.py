@@ -521,7 +521,8 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
 
     def _forward(self, X):
         """Validated network outputs for ``X`` (a list if several)."""
-        return self._predictor(*self._validated_inputs(X))
+        inputs = self._validated_inputs(X)  # first: raises NotFittedError if unfitted
+        return self._predictor(*inputs)
 
     def _is_plain_valid_array(self, X):
         """Whether ``X`` needs none of ``validate_data``'s conversions or warnings.
