@@ -143,9 +143,12 @@ class Sklearn(Peer):
     def __init__(self, alpha):
         self.alpha = alpha
 
+    def make(self, **params):
+        return SklearnMLP(**params)
+
     def fit(self, X, y, epochs, seed):
-        model = SklearnMLP(
-            HIDDEN,
+        model = self.make(
+            hidden_layer_sizes=HIDDEN,
             solver="adam",
             alpha=self.alpha,
             batch_size=BATCH,
@@ -160,32 +163,28 @@ class Sklearn(Peer):
 
 
 class Skdeep(Sklearn):
+    """skdeep's MLPClassifier with scikit-learn's parameters (a drop-in)."""
+
     name = "skdeep"
 
     def __init__(self, alpha, engine="auto"):
         super().__init__(alpha)
         self.engine = engine
 
-    def fit(self, X, y, epochs, seed):
+    def make(self, **params):
         from skdeep.neural_network import MLPClassifier
 
-        model = MLPClassifier(
-            HIDDEN,
-            solver="adam",
-            alpha=self.alpha,
-            batch_size=BATCH,
-            learning_rate_init=LEARNING_RATE,
-            max_iter=epochs,
-            tol=0.0,
-            n_iter_no_change=epochs,
-            random_state=seed,
+        return MLPClassifier(
+            **params,
             # the peers' initialisation (Keras' Dense default, like scikit-learn's),
             # so that the accuracy row compares training paths, not initialisers;
             # skdeep's default "auto" (He for ReLU) scores ~2 points lower on 45k x 100
             kernel_initializer="glorot_uniform",
             engine=self.engine,
-        ).fit(X, y)
-        assert model.n_iter_ == epochs, model.n_iter_
+        )
+
+    def fit(self, X, y, epochs, seed):
+        model = super().fit(X, y, epochs, seed)
         # on this CPU, "auto" trains in NumPy; "tensorflow" is the compiled loop
         # that GPUs use
         assert model.engine_ == ("numpy" if self.engine == "auto" else self.engine)
