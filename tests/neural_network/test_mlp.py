@@ -631,7 +631,8 @@ def test_dataframe_keeps_feature_names(iris):
 # --------------------------------------------------------------------- global state
 
 
-def test_fit_leaves_global_state_alone(iris):
+@pytest.mark.parametrize("engine", ["numpy", "tensorflow"])
+def test_fit_leaves_global_state_alone(iris, engine):
     import keras
     from tensorflow.python.framework import config, random_seed
 
@@ -643,10 +644,14 @@ def test_fit_leaves_global_state_alone(iris):
         MLPClassifier(
             random_state=random_state,
             dropout=0.1,
+            engine=engine,
             **{k: v for k, v in SMALL.items() if k != "random_state"},
         ).fit(X, y)
         MLPRegressor(
-            random_state=random_state, hidden_layer_sizes=(4,), max_iter=2
+            random_state=random_state,
+            hidden_layer_sizes=(4,),
+            max_iter=2,
+            engine=engine,
         ).fit(X, y.astype(float))
     assert random.getstate() == py_state
     after = np.random.get_state()  # noqa: NPY002
