@@ -26,21 +26,15 @@ def _data_for(estimator):
     return X, None
 
 
-def _instances():
-    """Every estimator; the neural ones with each training loop."""
-    for estimator in estimator_instances():
-        yield estimator
-        if "engine" in estimator.get_params():
-            yield clone(estimator).set_params(engine="tensorflow")
-
-
 def _id(estimator):
     engine = estimator.get_params().get("engine", "")
     return type(estimator).__name__ + (f"-{engine}" if engine else "")
 
 
 @pytest.mark.filterwarnings("ignore")
-@pytest.mark.parametrize("estimator", list(_instances()), ids=_id)
+@pytest.mark.parametrize(
+    "estimator", list(estimator_instances(every_engine=True)), ids=_id
+)
 def test_fit_predict_leave_global_state_and_inputs_alone(estimator):
     estimator = clone(estimator)
     if "random_state" in estimator.get_params():

@@ -54,7 +54,15 @@ def all_estimators():
     return [(name, getattr(skdeep, name)) for name in skdeep.__all__]
 
 
-def estimator_instances():
-    """Yield one fast-to-fit instance of every public estimator."""
+def estimator_instances(*, every_engine=False):
+    """Yield one fast-to-fit instance of every public estimator.
+
+    With ``every_engine``, the neural estimators come a second time with
+    ``engine="tensorflow"`` (the compiled loop GPUs use; the default trains in NumPy
+    on a CPU).
+    """
     for name, cls in all_estimators():
-        yield cls(**_TEST_PARAMS[name])
+        estimator = cls(**_TEST_PARAMS[name])
+        yield estimator
+        if every_engine and "engine" in estimator.get_params():
+            yield cls(**{**_TEST_PARAMS[name], "engine": "tensorflow"})
