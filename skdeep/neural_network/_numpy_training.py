@@ -18,9 +18,10 @@ Keras graph (``_graph.walk``); losses and scores follow ``_training``'s conventi
 """
 
 import numpy as np
-from scipy.special import erf, expit, softmax, xlogy
+from scipy.special import erf, expit, xlogy
 
 from skdeep.neural_network._graph import activation_name, walk
+from skdeep.neural_network._inference import NUMPY_ACTIVATIONS
 from skdeep.neural_network._numpy_optimizers import make_optimizer
 
 # ---------------------------------------------------------------------------------
@@ -33,18 +34,6 @@ _LEAKY_SLOPE = 0.2  # Keras' default negative_slope
 
 def _relu(z):
     return np.maximum(z, 0, out=z)  # z is a fresh product: reuse it
-
-
-def _elu(z):
-    return np.where(z > 0, z, np.expm1(np.minimum(z, 0)))
-
-
-def _selu(z):
-    return _SELU_SCALE * np.where(z > 0, z, _SELU_ALPHA * np.expm1(np.minimum(z, 0)))
-
-
-def _gelu(z):
-    return 0.5 * z * (1.0 + erf(z / np.sqrt(2.0)))
 
 
 def _gelu_backward(dy, z, a):
@@ -62,30 +51,31 @@ def _softmax_backward(dy, z, a):
     return a * (dy - np.sum(dy * a, axis=-1, keepdims=True))
 
 
-# name -> (forward, backward, whether backward needs z kept apart from a)
-ACTIVATIONS = {
-    "linear": (lambda z: z, lambda dy, z, a: dy, False),
-    "relu": (_relu, lambda dy, z, a: dy * (a > 0), False),
-    "sigmoid": (expit, lambda dy, z, a: dy * a * (1 - a), False),
-    "tanh": (np.tanh, lambda dy, z, a: dy * (1 - a * a), False),
-    "elu": (_elu, lambda dy, z, a: dy * np.where(a > 0, 1, a + 1), False),
+# name -> (backward, whether it needs z kept apart from a); the forwards are the
+# inference pass's (``_inference.NUMPY_ACTIVATIONS``), ReLU's done in place
+_BACKWARDS = {
+    "linear": (lambda dy, z, a: dy, False),
+    "relu": (lambda dy, z, a: dy * (a > 0), False),
+    "sigmoid": (lambda dy, z, a: dy * a * (1 - a), False),
+    "tanh": (lambda dy, z, a: dy * (1 - a * a), False),
+    "elu": (lambda dy, z, a: dy * np.where(a > 0, 1, a + 1), False),
     "selu": (
-        _selu,
         lambda dy, z, a: (
             dy * np.where(a > 0, _SELU_SCALE, a + _SELU_SCALE * _SELU_ALPHA)
         ),
         False,
     ),
-    "leaky_relu": (
-        lambda z: np.where(z >= 0, z, _LEAKY_SLOPE * z),
-        lambda dy, z, a: dy * np.where(z > 0, 1, _LEAKY_SLOPE),
-        True,
-    ),
-    "gelu": (_gelu, _gelu_backward, True),
-    "silu": (lambda z: z * expit(z), _silu_backward, True),
-    "softplus": (lambda z: np.logaddexp(z, 0), lambda dy, z, a: dy * expit(z), True),
-    "exponential": (np.exp, lambda dy, z, a: dy * a, False),
-    "softmax": (lambda z: softmax(z, axis=-1), _softmax_backward, False),
+    "leaky_relu": (lambda dy, z, a: dy * np.where(z > 0, 1, _LEAKY_SLOPE), True),
+    "gelu": (_gelu_backward, True),
+    "silu": (_silu_backward, True),
+    "softplus": (lambda dy, z, a: dy * expit(z), True),
+    "exponential": (lambda dy, z, a: dy * a, False),
+    "softmax": (_softmax_backward, False),
+}
+# name -> (forward f(z), backward (dy, z, a) -> dL/dz with a = f(z), keep z)
+ACTIVATIONS = {
+    name: (_relu if name == "relu" else NUMPY_ACTIVATIONS[name], *backward)
+    for name, backward in _BACKWARDS.items()
 }
 
 # ---------------------------------------------------------------------------------
@@ -297,7 +287,7 @@ def _make_layer(layer, t_index, n_index, logits):
     raise NotImplementedError(kind)  # pragma: no cover - guarded by trainable()
 
 
-def _final_activations(model, walked):
+def _final_activations(walked):
     output_ids = set(walked[2])
     return {
         activation_name(step.layer.activation)
@@ -324,7 +314,7 @@ def trainable(model, loss_name):
                 activation_name(layer.activation) not in ACTIVATIONS
             ):
                 return False
-        finals = _final_activations(model, walked)
+        finals = _final_activations(walked)
     except (TypeError, ValueError, KeyError, AttributeError):
         return False
     if loss_name in LOSSES:
@@ -389,14 +379,11 @@ class NumpyEngine:
 
         variables = model.trainable_variables
         self.shapes = [tuple(v.shape) for v in variables]
-        self.non_trainable_shapes = [
-            tuple(v.shape) for v in model.non_trainable_variables
-        ]
         t_index = {id(v): i for i, v in enumerate(variables)}
         n_index = {id(v): i for i, v in enumerate(model.non_trainable_variables)}
         self.walked = walk(model)
         output_ids = set(self.walked[2])
-        finals = _final_activations(model, self.walked)
+        finals = _final_activations(self.walked)
         fused = (
             FUSED_LOSSES.get((loss_name, next(iter(finals))))
             if len(finals) == 1
