@@ -261,20 +261,17 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             batch_size=batch_size,
             shuffle=self.shuffle,
         )
-        use_numpy = self.engine == "numpy" or (
-            self.engine == "auto"
-            and not is_gpu(device)
-            and trainable(self.model_, self._loss_name())
-        )
-        if use_numpy:
-            if self.engine == "numpy" and not trainable(self.model_, self._loss_name()):
-                raise ValueError(
-                    "engine='numpy' cannot train this network (a layer, activation "
-                    "or loss without a NumPy implementation); use engine='auto' or "
-                    "engine='tensorflow'."
-                )
+        on_cpu = not is_gpu(device)
+        wanted = self.engine == "numpy" or (self.engine == "auto" and on_cpu)
+        if wanted and trainable(self.model_, self._loss_name()):
             self.engine_ = "numpy"
             return NumpyEngine(self.model_, self.solver, optimizer.hyper, **common)
+        if self.engine == "numpy":
+            raise ValueError(
+                "engine='numpy' cannot train this network (a layer, activation or "
+                "loss without a NumPy implementation); use engine='auto' or "
+                "engine='tensorflow'."
+            )
         self.engine_ = "tensorflow"
         return CompiledEngine(
             self.model_, optimizer, architecture=architecture, **common
