@@ -364,18 +364,13 @@ class NumpyEngine:
         self.loss_weights = [float(w) for w in loss_weights]
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
-        inputs, Y, W = data
-        self.inputs = [np.asarray(x, self.dtype) for x in inputs]
-        self.Y, self.W = np.asarray(Y, self.dtype), np.asarray(W, self.dtype)
-        self.validation = (
-            None
-            if validation[0] is None
-            else (
-                [np.asarray(x, self.dtype) for x in validation[0]],
-                np.asarray(validation[1], self.dtype),
-                np.asarray(validation[2], self.dtype),
-            )
-        )
+
+        def to_arrays(X, Y, w):
+            arrays = [np.asarray(x, self.dtype) for x in X]
+            return arrays, np.asarray(Y, self.dtype), np.asarray(w, self.dtype)
+
+        self.inputs, self.Y, self.W = to_arrays(*data)
+        self.validation = None if validation[0] is None else to_arrays(*validation)
 
         variables = model.trainable_variables
         self.shapes = [tuple(v.shape) for v in variables]
@@ -390,19 +385,15 @@ class NumpyEngine:
             else None
         )
         self.loss_fn = fused or LOSSES[loss_name]
-        self.layers = [
-            _make_layer(step.layer, t_index, n_index, logits=False)
-            for step in self.walked[1]
-        ]
-        self.train_layers = [
-            _make_layer(
-                step.layer,
-                t_index,
-                n_index,
-                logits=fused is not None and step.output in output_ids,
-            )
-            for step in self.walked[1]
-        ]
+
+        def layers(logit_outputs):
+            return [
+                _make_layer(step.layer, t_index, n_index, step.output in logit_outputs)
+                for step in self.walked[1]
+            ]
+
+        self.layers = layers(set())  # inference: every output with its activation
+        self.train_layers = layers(output_ids if fused is not None else set())
         mask = np.zeros(sum(int(np.prod(s)) for s in self.shapes), self.dtype)
         for i, view in enumerate(_views(mask, self.shapes)):
             if variables[i].path.endswith("/kernel"):
