@@ -373,13 +373,12 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Predicted labels.
         """
-        inputs = self._validated_inputs(X)
-        labels = getattr(self._predictor, "labels", None)
-        if labels is None:  # the compiled (GPU) path: decode the probabilities
-            return self._target.decode(self._predictor(*inputs))
+        if not hasattr(self._fitted_predictor(), "labels"):
+            # the compiled (GPU) path: decode the probabilities
+            return self._target.decode(self._forward(X))
         # the NumPy pass decides on the logits: the labels decoding the probabilities
         # would give, without the exponentials
-        return self._target.decode_decisions(labels(*inputs))
+        return self._target.decode_decisions(self._forward(X, labels=True))
 
     def predict_proba(self, X):
         """Probability of each class (of each label for multilabel targets).

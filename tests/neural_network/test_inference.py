@@ -1,16 +1,19 @@
 """The NumPy inference pass: chunking, in-place row operations, labels from logits."""
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.special import softmax
 from sklearn.datasets import load_iris
 from sklearn.preprocessing import StandardScaler
 
-from skdeep.neural_network import MLPClassifier
+from skdeep.neural_network import MLPClassifier, WideDeepRegressor
 from skdeep.neural_network._architectures import build_mlp, build_wide_deep
 from skdeep.neural_network._graph import walk
 from skdeep.neural_network._inference import (
     CompiledForward,
+    NonFiniteInputError,
     NumpyForward,
     _fold_biases,
     _RowOperand,
@@ -66,20 +69,41 @@ def _near_ties(dtype, n_classes=4, seed=0):
     special[2, 3] = 0.0
     special[3, :2] = np.inf
     huge = np.finfo(dtype).max / 4  # finite, but a sum over rows overflows
-    large = np.tile(np.array([huge, -huge, 0.0, huge / 2], dtype), (8, 1))
+    large = np.tile(
+        np.resize(np.array([huge, -huge, 0.0, huge / 2], dtype), n_classes), (8, 1)
+    )
     return np.vstack(rows + [special, large])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("rows", [8, 4096])  # probabilities / logits and the rule
-def test_softmax_labels_equal_argmax_of_probabilities(dtype, rows):
-    forward = _chunked(_identity(4, "softmax"), rows=rows, widest=4, dtype=dtype)
-    z = _near_ties(dtype)
+# the rule class by class (few classes) and row by row (many)
+@pytest.mark.parametrize("n_classes", [4, 40])
+def test_softmax_labels_equal_argmax_of_probabilities(dtype, rows, n_classes):
+    forward = _chunked(
+        _identity(n_classes, "softmax"), rows=rows, widest=n_classes, dtype=dtype
+    )
+    z = _near_ties(dtype, n_classes)
     with np.errstate(invalid="ignore"):  # inf * 0 in the identity kernel
         expected = np.argmax(forward(z), axis=1)
         labels = forward.labels(z)
     np.testing.assert_array_equal(labels, expected)
     # The rows exercise the rounding: the largest logit is not always the answer.
+    assert np.any(np.argmax(z, axis=1) != expected)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_labels_with_as_many_rows_as_classes(dtype):
+    """Square logits: the rule must not mistake rows for classes."""
+    n = 20
+    forward = _chunked(_identity(n, "softmax"), rows=4096, widest=n, dtype=dtype)
+    z = _near_ties(dtype, n)
+    z = np.vstack([z[::40][:16], z[-12:-8]])  # near ties and the non-finite rows
+    assert z.shape == (n, n)
+    with np.errstate(invalid="ignore"):
+        expected = np.argmax(forward(z), axis=1)
+        labels = forward.labels(z)
+    np.testing.assert_array_equal(labels, expected)
     assert np.any(np.argmax(z, axis=1) != expected)
 
 
@@ -189,6 +213,106 @@ def test_float64_inputs_are_computed_in_float64():
     weights = [w.astype(np.float64) for w in model.get_weights()]
     hidden = np.maximum(X @ weights[0] + weights[1], 0)
     np.testing.assert_allclose(out, hidden @ weights[2] + weights[3], rtol=1e-14)
+
+
+# ------------------------------------------------------------ finiteness check
+
+
+def _spoil(X, i, j, bad):
+    X = X.copy()
+    if bad == "inf and -inf":  # their sum is NaN
+        X[i, j], X[i, (j + 1) % X.shape[1]] = np.inf, -np.inf
+    else:
+        X[i, j] = bad
+    return X
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, "inf and -inf"])
+@pytest.mark.parametrize("hidden", [(6,), ()])  # checked by a hidden / output layer
+def test_check_finite_sees_every_value(dtype, bad, hidden):
+    model = build_mlp(
+        5, 3, hidden_layer_sizes=hidden, output_activation="softmax", seed=0
+    )
+    widest = 6 if hidden else 3  # the widest layer
+    forward = _chunked(NumpyForward(model), rows=7, widest=widest, dtype=dtype)
+    X = np.random.default_rng(0).normal(size=(20, 5)).astype(dtype)
+    np.testing.assert_array_equal(forward(X, check_finite=True), forward(X))
+    np.testing.assert_array_equal(
+        forward.labels(X, check_finite=True), forward.labels(X)
+    )
+    for i in range(20):  # every row of the three chunks, every column
+        for j in range(5):
+            spoilt = _spoil(X, i, j, bad)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # no RuntimeWarning before the error
+                with pytest.raises(NonFiniteInputError):
+                    forward(spoilt, check_finite=True)
+                with pytest.raises(NonFiniteInputError):
+                    forward.labels(spoilt, check_finite=True)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_check_finite_accepts_the_largest_floats(dtype):
+    """Sums of finite values never pass for non-finite ones, even at the top of the
+    float range (where the sum itself could overflow)."""
+    model = build_mlp(4, 2, hidden_layer_sizes=(3,), seed=0)
+    forward = NumpyForward(model)
+    big = np.finfo(dtype).max
+    X = np.array([[big, big, big, big], [big, -big, big, -big], [1, 2, 3, 4]], dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        np.testing.assert_array_equal(forward(X, check_finite=True), forward(X))
+
+
+@pytest.mark.parametrize("column", [0, 1, 3])  # wide (a Concatenate), deep (a Dense)
+def test_check_finite_on_two_inputs(column):
+    model = build_wide_deep(
+        5,
+        1,
+        wide_features=[0, 1],
+        deep_features=[2, 3, 4],
+        hidden_layer_sizes=(4,),
+        seed=0,
+    )
+    forward = _chunked(NumpyForward(model), rows=4, widest=4, dtype=np.float32)
+    X = np.random.default_rng(0).normal(size=(9, 5)).astype(np.float32)
+    X[7, column] = np.nan
+    inputs = [X[:, [0, 1]], X[:, [2, 3, 4]]]
+    with pytest.raises(NonFiniteInputError):
+        forward(*inputs, check_finite=True)
+    X[7, column] = 0.0
+    inputs = [X[:, [0, 1]], X[:, [2, 3, 4]]]
+    np.testing.assert_array_equal(forward(*inputs, check_finite=True), forward(*inputs))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+# (inf and -inf together make scikit-learn's own check warn: it sums X first)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_predict_rejects_non_finite_input_in_any_chunk(dtype, bad, iris):
+    """Through the estimator: scikit-learn's error, no warning before it."""
+    X, y = iris
+    clf = MLPClassifier(hidden_layer_sizes=(5,), max_iter=2, random_state=0)
+    clf.fit(X, y)
+    X_large = np.tile(X, (70, 1)).astype(dtype)  # 10500 rows: several chunks
+    for row in (0, 5000, len(X_large) - 1):
+        spoilt = _spoil(X_large, row, 2, bad)
+        for method in (clf.predict, clf.predict_proba):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+                    method(spoilt)
+
+
+def test_wide_deep_checks_columns_neither_path_reads():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 4)), rng.normal(size=40)
+    reg = WideDeepRegressor(
+        wide_features=[0], deep_features=[1, 2], hidden_layer_sizes=(3,), max_iter=2
+    )
+    reg.fit(X, y)
+    X[5, 3] = np.nan  # a column in neither path
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        reg.predict(X)
 
 
 @pytest.mark.parametrize("n", [0, 1, 4, 5, 6, 23])
