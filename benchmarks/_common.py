@@ -80,21 +80,35 @@ def write_results(name, rows, **meta):
     return path
 
 
-def median_time_budget(fn, budget_s=2.0, min_repeats=5, max_repeats=200, warmup=1):
-    """Median wall time of ``fn()``, with as many calls as fit in ``budget_s``.
+def median_times_round_robin(
+    fns, budget_s=2.0, rounds=5, min_repeats=5, max_repeats=200
+):
+    """Median wall time of each ``fns[name]()``, the peers taking turns.
 
-    Fast calls get up to ``max_repeats`` timings, slow ones at least ``min_repeats``.
-    Returns ``(median_seconds, first_call_seconds)``: the first call is the warm-up
-    (a cold call when nothing has run ``fn`` before) and is not in the median.
+    Every function is called once first (its cold call, not in the median); then
+    ``rounds`` times each function gets a block of calls worth ``budget_s / rounds``
+    seconds (at least one call a block, ``min_repeats`` to ``max_repeats`` in all).
+    Alternating blocks share out a noisy neighbour, or a drift of the machine's
+    speed, between the peers, as the round-robin fits do; within a block the calls
+    follow each other, as repeated predicts on one model do.
+    Returns ``({name: median_seconds}, {name: first_call_seconds})``.
     """
-    first = None
-    for _ in range(max(warmup, 1)):
+    times = {name: [] for name in fns}
+    first, per_call = {}, {}
+    for name, fn in fns.items():
         start = time.perf_counter()
         fn()
-        elapsed = time.perf_counter() - start
-        first = elapsed if first is None else first
-    repeats = int(min(max_repeats, max(min_repeats, budget_s / max(elapsed, 1e-9))))
-    return median_time(fn, repeats=repeats), first
+        first[name] = time.perf_counter() - start
+        per_call[name] = first[name]
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            total = int(min(max_repeats, max(min_repeats, budget_s / per_call[name])))
+            for _ in range(max(1, -(-total // rounds))):
+                start = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - start)
+            per_call[name] = statistics.median(times[name])
+    return {name: statistics.median(t) for name, t in times.items()}, first
 
 
 def ratio(a, b):

@@ -24,7 +24,8 @@ of that shape in the process (Keras model building, and for the compiled loop tr
 included; the digits cold fit is the very first fit of anything in the process) and
 "warm" is the median of later fits. Fits are run round-robin across peers so a noisy
 neighbour slows all of them alike. Predict rows are the median of many calls after one
-warm-up call (skdeep's first call is reported as its cold value). Accuracy rows give
+warm-up call (skdeep's first call is reported as its cold value), in blocks that
+alternate between the peers (``median_times_round_robin``). Accuracy rows give
 the median test accuracy of the fits (the quality target: within noise of raw Keras).
 
 scikeras gets no ``random_state``: with one it turns TensorFlow op-determinism on for
@@ -45,7 +46,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 from _common import (
-    median_time_budget,
+    median_times_round_robin,
     ratio,
     timed,
     use_shared_data,
@@ -322,16 +323,16 @@ def run_case(label, key, data, epochs, peers, args, predict_rows):
 
     for n_rows, row_key in predict_rows:
         Xp = X_test[:n_rows]
-        values, first = {}, {}
-        for name, peer in peers.items():
-            if name == "skdeep tf":
-                continue  # the same predictor as "skdeep": only training differs
-            med, first[name] = median_time_budget(
-                lambda peer=peer, model=models[name], Xp=Xp: peer.predict(model, Xp),
-                budget_s=args.predict_budget,
-            )
-            values[name] = med * 1e3
-            print(f"  predict {n_rows} {name:9s}: {med * 1e3:.3f} ms", flush=True)
+        calls = {
+            name: lambda peer=peer, model=models[name], Xp=Xp: peer.predict(model, Xp)
+            for name, peer in peers.items()
+            # "skdeep tf" has the same predictor as "skdeep": only training differs
+            if name != "skdeep tf"
+        }
+        medians, first = median_times_round_robin(calls, budget_s=args.predict_budget)
+        values = {name: med * 1e3 for name, med in medians.items()}
+        for name, ms in values.items():
+            print(f"  predict {n_rows} {name:9s}: {ms:.3f} ms", flush=True)
         row = set_target(
             make_row(
                 f"{label}: predict {n_rows} row{'s' * (n_rows > 1)}", "ms", values
