@@ -3,6 +3,7 @@
 import json
 import os
 import platform
+import random
 import statistics
 import time
 from pathlib import Path
@@ -87,7 +88,8 @@ def median_times_round_robin(
 
     Every function is called once first (its cold call, not in the median); then
     ``rounds`` times each function gets a block of calls worth ``budget_s / rounds``
-    seconds (at least one call a block, ``min_repeats`` to ``max_repeats`` in all).
+    seconds (at least one call a block, ``min_repeats`` to ``max_repeats`` in all),
+    in a new order each round.
     Alternating blocks share out a noisy neighbour, or a drift of the machine's
     speed, between the peers, as the round-robin fits do; within a block the calls
     follow each other, as repeated predicts on one model do.
@@ -100,8 +102,10 @@ def median_times_round_robin(
         fn()
         first[name] = time.perf_counter() - start
         per_call[name] = first[name]
-    for _ in range(rounds):
-        for name, fn in fns.items():
+    for r in range(rounds):
+        # a new order each round (seeded): no peer always follows the same one
+        for name in random.Random(r).sample(list(fns), len(fns)):
+            fn = fns[name]
             total = int(min(max_repeats, max(min_repeats, budget_s / per_call[name])))
             for _ in range(max(1, -(-total // rounds))):
                 start = time.perf_counter()
