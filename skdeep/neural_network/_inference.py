@@ -328,11 +328,10 @@ def _close_to_top_by_class(z, out):
     by_class = np.ascontiguousarray(z.T)
     top = by_class.max(axis=0)  # NaN where a row has one, like argmax
     close = by_class >= (top - _TOLERANCES[z.dtype])
-    # The index of the single close class: sum_j j * close[j], as one small
-    # matrix-vector product (exact: the sums are integers well below 2**24).
-    classes = np.arange(len(by_class), dtype=z.dtype)
-    np.matmul(classes, close.astype(z.dtype), out=by_class[0])
-    out[:] = by_class[0]
+    # The index of the single close class: sum_j j * close[j], in bytes (the
+    # classes number at most _FEW_CLASSES; rows with several close are redone).
+    classes = np.arange(len(by_class), dtype=np.uint8)[:, None]
+    out[:] = (close.view(np.uint8) * classes).sum(axis=0, dtype=np.uint8)
     return top, close
 
 
