@@ -96,7 +96,15 @@ def _instantiate(cls, kwargs, kind):
             f"Unknown {kind} parameters {sorted(unknown)} for {cls.__name__}; "
             f"it takes {sorted(known)}."
         )
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as error:
+        if not kwargs:
+            raise
+        raise ValueError(
+            f"Unknown {kind} parameters or values {sorted(kwargs)} for "
+            f"{cls.__name__}: {error}"
+        ) from error
 
 
 def make_optimizer(optimizer, kwargs):

@@ -85,7 +85,10 @@ class ClassifierTarget:
             return 1
         return len(self.classes_)
 
-    def default_loss(self):
+    def default_loss(self, width=None):
+        """The loss for a model with ``width`` output units (None: not known yet)."""
+        if self.target_type == "binary" and width == 2:
+            return _SPARSE
         if self.multilabel or self.target_type == "binary":
             return _BINARY
         return _CATEGORICAL if self.one_hot else _SPARSE

@@ -183,7 +183,7 @@ class BaseWrapper(BaseEstimator):
             ),
         }
 
-    def _build_model(self, meta, default_loss):
+    def _build_model(self, meta, X):
         """Call the build function (or clone the given model) and compile it."""
         import keras
 
@@ -194,7 +194,7 @@ class BaseWrapper(BaseEstimator):
                 "keras.Model, or a keras.Model instance."
             )
         params = self.get_params(deep=False)
-        compile_kwargs = self._compile_kwargs(params, default_loss)
+        compile_kwargs = self._compile_kwargs(params, self._default_loss(None))
         if isinstance(function, keras.Model):
             model = _clone_model(function)
         else:
@@ -207,6 +207,9 @@ class BaseWrapper(BaseEstimator):
             )
         compile_params = _routing.route_params(params, "compile")
         if not model.compiled:
+            # the default loss can depend on the output width (2 softmax units)
+            width = _output_width(model, X)
+            compile_kwargs = self._compile_kwargs(params, self._default_loss(width))
             model.compile(
                 **compile_kwargs,
                 run_eagerly=self.run_eagerly,
@@ -281,7 +284,7 @@ class BaseWrapper(BaseEstimator):
                 meta = self._meta(X, self.target_)
                 for name, value in meta.items():
                     setattr(self, name, value)
-                model = self._build_model(meta, self._default_loss())
+                model = self._build_model(meta, X)
                 self.target_.bind(model.loss, _output_width(model, X))
                 self.model_ = model
                 self.history_ = {}
@@ -426,13 +429,25 @@ def _clone_model(model):
     ``model`` (folds never share weights; the user's model is left untouched)."""
     import keras
 
+    subclassed = not isinstance(model, (keras.Sequential, keras.Model)) or (
+        type(model).__module__.split(".")[0] != "keras"
+    )
+    if subclassed and type(model).get_config is keras.Model.get_config:
+        # Keras records a subclassed model's constructor defaults, not the
+        # arguments it was given, so a clone through its config can silently
+        # differ from the model passed.
+        raise ValueError(
+            f"Cannot copy the subclassed Keras model {type(model).__name__!r} "
+            "faithfully: it has no get_config(). Pass the class and its arguments "
+            f"instead (model={type(model).__name__}, model__units=...), a build "
+            "function, or define get_config() on the model."
+        )
     try:
         clone = keras.models.clone_model(model)
     except Exception as error:  # noqa: BLE001 - any failure means: cannot clone
         raise ValueError(
             f"Cannot clone the Keras model {model.name!r} ({type(model).__name__}): "
-            f"{error}. Pass a build function that returns a new model instead, or "
-            "give the subclassed model a get_config()."
+            f"{error}. Pass a build function that returns a new model instead."
         ) from error
     if model.compiled:
         clone.compile_from_config(model.get_compile_config())
@@ -465,6 +480,12 @@ def _call_build_function(function, params, meta, compile_kwargs):
     if _routing.accepts_var_keyword(function):
         for name, value in routed.items():
             kwargs.setdefault(name, value)
+    # NumPy scalars (np.arange in a search space) as Python numbers: Keras layers
+    # check isinstance(units, int)
+    kwargs = {
+        name: value.item() if isinstance(value, np.generic) else value
+        for name, value in kwargs.items()
+    }
     try:
         return function(**kwargs)
     except Exception as error:

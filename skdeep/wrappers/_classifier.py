@@ -196,8 +196,8 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
 
     # ------------------------------------------------------------ hooks
 
-    def _default_loss(self):
-        return self.target_.default_loss()
+    def _default_loss(self, width):
+        return self.target_.default_loss(width)
 
     def _validate_y(self, y):
         y = np.asarray(y) if not hasattr(y, "iloc") else y.to_numpy()

@@ -107,7 +107,7 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
         raw = self._raw_predict(X, **kwargs)
         return self.target_.decode(raw)
 
-    def _default_loss(self):
+    def _default_loss(self, width):
         return "mse"
 
     def _validate_y(self, y):
