@@ -190,7 +190,7 @@ def test_subclassed_model_class_with_routed_arguments(housing):
         model__units=12,
         loss="mse",
         optimizer="adam",
-        epochs=20,
+        epochs=40,
         random_state=0,
     ).fit(X, y)
     assert reg.model_.hidden1.units == 12

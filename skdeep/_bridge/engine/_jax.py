@@ -85,7 +85,8 @@ class EpochLoop:
         variables = self._variables(names)
         state = tuple([v.value for v in group] for group in variables)
         full, one = functions
-        state = full(state, *data, jnp.asarray(order))
+        if len(order) >= self.batch_size:  # a zero-trip loop still traces its body
+            state = full(state, *data, jnp.asarray(order))
         rest = len(order) % self.batch_size
         if rest:
             state = one(state, *data, jnp.asarray(order[len(order) - rest :]))

@@ -68,10 +68,14 @@ class Predictor:
         elif self.backend == "tensorflow":
             import tensorflow as tf
 
-            self._function = tf.function(
-                lambda x: model.predict_step((x,)),
-                reduce_retracing=True,
-                jit_compile=bool(model.jit_compile),
+            from skdeep._bridge.engine._tensorflow import quiet
+
+            self._function = quiet(
+                tf.function(
+                    lambda x: model.predict_step((x,)),
+                    reduce_retracing=True,
+                    jit_compile=bool(model.jit_compile),
+                )
             )
         else:
             import jax

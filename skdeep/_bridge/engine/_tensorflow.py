@@ -43,7 +43,17 @@ def _step_function(model, method):
             method(batch)
         return n_batches
 
-    return tf.function(run, jit_compile=bool(model.jit_compile), autograph=True)
+    return quiet(tf.function(run, jit_compile=bool(model.jit_compile)))
+
+
+def quiet(function):
+    """Silence TensorFlow's "frequent retracing" warning for ``function``.
+
+    Each fit traces new functions for its new model; TensorFlow counts traces by
+    source line across all of them and warns about retracing that is not happening.
+    """
+    function._omit_frequent_tracing_warning = True
+    return function
 
 
 class EpochLoop:
