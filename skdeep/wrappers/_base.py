@@ -277,7 +277,7 @@ class BaseWrapper(BaseEstimator):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
         sample_weight = self._training_weights(sample_weight, y, settings)
-        validation_data = self._validation_data(settings.pop("validation_data"))
+        validation_data = settings.pop("validation_data")
 
         with seeded(self.random_state) as seed:
             if reset:
@@ -289,6 +289,8 @@ class BaseWrapper(BaseEstimator):
                 self.model_ = model
                 self.history_ = {}
                 self.current_epoch_ = 0
+            # encoded once the model's output (and so the encoding) is known
+            validation_data = self._validation_data(validation_data)
             callbacks = _routing.clone_callbacks(
                 self.callbacks, _routing.route_params(params, "callbacks")
             )

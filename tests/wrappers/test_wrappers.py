@@ -68,6 +68,16 @@ def test_label_targets(classes3, kind):
     assert clf.score(X, y) > 0.8
 
 
+def test_classifier_validation_data(classes3):
+    X, y = classes3
+    clf = _clf(epochs=3, metrics=["accuracy"])
+    clf.fit(X[:200], y[:200], validation_data=(X[200:], y[200:]))
+    assert len(clf.history_["val_accuracy"]) == 3
+    assert 0 <= clf.history_["val_accuracy"][-1] <= 1
+    with pytest.raises(ValueError, match="classes not in"):
+        _clf().fit(X, y, validation_data=(X[:5], np.full(5, 9)))
+
+
 def test_one_hot_target_round_trips(classes3):
     X, y = classes3
     one_hot = np.eye(3, dtype=int)[y]
