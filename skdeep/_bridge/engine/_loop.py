@@ -98,7 +98,7 @@ def _n_samples(data):
 def _split_validation(x, y, sample_weight, fraction):
     """Keras' ``validation_split``: the last ``fraction`` of the samples, unshuffled."""
     n = _n_samples(x)
-    n_train = int(n * (1.0 - fraction))
+    n_train = int(np.floor(n * (1.0 - fraction)))  # as Keras: train_validation_split
     if n_train == 0 or n_train == n:
         raise ValueError(
             f"validation_split={fraction} leaves no samples for training or for "
