@@ -146,19 +146,19 @@ class KerasEngine:
                 )
         loss = LossFunctionWrapper(LOSSES[loss_name], dtype=dtype, name=loss_name)
         n_outputs = len(loss_weights)
-        # Keras sums the compiled loss in the floatx of compile time: a float64
-        # network needs a float64 total (its penalties are float64)
-        floatx = keras.config.floatx()
-        keras.config.set_floatx(str(dtype))
-        try:
-            model.compile(
-                optimizer=keras_optimizer(solver, hyper, 1e-3),
-                loss=[loss] * n_outputs if n_outputs > 1 else loss,
-                loss_weights=list(loss_weights) if n_outputs > 1 else None,
-                jit_compile=False,
-            )
-        finally:
-            keras.config.set_floatx(floatx)
+        model.compile(
+            optimizer=keras_optimizer(solver, hyper, 1e-3),
+            loss=[loss] * n_outputs if n_outputs > 1 else loss,
+            loss_weights=list(loss_weights) if n_outputs > 1 else None,
+            jit_compile=False,
+        )
+        # Keras sums the compiled loss in floatx (compile takes no dtype): a float64
+        # network needs a float64 total, or its gradients pass through float32 and
+        # its float64 penalties cannot be added. Set it on this model's loss only
+        # (changing floatx would change it for every thread).
+        total = model._compile_loss
+        total._dtype_policy = keras.dtype_policies.get(str(dtype))
+        total._dtype = total._dtype_policy.compute_dtype
         inputs = X[0] if len(X) == 1 else list(X)
         targets = Y if n_outputs == 1 else [Y] * n_outputs
         weights = np.asarray(w, dtype=np.float64)
