@@ -195,12 +195,17 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
     >>> rng = np.random.RandomState(0)
     >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(8, 1, (100, 2))])
     >>> det = GaussianMixtureAnomalyDetector(contamination=0.02, random_state=0)
-    >>> det.fit(X).n_components_
-    2
+    >>> det.fit(X).n_components_  # mixtures of 1, 2 and 4 components, averaged
+    7
     >>> int((det.predict(X) == -1).sum())
     4
-    >>> det.predict([[0.0, 0.0], [4.0, 4.0], [8.0, 8.0]])
-    array([ 1, -1,  1])
+    >>> det.predict([[0.0, 0.0], [8.0, 8.0], [12.0, -4.0]])
+    array([ 1,  1, -1])
+    >>> bic = GaussianMixtureAnomalyDetector(
+    ...     n_components="bic", contamination=0.02, random_state=0
+    ... )
+    >>> bic.fit(X).n_components_
+    2
     """
 
     _parameter_constraints: dict = {
