@@ -191,20 +191,23 @@ def _spread_labels(X, labels, n_classes, n_neighbors):
     return spread, distributions
 
 
-def _default_estimator(y=None):
+def _default_estimator(y=None, random_state=None):
     """The classifier trained when ``estimator`` is None, for training labels ``y``.
 
     An SVC calibrated by cross-validation (``predict_proba`` for the queries),
     with at most 5 stratified folds and at least 2 samples of each class per
     fold set. A class with a single training label cannot be calibrated: then
-    the book's ``LogisticRegression(max_iter=1000)`` is used.
+    the book's ``LogisticRegression(max_iter=1000)`` is used. libsvm draws a
+    seed from ``random_state`` at every fit (NumPy's global generator for None),
+    so the caller passes a local one.
     """
+    svc = SVC(random_state=random_state)
     if y is None:
-        return CalibratedClassifierCV(SVC(), ensemble=False)
+        return CalibratedClassifierCV(svc, ensemble=False)
     smallest = np.unique(y, return_counts=True)[1].min()
     if smallest < 2:
         return LogisticRegression(max_iter=1000)
-    return CalibratedClassifierCV(SVC(), ensemble=False, cv=int(min(5, smallest)))
+    return CalibratedClassifierCV(svc, ensemble=False, cv=int(min(5, smallest)))
 
 
 def _estimator_has(attr):
@@ -502,7 +505,9 @@ class ClusterPropagationClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
 
         rows = np.flatnonzero(has_label)
         self.estimator_ = (
-            _default_estimator(transduction_encoded[rows])
+            _default_estimator(
+                transduction_encoded[rows], without_global(self.random_state)
+            )
             if self.estimator is None
             else clone(self.estimator)
         )
