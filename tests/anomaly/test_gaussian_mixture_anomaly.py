@@ -87,7 +87,8 @@ def test_default_flags_a_clump_of_duplicates_that_bic_calls_normal():
     # Features in [0, 1] (ADBench's scaling) and four identical anomalous rows:
     # the previous default (BIC, reg_covar=1e-6) gives them a component of
     # near-zero variance, hence a density above most normal samples', and flags
-    # four normal samples instead. The default ensemble (reg_covar=1e-3) flags exactly them.
+    # four normal samples instead. The default ensemble (reg_covar=1e-3) flags
+    # exactly them.
     rng = np.random.RandomState(0)
     normal = np.clip(rng.normal(0.5, 0.1, (300, 2)), 0, 1)
     X = np.vstack([normal, np.tile([[0.9, 0.9]], (4, 1))])
