@@ -13,11 +13,13 @@ AUTO_MASS = 0.975
 # Samples drawn from the fitted mixture to locate that density level.
 AUTO_DRAWS = 20_000
 DEFAULT_RANGE = tuple(range(1, 11))
+# Member component counts of ``n_components="ensemble"``.
+ENSEMBLE_RANGE = (1, 2, 4)
 
 
-def candidate_range(n_components_range, n_distinct):
+def candidate_range(n_components_range, n_distinct, default=DEFAULT_RANGE):
     """Sorted unique candidate component counts, clipped to ``n_distinct`` samples."""
-    values = DEFAULT_RANGE if n_components_range is None else n_components_range
+    values = default if n_components_range is None else n_components_range
     values = np.asarray(values)
     if values.ndim != 1 or values.size == 0:
         raise ValueError(
@@ -85,8 +87,43 @@ def min_component_support(covariance_type, n_features):
     ]
 
 
+def average_mixtures(mixtures):
+    """One fitted GaussianMixture whose density is the mean of the members' densities.
+
+    Every member gets the same total weight, split over its components as in the
+    member. Tied covariances are expanded to full ones (a member's tied matrix is
+    not shared with the others); the result has the members' covariance type
+    otherwise.
+    """
+    first = mixtures[0]
+    covariance_type = (
+        "full" if first.covariance_type == "tied" else (first.covariance_type)
+    )
+
+    def per_component(mixture, name):
+        value = getattr(mixture, name)
+        if mixture.covariance_type == "tied":
+            return np.broadcast_to(value, (mixture.n_components, *value.shape))
+        return value
+
+    weights = np.concatenate([m.weights_ / len(mixtures) for m in mixtures])
+    combined = clone(first).set_params(
+        n_components=weights.shape[0], covariance_type=covariance_type
+    )
+    combined.weights_ = weights
+    combined.means_ = np.concatenate([m.means_ for m in mixtures])
+    for name in ("covariances_", "precisions_cholesky_", "precisions_"):
+        setattr(
+            combined, name, np.concatenate([per_component(m, name) for m in mixtures])
+        )
+    combined.converged_ = all(m.converged_ for m in mixtures)
+    combined.n_iter_ = max(m.n_iter_ for m in mixtures)
+    combined.n_features_in_ = first.n_features_in_
+    return combined
+
+
 def fit_selected(template, X, n_components, candidates):
-    """Fit one mixture, or select among ``candidates`` by BIC / AIC.
+    """Fit one mixture, an ensemble over ``candidates``, or select one by BIC / AIC.
 
     Selection skips candidates with a degenerate component (fewer samples than
     :func:`min_component_support`): such a component sits on a few isolated
@@ -97,6 +134,8 @@ def fit_selected(template, X, n_components, candidates):
     """
     if not isinstance(n_components, str):
         return fit_mixture(template, n_components, X), None
+    if n_components == "ensemble":
+        return average_mixtures([fit_mixture(template, k, X) for k in candidates]), None
     n_samples, n_features = X.shape
     needed = min_component_support(template.covariance_type, n_features)
     mixtures, values, degenerate = [], [], []
@@ -124,8 +163,12 @@ def auto_offset(mixture):
     return float(np.quantile(mixture.score_samples(draws), 1.0 - AUTO_MASS))
 
 
-def cross_fitted_scores(template, X, support, n_components, cv, seed):
-    """Out-of-fold log densities: each sample scored by a mixture fitted without it."""
+def cross_fitted_scores(template, X, support, n_components, cv, seed, members=None):
+    """Out-of-fold log densities: each sample scored by a mixture fitted without it.
+
+    With ``members`` (the component counts of an ensemble), each fold fits the
+    ensemble of those members instead of one ``n_components`` mixture.
+    """
     scores = np.empty(X.shape[0], dtype=float)
     folds = KFold(n_splits=cv, shuffle=True, random_state=seed)
     for train, test in folds.split(X):
@@ -135,7 +178,9 @@ def cross_fitted_scores(template, X, support, n_components, cv, seed):
                 f"A cross-fitting fold keeps {train.size} training samples, fewer "
                 f"than n_components={n_components}; lower cv or n_components."
             )
-        scores[test] = fit_mixture(template, n_components, X[train]).score_samples(
-            X[test]
-        )
+        if members is None:
+            mixture = fit_mixture(template, n_components, X[train])
+        else:
+            mixture = fit_selected(template, X[train], "ensemble", members)[0]
+        scores[test] = mixture.score_samples(X[test])
     return scores

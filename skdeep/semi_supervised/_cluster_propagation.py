@@ -11,10 +11,13 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.cluster import KMeans
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.neighbors import NearestNeighbors
+from sklearn.semi_supervised import LabelSpreading
+from sklearn.svm import SVC
 from sklearn.utils import check_array, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -161,6 +164,52 @@ def _neighbour_agreement(X, labels, n_neighbors):
     return np.where(labels >= 0, agreement, 0.0)
 
 
+def _spread_labels(X, labels, n_classes, n_neighbors):
+    """Label spreading over the ``n_neighbors`` graph from the encoded ``labels``.
+
+    Returns ``(spread, distributions)``: the spread label of every sample (-1
+    where no labelled sample reaches it) and the normalised label distributions
+    (zero rows there). scikit-learn's LabelSpreading with its defaults
+    (``alpha=0.2``) does the spreading; it converges in a few tens of iterations.
+    """
+    n_neighbors = min(n_neighbors, X.shape[0] - 1)
+    present = np.unique(labels[labels >= 0])
+    if n_neighbors < 1 or present.size < 2:
+        # too few samples for a graph, or one class: every reachable sample gets it
+        spread = np.where(labels >= 0, labels, present[0])
+        distributions = np.zeros((X.shape[0], n_classes))
+        distributions[np.arange(X.shape[0]), spread] = 1.0
+        return spread, distributions
+    spreading = LabelSpreading(kernel="knn", n_neighbors=n_neighbors, max_iter=1000)
+    spreading.fit(X, labels)
+    raw = np.zeros((X.shape[0], n_classes))
+    raw[:, spreading.classes_] = spreading.label_distributions_
+    total = raw.sum(axis=1, keepdims=True)
+    reached = (total[:, 0] > 0) & np.all(np.isfinite(raw), axis=1)
+    distributions = np.where(reached[:, np.newaxis], raw / np.where(total, total, 1), 0)
+    spread = np.where(reached, distributions.argmax(axis=1), -1)
+    return spread, distributions
+
+
+def _default_estimator(y=None, random_state=None):
+    """The classifier trained when ``estimator`` is None, for training labels ``y``.
+
+    An SVC calibrated by cross-validation (``predict_proba`` for the queries),
+    with at most 5 stratified folds and at least 2 samples of each class per
+    fold set. A class with a single training label cannot be calibrated: then
+    the book's ``LogisticRegression(max_iter=1000)`` is used. libsvm draws a
+    seed from ``random_state`` at every fit (NumPy's global generator for None),
+    so the caller passes a local one.
+    """
+    svc = SVC(random_state=random_state)
+    if y is None:
+        return CalibratedClassifierCV(svc, ensemble=False)
+    smallest = np.unique(y, return_counts=True)[1].min()
+    if smallest < 2:
+        return LogisticRegression(max_iter=1000)
+    return CalibratedClassifierCV(svc, ensemble=False, cv=int(min(5, smallest)))
+
+
 def _estimator_has(attr):
     """Check the fitted ``estimator_`` if present, else the ``estimator`` param."""
 
@@ -168,7 +217,7 @@ def _estimator_has(attr):
         if hasattr(self, "estimator_"):
             return hasattr(self.estimator_, attr)
         if self.estimator is None:
-            return hasattr(LogisticRegression(), attr)
+            return hasattr(_default_estimator(), attr)
         return hasattr(self.estimator, attr)
 
     return check
@@ -179,25 +228,42 @@ class ClusterPropagationClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
 
     All samples, labelled or not, are clustered (KMeans by default). The labelled
     samples of each cluster vote on a label, which is propagated to the cluster's
-    unlabelled samples (all of them, or only those closest to the centre), and a
-    clone of ``estimator`` is trained on the given plus propagated labels. Label
-    the samples returned by :meth:`select_representatives` (the sample closest to
-    each centroid) for the best result from a small labelling budget.
+    unlabelled samples, and a clone of ``estimator`` is trained on the given plus
+    propagated labels. By default (``propagation="spreading"``) a propagated label
+    is kept only where the sample's nearest neighbours agree with it, and label
+    spreading over the nearest-neighbour graph labels the samples left over; the
+    book's modes (all of a cluster, or only the samples closest to its centre)
+    are available. Label the samples returned by :meth:`select_representatives`
+    (the sample closest to each centroid) for the best result from a small
+    labelling budget.
 
     Parameters
     ----------
     estimator : estimator object, default=None
         A classifier implementing ``fit``; cloned into ``estimator_`` and trained
         on the propagated labels. ``None`` means
-        ``LogisticRegression(max_iter=1000)``.
+        ``CalibratedClassifierCV(SVC(), ensemble=False, cv=min(5, c))``, ``c``
+        the smallest class count of the training labels: the SVC predicts, the
+        calibration gives ``predict_proba`` for :meth:`query`. When a class has
+        a single training label it cannot be calibrated and
+        ``LogisticRegression(max_iter=1000)`` is used. The book used
+        ``LogisticRegression``: pass it to reproduce the book.
 
     n_clusters : int, default=50
         Number of KMeans clusters. Used only when ``clusterer`` is None. When it
         exceeds the number of training samples it is clipped to that number, with
         a warning; the value used is ``n_clusters_``.
 
-    propagation : {"percentile", "cluster", "graph", "none"}, default="percentile"
-        Which unlabelled samples receive their cluster's label:
+    propagation : {"spreading", "graph", "percentile", "cluster", "none"}, \
+            default="spreading"
+        Which unlabelled samples receive a label:
+
+        - ``"spreading"``: the ``"graph"`` labels, then label spreading
+          (:class:`~sklearn.semi_supervised.LabelSpreading` over the
+          ``n_neighbors`` graph) from the given and kept propagated labels
+          labels every remaining sample it reaches (noise excepted). The cluster
+          votes label the well-clustered bulk; the graph labels the border
+          samples that the neighbour check dropped.
 
         - ``"percentile"``: those within the ``percentile``-th percentile of
           distance to the centre of their cluster (the book's partial
@@ -209,16 +275,19 @@ class ClusterPropagationClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
           least ``agreement`` of the neighbours share it.
         - ``"none"``: no propagation; the estimator sees the given labels only.
 
+    The book's modes are ``"percentile"`` (partial propagation) and
+        ``"cluster"`` (full propagation).
+
     percentile : float, default=20
         Percentage in (0, 100] of each cluster, closest to its centre, that
         receives the label with ``propagation="percentile"``.
 
     n_neighbors : int, default=10
-        Neighbourhood size of ``propagation="graph"``.
+        Neighbourhood size of ``propagation="graph"`` and ``"spreading"``.
 
     agreement : float, default=0.8
         Smallest share of neighbours that must agree with a propagated label for
-        it to be kept with ``propagation="graph"``.
+        it to be kept with ``propagation="graph"`` and ``"spreading"``.
 
     clusterer : estimator object, default=None
         A clustering estimator implementing ``fit`` and exposing ``labels_``
@@ -263,7 +332,8 @@ class ClusterPropagationClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
 
     label_distributions_ : ndarray of shape (n_samples, n_classes)
         Per sample, the share of its cluster's labelled samples in each class:
-        one-hot for given labels, the cluster's vote for propagated samples, and
+        one-hot for given labels, the cluster's vote for propagated samples, the
+        normalised spread distribution for samples labelled by spreading, and
         zeros where no label was assigned. Its row maximum is the confidence of
         the propagated label.
 
@@ -305,14 +375,21 @@ class ClusterPropagationClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
     >>> y[first] = y_true[first]
     >>> clf.fit(X, y).score(X, y_true)
     1.0
-    >>> int(clf.propagated_mask_.sum())  # the 20% closest of each cluster
+    >>> int(clf.propagated_mask_.sum())  # every sample but the 3 given labels
+    57
+    >>> book = ClusterPropagationClassifier(
+    ...     n_clusters=3, propagation="percentile", random_state=0
+    ... ).fit(X, y)
+    >>> int(book.propagated_mask_.sum())  # the 20% closest of each cluster
     9
     """
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit"]), None],
         "n_clusters": [Interval(Integral, 1, None, closed="left")],
-        "propagation": [StrOptions({"percentile", "cluster", "graph", "none"})],
+        "propagation": [
+            StrOptions({"spreading", "graph", "percentile", "cluster", "none"})
+        ],
         "percentile": [Interval(Real, 0, 100, closed="right")],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "agreement": [Interval(Real, 0, 1, closed="both")],
@@ -326,7 +403,7 @@ class ClusterPropagationClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         estimator=None,
         *,
         n_clusters=50,
-        propagation="percentile",
+        propagation="spreading",
         percentile=20,
         n_neighbors=10,
         agreement=0.8,
@@ -399,15 +476,25 @@ class ClusterPropagationClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             target[:] = False
         elif self.propagation == "percentile":
             target &= _percentile_mask(self.cluster_labels_, distances, self.percentile)
-        elif self.propagation == "graph":
+        elif self.propagation in ("graph", "spreading"):
             candidate = np.where(labelled, y_encoded, np.where(target, propagated, -1))
             agreement = _neighbour_agreement(X, candidate, self.n_neighbors)
             target &= agreement >= self.agreement
+        distributions = np.zeros((y.shape[0], n_classes))
+        distributions[target] = fractions[self.cluster_labels_[target]]
+        if self.propagation == "spreading":
+            seeds = np.where(target, propagated, y_encoded)
+            spread, spread_distributions = _spread_labels(
+                X, seeds, n_classes, self.n_neighbors
+            )
+            filled = unlabelled & ~target & in_cluster & (spread >= 0)
+            propagated = np.where(filled, spread, propagated)
+            distributions[filled] = spread_distributions[filled]
+            target |= filled
 
         transduction_encoded = np.where(target, propagated, y_encoded)
-        distributions = np.zeros((y.shape[0], n_classes))
+        distributions[labelled] = 0.0
         distributions[labelled, y_encoded[labelled]] = 1.0
-        distributions[target] = fractions[self.cluster_labels_[target]]
 
         has_label = transduction_encoded >= 0
         transduction = y.copy()
@@ -416,12 +503,14 @@ class ClusterPropagationClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         self.propagated_mask_ = target
         self.label_distributions_ = distributions
 
+        rows = np.flatnonzero(has_label)
         self.estimator_ = (
-            LogisticRegression(max_iter=1000)
+            _default_estimator(
+                transduction_encoded[rows], without_global(self.random_state)
+            )
             if self.estimator is None
             else clone(self.estimator)
         )
-        rows = np.flatnonzero(has_label)
         self.estimator_.fit(X[rows], classes[transduction_encoded[rows]])
         self.classes_ = getattr(self.estimator_, "classes_", classes)
         return self
@@ -595,7 +684,7 @@ class ClusterPropagationClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                 warnings.warn(
                     f"n_clusters={n_clusters} is larger than n_samples="
                     f"{X.shape[0]}; using n_clusters={X.shape[0]} (one cluster per "
-                    "sample, so nothing is propagated).",
+                    "sample, so no cluster propagates a label).",
                     UserWarning,
                     stacklevel=3,
                 )
@@ -627,6 +716,6 @@ class ClusterPropagationClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        estimator = LogisticRegression() if self.estimator is None else self.estimator
+        estimator = _default_estimator() if self.estimator is None else self.estimator
         tags.input_tags.sparse = get_tags(estimator).input_tags.sparse
         return tags

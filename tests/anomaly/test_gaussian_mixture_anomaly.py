@@ -1,13 +1,17 @@
 """Known-answer tests for GaussianMixtureAnomalyDetector."""
 
 import pickle
+import subprocess
+import sys
 
 import joblib
 import numpy as np
 import pytest
+from scipy.special import logsumexp
 from scipy.stats import chi2
 from sklearn.base import clone
 from sklearn.datasets import make_blobs
+from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import GridSearchCV
 
 from skdeep.anomaly import GaussianMixtureAnomalyDetector
@@ -26,7 +30,10 @@ def test_far_points_are_flagged(blobs):
     X = np.vstack([blobs, FAR])
     n_far = FAR.shape[0]
     det = GaussianMixtureAnomalyDetector(
-        n_components_range=range(1, 6), contamination=n_far / X.shape[0], random_state=0
+        n_components="bic",
+        n_components_range=range(1, 6),
+        contamination=n_far / X.shape[0],
+        random_state=0,
     ).fit(X)
     labels = det.predict(X)
     assert labels.dtype.kind == "i"
@@ -45,7 +52,12 @@ def test_selection_skips_components_sitting_on_outliers(blobs):
     # points (their density there exists only through reg_covar); selection
     # skips those candidates, and trimming makes the plain BIC agree.
     X = np.vstack([blobs, FAR])
-    params = {"n_components_range": range(1, 6), "random_state": 0}
+    params = {
+        "n_components": "bic",
+        "n_components_range": range(1, 6),
+        "reg_covar": 1e-6,
+        "random_state": 0,
+    }
     det = GaussianMixtureAnomalyDetector(**params).fit(X)
     assert np.argmin(det.criterion_values_) == 4
     assert det.n_components_ == 3
@@ -55,6 +67,82 @@ def test_selection_skips_components_sitting_on_outliers(blobs):
     assert trimmed.n_components_ == 3
     assert np.argmin(trimmed.criterion_values_) == 2
     assert not trimmed.support_[-len(FAR) :].any()
+
+
+def test_default_ensemble_flags_far_points(blobs):
+    X = np.vstack([blobs, FAR])
+    det = GaussianMixtureAnomalyDetector(
+        contamination=len(FAR) / X.shape[0], random_state=0
+    ).fit(X)
+    labels = det.predict(X)
+    np.testing.assert_array_equal(labels[-len(FAR) :], -1)
+    np.testing.assert_array_equal(labels[: -len(FAR)], 1)
+    # members 1, 2 and 4 components: one mixture of 7
+    assert det.n_components_ == 7
+    np.testing.assert_array_equal(det.n_components_candidates_, [1, 2, 4])
+    assert det.criterion_values_ is None
+
+
+def test_default_flags_a_clump_of_duplicates_that_bic_calls_normal():
+    # Features in [0, 1] (ADBench's scaling) and four identical anomalous rows:
+    # the previous default (BIC, reg_covar=1e-6) gives them a component of
+    # near-zero variance, hence a density above most normal samples', and flags
+    # four normal samples instead. The default ensemble (reg_covar=1e-3) flags
+    # exactly them.
+    rng = np.random.RandomState(0)
+    normal = np.clip(rng.normal(0.5, 0.1, (300, 2)), 0, 1)
+    X = np.vstack([normal, np.tile([[0.9, 0.9]], (4, 1))])
+    params = {"contamination": 4 / 304, "random_state": 0}
+    new = GaussianMixtureAnomalyDetector(**params).fit(X)
+    old = GaussianMixtureAnomalyDetector(
+        n_components="bic", reg_covar=1e-6, **params
+    ).fit(X)
+    np.testing.assert_array_equal(np.flatnonzero(new.predict(X) == -1), range(300, 304))
+    assert not (old.predict(X)[300:] == -1).any()
+    assert np.all(old.score_samples(X[300:]) > np.median(old.score_samples(normal)))
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_ensemble_density_is_the_mean_of_the_member_densities(blobs, covariance_type):
+    det = GaussianMixtureAnomalyDetector(
+        covariance_type=covariance_type, random_state=0
+    ).fit(blobs)
+    seed = det.mixture_.random_state
+    members = [
+        GaussianMixture(
+            k, covariance_type=covariance_type, reg_covar=1e-3, random_state=seed
+        ).fit(blobs)
+        for k in (1, 2, 4)
+    ]
+    expected = logsumexp([m.score_samples(FAR) for m in members], axis=0) - np.log(3)
+    np.testing.assert_allclose(det.score_samples(FAR), expected, rtol=1e-10)
+    np.testing.assert_allclose(det.mixture_.weights_.sum(), 1.0)
+    expected_type = "full" if covariance_type == "tied" else covariance_type
+    assert det.mixture_.covariance_type == expected_type
+    # the combined mixture samples, so contamination="auto" works on it
+    assert np.isfinite(det.offset_)
+
+
+def test_ensemble_cross_fitted_threshold(blobs):
+    det = GaussianMixtureAnomalyDetector(
+        contamination=0.05, cv=3, n_components_range=[1, 3], random_state=0
+    ).fit(blobs)
+    assert det.n_components_ == 4
+    share = np.mean(det.predict(blobs) == -1)
+    assert 0.0 < share < 0.15
+
+
+def test_fitting_never_imports_tensorflow():
+    code = (
+        "import sys, numpy as np;"
+        "from skdeep.anomaly import GaussianMixtureAnomalyDetector as D;"
+        "X = np.random.RandomState(0).normal(size=(50, 2));"
+        "D(random_state=0).fit(X).predict(X);"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules;"
+        "print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "ok", out.stderr
 
 
 def test_novelty_detection_auto(blobs):
@@ -124,8 +212,9 @@ def test_bayesian_switches_off_unused_components(blobs):
     assert weights[3:].max() < 0.01
 
 
-def test_bayesian_with_information_criterion_is_an_error(blobs):
-    det = GaussianMixtureAnomalyDetector(n_components="bic", mixture="bayesian")
+@pytest.mark.parametrize("n_components", ["ensemble", "bic"])
+def test_bayesian_with_information_criterion_is_an_error(blobs, n_components):
+    det = GaussianMixtureAnomalyDetector(n_components=n_components, mixture="bayesian")
     with pytest.raises(ValueError, match="with mixture='bayesian' pass an int"):
         det.fit(blobs)
 

@@ -1,10 +1,15 @@
 """Known-answer tests for ClusterPropagationClassifier, its scorer and splitter."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin, ClusterMixin
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.cluster import DBSCAN, KMeans
-from sklearn.datasets import make_blobs
+from sklearn.datasets import make_blobs, make_moons
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, make_scorer
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.svm import LinearSVC
@@ -60,7 +65,9 @@ def test_one_label_per_blob_propagates_to_whole_blob(blobs):
 
 def test_percentile_mode_propagates_to_closest_fraction(blobs):
     X, y_true = blobs
-    clf = ClusterPropagationClassifier(n_clusters=3, percentile=20, random_state=0)
+    clf = ClusterPropagationClassifier(
+        n_clusters=3, propagation="percentile", percentile=20, random_state=0
+    )
     y = np.full(60, -1)
     reps = clf.select_representatives(X)
     y[reps] = y_true[reps]
@@ -158,6 +165,71 @@ def test_graph_mode_drops_labels_its_neighbours_contradict():
     np.testing.assert_array_equal(cluster.transduction_[40:], [0, 0])
     np.testing.assert_array_equal(graph.transduction_[40:], [-1, -1])
     np.testing.assert_array_equal(graph.transduction_[:40], cluster.transduction_[:40])
+    # spreading over the same neighbour graph gives the intruders B's label: the
+    # cluster vote got them wrong, the graph check left them unlabelled
+    spreading = ClusterPropagationClassifier(propagation="spreading", **params)
+    spreading.fit(X, y)
+    np.testing.assert_array_equal(spreading.transduction_[40:], [1, 1])
+    np.testing.assert_array_equal(
+        spreading.transduction_[:40], graph.transduction_[:40]
+    )
+    assert spreading.propagated_mask_[40:].all()
+    np.testing.assert_array_equal(spreading.label_distributions_[40:].argmax(1), [1, 1])
+    np.testing.assert_allclose(spreading.label_distributions_.sum(axis=1), 1.0)
+
+
+def test_default_separates_moons_that_the_book_setup_cannot():
+    # six KMeans clusters over two moons, their representatives labelled: the
+    # previous default (20% percentile propagation, LogisticRegression) draws a
+    # line; the default (graph check, spreading, calibrated SVC) labels every
+    # training sample right and separates new moons perfectly
+    X, y_true = make_moons(200, noise=0.05, random_state=0)
+    X_new, y_new = make_moons(200, noise=0.05, random_state=1)
+    new = ClusterPropagationClassifier(n_clusters=6, random_state=0)
+    reps = new.select_representatives(X)
+    y = np.full(200, -1)
+    y[reps] = y_true[reps]
+    new.fit(X, y)
+    old = ClusterPropagationClassifier(
+        LogisticRegression(max_iter=1000),
+        n_clusters=6,
+        propagation="percentile",
+        random_state=0,
+    ).fit(X, y)
+    graph = ClusterPropagationClassifier(
+        n_clusters=6, propagation="graph", random_state=0
+    ).fit(X, y)
+    np.testing.assert_array_equal(new.transduction_, y_true)
+    assert (graph.transduction_ == -1).sum() == 3  # spreading labels these three
+    assert new.score(X_new, y_new) == 1.0
+    assert old.score(X_new, y_new) < 0.9
+    assert new.predict_proba(X_new).shape == (200, 2)
+
+
+def test_default_estimator_falls_back_for_a_single_label_class():
+    X = np.array([[0.0], [0.1], [0.2], [5.0], [5.1]])
+    y = np.array([0, -1, 0, 1, -1])
+    clf = ClusterPropagationClassifier(
+        n_clusters=2, propagation="none", random_state=0
+    ).fit(X, y)
+    assert isinstance(clf.estimator_, LogisticRegression)
+    clf.set_params(propagation="cluster").fit(X, y)
+    assert isinstance(clf.estimator_, CalibratedClassifierCV)
+    assert clf.estimator_.cv == 2
+
+
+def test_fitting_never_imports_tensorflow():
+    code = (
+        "import sys, numpy as np;"
+        "from skdeep.semi_supervised import ClusterPropagationClassifier as C;"
+        "X = np.random.RandomState(0).normal(size=(40, 2));"
+        "y = np.full(40, -1); y[:4] = [0, 1, 0, 1];"
+        "C(n_clusters=4, random_state=0).fit(X, y).predict_proba(X);"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules;"
+        "print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "ok", out.stderr
 
 
 def test_propagation_none_trains_on_given_labels_only(blobs):
@@ -236,7 +308,9 @@ def test_too_many_clusters_are_clipped_with_a_warning(blobs):
     X, y_true = blobs
     y = one_label_per_blob(y_true)
     with pytest.warns(UserWarning, match="n_clusters=80 is larger than n_samples=60"):
-        clf = ClusterPropagationClassifier(n_clusters=80, random_state=0).fit(X, y)
+        clf = ClusterPropagationClassifier(
+            n_clusters=80, propagation="cluster", random_state=0
+        ).fit(X, y)
     assert clf.n_clusters_ == 60
     assert not clf.propagated_mask_.any()
 
