@@ -125,6 +125,7 @@ def _build_parser():
         "file and the training summary.",
     )
     p.add_argument("model", metavar="MODEL", help="model file")
+    p.add_argument("--all", action="store_true", help="list every parameter")
     p.set_defaults(func="info")
     return parser
 

@@ -64,6 +64,8 @@ def resolve_estimator(name):
             f"unknown estimator {name!r}{hint}; choose one of: {', '.join(ESTIMATORS)}"
         )
     module, _ = ESTIMATORS[key]
+    if module == "skdeep.neural_network":
+        load_tensorflow_quietly()  # the subpackage imports Keras
     return key, getattr(importlib.import_module(module), key)
 
 
@@ -151,7 +153,7 @@ def _metric_name(task):
         "semi-supervised": "accuracy on the labelled rows",
         "regression": "R²",
         "anomaly detection": "mean log-likelihood (higher is better)",
-        "clustering": "silhouette (adjusted Rand index with --target)",
+        "clustering": "silhouette of the predicted clusters",
     }[task]
 
 
@@ -208,8 +210,6 @@ def fit(args):
             scoring=scoring,
             random_state=args.random_state,
         )
-    if module == "skdeep.neural_network":
-        load_tensorflow_quietly()
     start = time.perf_counter()
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -234,6 +234,7 @@ def fit(args):
         "estimator": name,
         "task": task,
         "parameters": {k: _plain(v) for k, v in fitted.get_params(deep=False).items()},
+        "changed_parameters": _changed_parameters(fitted, cls),
         "data": str(args.data),
         "n_rows": int(X.shape[0]),
         "features": list(X.columns),
@@ -264,6 +265,16 @@ def fit(args):
         print(f"training {_metric_name(task)}: {summary['training_score']:.4f}")
     print(f"model written to {args.output}")
     return 0
+
+
+def _changed_parameters(fitted, cls):
+    """Names of the parameters that differ from ``cls``'s defaults."""
+    defaults = cls().get_params(deep=False)
+    return sorted(
+        name
+        for name, value in fitted.get_params(deep=False).items()
+        if repr(_plain(value)) != repr(_plain(defaults.get(name)))
+    )
 
 
 def _report_warnings(caught):
@@ -363,6 +374,8 @@ def score(args):
     metric = _metric_name(task) if task else "score"
     if task == "clustering" and y is not None:
         metric = "adjusted Rand index"
+    if task == "anomaly detection" and y is not None:
+        metric = "mean log-likelihood of the rows labelled normal"
     print(f"{metric}: {value:.4f}")
     return 0
 
@@ -405,8 +418,16 @@ def info(args):
             f"best CV score {search['best_cv_score']:.4f}"
         )
     params = summary.get("parameters") or {}
-    if params:
+    changed = summary.get("changed_parameters")
+    if params and not args.all and changed is not None:
+        params = {k: params[k] for k in changed}
+        lines.append(
+            "parameters set (the others at their defaults; --all lists every one):"
+            if params
+            else "parameters:  all at their defaults (--all lists them)"
+        )
+    elif params:
         lines.append("parameters:")
-        lines.extend(f"  {k} = {v!r}" for k, v in sorted(params.items()))
+    lines.extend(f"  {k} = {v!r}" for k, v in sorted(params.items()))
     print("\n".join(lines))
     return 0
