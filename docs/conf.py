@@ -1,4 +1,4 @@
-"""Sphinx configuration of skdeep's documentation (``python -m sphinx docs docs/_build``)."""
+"""Sphinx configuration of the skdeep documentation (see docs/README.md)."""
 
 import os
 import sys
@@ -70,6 +70,7 @@ def _skip_metadata_routing(app, what, name, obj, skip, options):
 
 def setup(app):
     app.connect("autodoc-skip-member", _skip_metadata_routing)
+
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"skdeep {version}"

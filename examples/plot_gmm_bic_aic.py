@@ -29,7 +29,7 @@ X = np.r_[X1, X2 + [6, -8]]
 # Both criteria fall steeply up to three components (the three blobs), then rise
 # with the number of parameters; BIC penalises parameters more than AIC.
 fig, ax = plt.subplots(figsize=(7, 4.2))
-for criterion, marker, offset in [("bic", "o", (20, 50)), ("aic", "s", (30, -45))]:
+for criterion, marker, offset in [("bic", "o", (10, 70)), ("aic", "s", (70, 30))]:
     det = GaussianMixtureAnomalyDetector(
         n_components=criterion,
         n_components_range=range(1, 8),
