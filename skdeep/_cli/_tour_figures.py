@@ -36,7 +36,7 @@ def learning_curves(path, loss, scores, title="MLPClassifier", score_name=None):
         right.set_ylabel(score_name or "validation accuracy")
         lines = ax.get_lines() + right.get_lines()
         ax.legend(lines, [line.get_label() for line in lines], loc="center right")
-    ax.set_title(f"{title}: learning curves of the selected model")
+    ax.set_title(f"{title}: learning curves")
     ax.grid(alpha=0.3)
     return _save(fig, path)
 
@@ -93,7 +93,15 @@ def anomalies(path, model, X, is_anomaly, flagged):
     xx, yy, grid = _grid(X)
     density = model.score_samples(grid).reshape(xx.shape)
     ax.contourf(xx, yy, density, levels=20, cmap="Blues", vmin=density.max() - 12)
-    ax.contour(xx, yy, density, levels=[model.offset_], colors="C3", linewidths=1.5)
+    ax.contour(
+        xx,
+        yy,
+        density,
+        levels=[model.offset_],
+        colors="C3",
+        linewidths=1.5,
+        linestyles="solid",
+    )
     ax.scatter(*X[~is_anomaly].T, s=3, c="k", alpha=0.5, label="normal (generated)")
     ax.scatter(*X[is_anomaly].T, s=30, marker="x", c="C1", label="injected anomaly")
     ax.scatter(
@@ -124,10 +132,10 @@ def decision_map(path, model, far_points):
     for point, label in zip(far_points, predicted):
         marker = "X" if label == -1 else "o"
         ax.scatter(*point, s=90, marker=marker, c="C3" if label == -1 else "C2")
-        ax.annotate(str(label), point, textcoords="offset points", xytext=(6, 6))
+        ax.annotate(str(label), point, textcoords="offset points", xytext=(8, 8))
     ax.set_title(
-        f"DBSCANPredictor: {len(model.classes_)} clusters, "
-        f"{int((~train).sum())} noise; new points (red X: -1, too far)"
+        f"DBSCANPredictor: {len(model.classes_)} clusters, {int((~train).sum())} "
+        "noise\nnew points: green = a cluster, red X = -1 (too far)"
     )
     ax.legend(loc="lower left", fontsize=8)
     return _save(fig, path)
