@@ -82,4 +82,9 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
 }
 html_static_path = []
+# pages without sub-pages: no empty navigation column, more room for wide tables
+html_sidebars = {
+    page: []
+    for page in ("index", "getting_started", "command_line", "comparison", "glossary")
+}
 html_show_sourcelink = False
