@@ -15,6 +15,7 @@ SUBPACKAGES = [
     "skdeep.semi_supervised",
     "skdeep.anomaly",
     "skdeep.cluster",
+    "skdeep.wrappers",
 ]
 
 
