@@ -23,7 +23,7 @@ X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
 rng = np.random.default_rng(0)
 
-budgets = [10, 20, 50, 100, 200]
+budgets = [10, 20, 50, 100]
 random_acc, propagated_acc, representative_acc = [], [], []
 for k in budgets:
     # baseline: k random digits (mean over 3 draws)
