@@ -2,6 +2,6 @@
 
 import sys
 
-from skdeep.cli import main
+from skdeep._cli import main
 
 sys.exit(main())

@@ -25,3 +25,6 @@ def test_ci_runs_the_readme_test_command():
     assert f"    {command}\n" in readme
     assert command in ci
     assert "    pip install -e . && skdeep tour\n" in readme
+    docs = 'pip install -e ".[docs]" && python -m sphinx -W --keep-going -b html docs'
+    assert f"    {docs} docs/_build/html\n" in readme
+    assert f"{docs} docs/_build/html" in ci

@@ -81,7 +81,7 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         Number of classes.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
     target_type_ : str
         ``type_of_target`` of the training target.

@@ -57,7 +57,7 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
         Keras' per-epoch logs.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
     n_outputs_expected_ : int
         Output units the model must have.

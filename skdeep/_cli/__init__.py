@@ -1,0 +1,170 @@
+"""The ``skdeep`` command: ``tour``, ``fit``, ``predict``, ``score`` and ``info``."""
+
+import argparse
+import sys
+
+from skdeep._cli._errors import CommandError
+
+_EPILOG = """\
+examples:
+  skdeep tour                                   every estimator on built-in data
+  skdeep fit MLPClassifier --data train.csv --target label --output model.joblib
+  skdeep predict model.joblib new.csv --output predictions.csv
+  skdeep score model.joblib test.csv --target label
+  skdeep info model.joblib
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line on stderr (exit 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _build_parser():
+    parser = _Parser(
+        prog="skdeep",
+        description="scikit-learn estimators for deep learning, on the command line.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from skdeep import __version__
+
+    parser.add_argument("--version", action="version", version=f"skdeep {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser(
+        "tour",
+        help="every estimator in a realistic workflow on built-in data",
+        description="Fit, tune, save and reload every skdeep estimator on data that "
+        "ships with scikit-learn or is generated; print a summary table and write "
+        "figures. Uses California housing when its copy is in scikit-learn's data "
+        "folder (SCIKIT_LEARN_DATA), else the diabetes data.",
+    )
+    p.add_argument("--quick", action="store_true", help="smaller data, fewer epochs")
+    p.add_argument(
+        "--n-iter",
+        type=int,
+        default=None,
+        help="search candidates (default 6, 2 quick)",
+    )
+    p.add_argument("--random-state", type=int, default=0, help="seed of every step")
+    p.add_argument(
+        "--output",
+        default="skdeep-tour",
+        help="folder for models and figures (default ./skdeep-tour)",
+    )
+    p.set_defaults(func="tour")
+
+    from skdeep._cli._commands import ESTIMATORS
+
+    p = sub.add_parser(
+        "fit",
+        help="train an estimator on a CSV or Parquet table",
+        description="Train ESTIMATOR on a table and write a model file. Numeric "
+        "and boolean columns are standardised (--no-scale to keep them as they are); "
+        "text and categorical columns are one-hot encoded (unseen categories at "
+        "predict time get all zeros). Columns with missing values, dates, or text "
+        "with more distinct values than half the rows are refused with their name. "
+        "For ClusterPropagationClassifier an empty target cell marks an unlabelled "
+        "row.",
+    )
+    p.add_argument("estimator", metavar="ESTIMATOR", help=", ".join(ESTIMATORS))
+    p.add_argument("--data", required=True, help="training table (.csv or .parquet)")
+    p.add_argument("--target", help="label column (not for unsupervised estimators)")
+    p.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="estimator parameter, a Python literal or a string; repeat for several",
+    )
+    p.add_argument("--drop", action="append", metavar="COLUMN", help="ignore a column")
+    p.add_argument("--no-scale", action="store_true", help="do not standardise numbers")
+    p.add_argument(
+        "--search",
+        choices=["random"],
+        help="tune with RandomizedSearchCV over a built-in space; --param fixes one",
+    )
+    p.add_argument("--n-iter", type=int, help="search candidates (default 10)")
+    p.add_argument("--cv", type=int, help="search folds (default 5)")
+    p.add_argument("--random-state", type=int, help="seed of the estimator and search")
+    p.add_argument("--output", required=True, help="model file to write (.joblib)")
+    p.set_defaults(func="fit")
+
+    p = sub.add_parser(
+        "predict",
+        help="predict every row of a table",
+        description="Predict every row of DATA with a model file; CSV to --output or "
+        "to standard output. The columns the model was trained on are used; others "
+        "are ignored.",
+    )
+    p.add_argument("model", metavar="MODEL", help="model file from skdeep fit")
+    p.add_argument("data", metavar="DATA", help="table (.csv or .parquet)")
+    p.add_argument("--proba", action="store_true", help="class probabilities")
+    p.add_argument("--output", help="CSV file to write (default: standard output)")
+    p.set_defaults(func="predict")
+
+    p = sub.add_parser(
+        "score",
+        help="score a model on a labelled table",
+        description="Print the model's score on DATA: accuracy for classifiers, R² "
+        "for regressors, mean log-likelihood for the anomaly detector, silhouette "
+        "(adjusted Rand index with --target) for DBSCANPredictor.",
+    )
+    p.add_argument("model", metavar="MODEL", help="model file from skdeep fit")
+    p.add_argument("data", metavar="DATA", help="table (.csv or .parquet)")
+    p.add_argument("--target", help="label column")
+    p.set_defaults(func="score")
+
+    p = sub.add_parser(
+        "info",
+        help="show what a model file holds",
+        description="Print the estimator, its parameters, the versions that wrote the "
+        "file and the training summary.",
+    )
+    p.add_argument("model", metavar="MODEL", help="model file")
+    p.add_argument("--all", action="store_true", help="list every parameter")
+    p.set_defaults(func="info")
+    return parser
+
+
+def main(argv=None):
+    """Run the ``skdeep`` command line and return its exit status.
+
+    The command owns its process: it silences TensorFlow's start-up logging before
+    TensorFlow loads. The library itself never does.
+
+    Parameters
+    ----------
+    argv : list of str or None, default=None
+        The arguments after ``skdeep``; None reads ``sys.argv``.
+
+    Returns
+    -------
+    status : int
+        0 on success, 1 for an error in the files or values given, 2 for a
+        command-line usage error.
+
+    Examples
+    --------
+    >>> from skdeep.cli import main
+    >>> main(["info", "no-such-model.joblib"])
+    1
+    """
+    args = _build_parser().parse_args(argv)
+    try:
+        if args.func == "tour":
+            from skdeep._cli._tour import tour
+
+            return tour(args)
+        from skdeep._cli import _commands
+
+        return getattr(_commands, args.func)(args)
+    except CommandError as exc:
+        print(f"skdeep {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"skdeep {args.command}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,386 @@
+"""The ``skdeep`` command, driven as a user drives it: in a subprocess, on files."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+
+import skdeep
+from skdeep._cli._commands import ESTIMATORS
+from skdeep._cli._tour import STEPS
+
+ROOT = Path(__file__).resolve().parents[1]
+TF_CHATTER = ("I0000", "oneDNN", "absl::InitializeLog", "cuInit", "cpu_feature_guard")
+
+
+def run(*args, cwd, timeout=120):
+    """``python -m skdeep ARGS`` in ``cwd``, this tree's skdeep first on the path."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the command must quiet TensorFlow itself
+    return subprocess.run(
+        [sys.executable, "-m", "skdeep", *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def assert_clean_error(result, *fragments, status=1):
+    """A user error: the exit status, one line on stderr naming it, no traceback."""
+    assert result.returncode == status, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory):
+    """A small mixed table: two numbers, a text category, a class label, a price."""
+    folder = tmp_path_factory.mktemp("cli")
+    rng = np.random.default_rng(0)
+    n = 240
+    frame = pd.DataFrame(
+        {
+            "x1": rng.normal(size=n),
+            "x2": rng.normal(size=n),
+            "colour": rng.choice(["red", "green", "blue"], n),
+        }
+    )
+    frame["label"] = np.where(frame.x1 + 2 * (frame.colour == "red") > 0.5, "yes", "no")
+    frame["price"] = 2 * frame.x1 - frame.x2 + 1.5 * (frame.colour == "blue")
+    frame.to_csv(folder / "train.csv", index=False)
+    return folder, frame
+
+
+def test_tour_quick_runs_every_step_quietly(tmp_path):
+    out = tmp_path / "tour"
+    result = run("tour", "--quick", "--output", out, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for chatter in TF_CHATTER:
+        assert chatter not in result.stderr, result.stderr
+    # progress line per step, then a table row per step with a reloaded model
+    for i, step in enumerate(STEPS, 1):
+        assert f"[{i}/{len(STEPS)}] {step.estimator}" in result.stdout
+        assert (out / f"{step.estimator}.joblib").is_file()
+    assert result.stdout.count("| identical") == len(STEPS), result.stdout
+    pngs = sorted(out.glob("*.png"))
+    assert len(pngs) == len(STEPS)
+    for png in pngs:
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert png.stat().st_size > 5000, png  # a drawn figure, not an empty canvas
+    # a tour model is a model file like any other
+    info = run("info", out / "MLPClassifier.joblib", cwd=tmp_path)
+    assert info.returncode == 0, info.stderr
+    assert "MLPClassifier (classification)" in info.stdout
+    assert "test accuracy" in info.stdout
+
+
+def test_every_public_estimator_has_a_tour_step():
+    estimators = {
+        name for name in skdeep.__all__ if hasattr(getattr(skdeep, name), "fit")
+    }
+    # one wrapper step shows both wrappers: they share fit, engine and persistence
+    shown = {step.estimator for step in STEPS} | {"KerasRegressor"}
+    missing = estimators - shown
+    assert not missing, f"add a tour step (skdeep/_cli/_tour.py STEPS) for {missing}"
+    assert set(ESTIMATORS) <= estimators
+
+
+def test_fit_predict_score_info_on_a_csv(table):
+    folder, frame = table
+    fit = run(
+        "fit", "MLPClassifier", "--data", "train.csv", "--target", "label",
+        "--drop", "price", "--param", "hidden_layer_sizes=(16,)",
+        "--param", "max_iter=300", "--param", "learning_rate_init=0.01",
+        "--random-state", "0", "--output", "model.joblib",
+        cwd=folder,
+    )  # fmt: skip
+    assert fit.returncode == 0, fit.stderr
+    for chatter in TF_CHATTER:
+        assert chatter not in fit.stderr, fit.stderr
+    assert "1 one-hot encoded" in fit.stdout
+
+    predict = run(
+        "predict", "model.joblib", "train.csv", "--output", "p.csv", cwd=folder
+    )
+    assert predict.returncode == 0, predict.stderr
+    predictions = pd.read_csv(folder / "p.csv")
+    assert list(predictions.columns) == ["label"]
+    assert len(predictions) == len(frame)
+    accuracy = (predictions["label"] == frame["label"]).mean()
+    assert accuracy > 0.9  # the label is a simple rule of x1 and colour
+
+    score = run("score", "model.joblib", "train.csv", "--target", "label", cwd=folder)
+    assert score.returncode == 0, score.stderr
+    assert score.stdout.strip() == f"accuracy: {accuracy:.4f}"
+
+    proba = run("predict", "model.joblib", "train.csv", "--proba", cwd=folder)
+    assert proba.returncode == 0, proba.stderr
+    table_ = pd.read_csv(pd.io.common.StringIO(proba.stdout))
+    assert list(table_.columns) == ["proba_no", "proba_yes"]
+    np.testing.assert_allclose(table_.sum(axis=1), 1.0, rtol=1e-5)
+
+    info = run("info", "model.joblib", cwd=folder)
+    assert info.returncode == 0, info.stderr
+    assert "MLPClassifier (classification)" in info.stdout
+    assert f"skdeep {skdeep.__version__}" in info.stdout
+    assert "one-hot:     colour" in info.stdout
+    assert "hidden_layer_sizes = (16,)" in info.stdout
+    assert "classes:     no, yes" in info.stdout
+
+
+def test_fit_with_search_on_parquet(table):
+    pytest.importorskip("pyarrow", reason="Parquet needs pyarrow (the parquet extra)")
+    folder, frame = table
+    frame.to_parquet(folder / "train.parquet")
+    fit = run(
+        "fit", "MLPRegressor", "--data", "train.parquet", "--target", "price",
+        "--drop", "label", "--search", "random", "--n-iter", "2", "--cv", "2",
+        "--param", "max_iter=100", "--random-state", "0", "--output", "reg.joblib",
+        cwd=folder,
+    )  # fmt: skip
+    assert fit.returncode == 0, fit.stderr
+    assert "2 candidates x 2 folds" in fit.stdout
+    info = run("info", "reg.joblib", cwd=folder)
+    assert "search:      2 candidates x 2 folds" in info.stdout
+    score = run("score", "reg.joblib", "train.parquet", "--target", "price", cwd=folder)
+    assert score.returncode == 0, score.stderr
+    assert score.stdout.startswith("R²: ")
+    assert float(score.stdout.split()[-1]) > 0.8
+
+
+def test_unsupervised_and_semi_supervised_fits(tmp_path):
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [6.0, 6.0]])
+    group = rng.integers(0, 2, 200)
+    points = centres[group] + rng.normal(scale=0.5, size=(200, 2))
+    frame = pd.DataFrame({"a": points[:, 0], "b": points[:, 1], "group": group})
+    frame.to_csv(tmp_path / "blobs.csv", index=False)
+    fit = run(
+        "fit", "DBSCANPredictor", "--data", "blobs.csv", "--drop", "group",
+        "--output", "db.joblib", cwd=tmp_path,
+    )  # fmt: skip
+    assert fit.returncode == 0, fit.stderr
+    score = run("score", "db.joblib", "blobs.csv", "--target", "group", cwd=tmp_path)
+    assert score.stdout.strip() == "adjusted Rand index: 1.0000", score.stdout
+
+    partial = frame.astype({"group": "float"})
+    partial.loc[5:, "group"] = np.nan  # empty cells: unlabelled rows
+    assert partial["group"].notna().sum() == 5 and partial["group"].nunique() == 2
+    partial.to_csv(tmp_path / "partial.csv", index=False)
+    fit = run(
+        "fit", "ClusterPropagationClassifier", "--data", "partial.csv",
+        "--target", "group", "--param", "n_clusters=2", "--random-state", "0",
+        "--output", "cp.joblib", cwd=tmp_path,
+    )  # fmt: skip
+    assert fit.returncode == 0, fit.stderr
+    score = run("score", "cp.joblib", "blobs.csv", "--target", "group", cwd=tmp_path)
+    assert score.stdout.strip() == "accuracy on the labelled rows: 1.0000"
+
+
+@pytest.fixture(scope="module")
+def bad_files(table):
+    """Files with the mistakes a user makes."""
+    folder, frame = table
+    with_id = frame.assign(name=[f"customer {i}" for i in range(len(frame))])
+    with_id.to_csv(folder / "with_id.csv", index=False)
+    holes = frame.copy()
+    holes.loc[3, "x2"] = np.nan
+    holes.to_csv(folder / "holes.csv", index=False)
+    (folder / "broken.parquet").write_bytes(b"this is not parquet")
+    frame[["x2", "colour"]].to_csv(folder / "no_x1.csv", index=False)
+    fit = run(
+        "fit", "DBSCANPredictor", "--data", "train.csv", "--drop", "label",
+        "--drop", "price", "--output", "db.joblib", cwd=folder,
+    )  # fmt: skip
+    assert fit.returncode == 0, fit.stderr
+    fit = run(
+        "fit", "GaussianMixtureAnomalyDetector", "--data", "train.csv",
+        "--drop", "label", "--drop", "price", "--output", "gmm.joblib", cwd=folder,
+    )  # fmt: skip
+    assert fit.returncode == 0, fit.stderr
+    envelope = joblib.load(folder / "db.joblib")
+    envelope["versions"]["skdeep"] = "0.0.1"
+    joblib.dump(envelope, folder / "old.joblib")
+    return folder
+
+
+FIT = ("fit", "DBSCANPredictor", "--data")
+ERRORS = {
+    "unknown estimator": (
+        ("fit", "MLPClasifier", "--data", "train.csv", "--output", "m.joblib"),
+        ["unknown estimator 'MLPClasifier'", "did you mean MLPClassifier?"],
+    ),
+    "unknown parameter": (
+        (
+            *FIT,
+            "train.csv",
+            "--drop",
+            "label",
+            "--drop",
+            "price",
+            "--param",
+            "epsilon=0.3",
+            "--output",
+            "m.joblib",
+        ),  # fmt: skip
+        ["DBSCANPredictor has no parameter 'epsilon'", "did you mean eps?"],
+    ),
+    "invalid parameter value": (
+        (
+            *FIT,
+            "train.csv",
+            "--drop",
+            "label",
+            "--drop",
+            "price",
+            "--param",
+            "eps=-1",
+            "--output",
+            "m.joblib",
+        ),  # fmt: skip
+        ["could not be fitted", "'eps' parameter of DBSCANPredictor"],
+    ),
+    "missing column": (
+        (
+            "fit",
+            "ClusterPropagationClassifier",
+            "--data",
+            "train.csv",
+            "--target",
+            "lable",
+            "--output",
+            "m.joblib",
+        ),  # fmt: skip
+        ["train.csv has no column 'lable'", "'label'"],
+    ),
+    "identifier column": (
+        (
+            *FIT,
+            "with_id.csv",
+            "--drop",
+            "label",
+            "--drop",
+            "price",
+            "--output",
+            "m.joblib",
+        ),  # fmt: skip
+        ["column 'name'", "240 distinct values", "--drop name"],
+    ),
+    "missing values": (
+        (
+            *FIT,
+            "holes.csv",
+            "--drop",
+            "label",
+            "--drop",
+            "price",
+            "--output",
+            "m.joblib",
+        ),  # fmt: skip
+        ["column 'x2' of holes.csv has 1 missing value"],
+    ),
+    "text target for a regressor": (
+        (
+            "fit",
+            "MLPRegressor",
+            "--data",
+            "train.csv",
+            "--target",
+            "colour",
+            "--output",
+            "m.joblib",
+        ),  # fmt: skip
+        ["target column 'colour'", "not numeric"],
+    ),
+    "target for an unsupervised estimator": (
+        (*FIT, "train.csv", "--target", "label", "--output", "m.joblib"),
+        ["DBSCANPredictor is unsupervised and takes no --target"],
+    ),
+    "data file missing": (
+        (*FIT, "nowhere.csv", "--output", "m.joblib"),
+        ["data file nowhere.csv does not exist"],
+    ),
+    "unreadable data file": (
+        (*FIT, "broken.parquet", "--output", "m.joblib"),
+        ["cannot read broken.parquet"],
+    ),
+    "not a model file": (
+        ("predict", "train.csv", "train.csv"),
+        ["cannot read train.csv as a model file"],
+    ),
+    "model from another skdeep version": (
+        ("predict", "old.joblib", "train.csv"),
+        [
+            "old.joblib was written by skdeep 0.0.1",
+            f"this is skdeep {skdeep.__version__}",
+        ],
+    ),
+    "feature column missing at predict time": (
+        ("predict", "db.joblib", "no_x1.csv"),
+        ["no_x1.csv has no column 'x1'"],
+    ),
+    "probabilities from a model without them": (
+        ("predict", "gmm.joblib", "train.csv", "--proba"),
+        ["GaussianMixtureAnomalyDetector gives no probabilities"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(ERRORS))
+def test_user_errors_are_one_line(bad_files, case):
+    args, fragments = ERRORS[case]
+    if case == "unreadable data file":
+        pytest.importorskip(
+            "pyarrow", reason="Parquet needs pyarrow (the parquet extra)"
+        )
+    assert_clean_error(run(*args, cwd=bad_files), *fragments)
+
+
+def test_usage_errors_are_one_line(tmp_path):
+    result = run("fit", "DBSCANPredictor", "--data", "x.csv", cwd=tmp_path)
+    assert_clean_error(
+        result, "the following arguments are required: --output", status=2
+    )
+    result = run("predict", cwd=tmp_path)
+    assert_clean_error(result, "skdeep predict: error:", status=2)
+    result = run("dance", cwd=tmp_path)
+    assert_clean_error(result, "invalid choice: 'dance'", status=2)
+
+
+@pytest.mark.parametrize("command", ["", "tour", "fit", "predict", "score", "info"])
+def test_help_everywhere(tmp_path, command):
+    result = run(*command.split(), "--help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"usage: skdeep {command}".rstrip())
+
+
+def test_parquet_without_pyarrow_says_what_to_install(tmp_path, monkeypatch):
+    from skdeep._cli._errors import CommandError
+    from skdeep._cli._tables import read_table
+
+    (tmp_path / "t.parquet").write_bytes(b"PAR1")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now fails
+    with pytest.raises(CommandError, match=r"pip install 'skdeep\[parquet\]'"):
+        read_table(tmp_path / "t.parquet")
+
+
+def test_importing_the_command_changes_nothing():
+    code = (
+        "import os, sys; before = dict(os.environ);"
+        "import skdeep.cli, skdeep._cli._tour;"
+        "assert dict(os.environ) == before; assert 'tensorflow' not in sys.modules;"
+        "assert 'matplotlib' not in sys.modules"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
