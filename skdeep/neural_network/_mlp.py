@@ -475,6 +475,22 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
     def _task(self):
         return self._target.task
 
+    # The target helper travels as plain data, so that skops files hold no
+    # skdeep-internal type (only MLPClassifier itself).
+    def __getstate__(self):
+        state = super().__getstate__()
+        target = state.pop("_target", None)
+        if target is not None:
+            state["_target_state"] = target.state()
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        target = state.pop("_target_state", None)
+        if target is not None:
+            state["_target"] = ClassificationTarget.from_state(target)
+        super().__setstate__(state)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
