@@ -90,7 +90,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         "batch_normalization": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "device": [str],
-        "dtype": [StrOptions({"float32", "float64"})],
+        "dtype": [StrOptions({"auto", "float32", "float64"})],
         "engine": [StrOptions({"auto", "numpy", "tensorflow"})],
     }
 
@@ -163,7 +163,9 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
 
     @property
     def _dtype(self):
-        return self.dtype
+        """The precision training uses: ``dtype``, or with "auto" the input's
+        (float32 stays float32, anything else trains in float64, as scikit-learn)."""
+        return self.__dict__.get("_training_dtype", self.dtype)
 
     @abstractmethod
     def _encode_y(self, y, *, first_pass, classes=None):
@@ -314,15 +316,20 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             raise ValueError("partial_fit does not support early_stopping=True")
         fitted = hasattr(self, "model_")
         first_pass = not fitted or (not self.warm_start and not incremental)
+        if first_pass:
+            self.__dict__.pop("_training_dtype", None)
+        auto = first_pass and self.dtype == "auto"
         X, y = validate_data(
             self,
             X,
             y,
             reset=first_pass,
-            dtype=np.dtype(self.dtype),
+            dtype=[np.float64, np.float32] if auto else np.dtype(self._dtype),
             multi_output=True,
             y_numeric=not is_classifier(self),
         )
+        if first_pass:
+            self._training_dtype = X.dtype.name
         self._check_fit_params(X)
         Y = self._encode_y(y, first_pass=first_pass, classes=classes)
         sample_weight = self._check_sample_weight(sample_weight, X, y)

@@ -107,9 +107,12 @@ default='adam'
         ``'auto'`` (the first GPU if TensorFlow sees one, else the CPU), ``'cpu'``,
         ``'gpu'`` or ``'gpu:N'``. Training data are copied to the device once per fit.
 
-    dtype : {'float32', 'float64'}, default='float32'
-        Precision of the network's weights and arithmetic. float64 is slower but
-        reproduces results to the last digits (e.g. weighted vs repeated samples).
+    dtype : {'auto', 'float32', 'float64'}, default='auto'
+        Precision of the network's weights and arithmetic. ``'auto'`` follows the
+        training data, as scikit-learn's MLPs do: float32 input trains in float32,
+        anything else in float64 (slower, but results reproduce to the last digits,
+        e.g. weighted vs repeated samples). Pass float32 data, or
+        ``dtype='float32'``, for speed.
 
     engine : {'auto', 'numpy', 'tensorflow'}, default='auto'
         Which training loop runs the epochs. ``'auto'`` trains on the CPU in NumPy
@@ -275,7 +278,7 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         batch_normalization=False,
         dropout=0.0,
         device="auto",
-        dtype="float32",
+        dtype="auto",
         engine="auto",
         class_weight=None,
     ):
@@ -578,7 +581,7 @@ default=None
         batch_normalization=False,
         dropout=0.0,
         device="auto",
-        dtype="float32",
+        dtype="auto",
         engine="auto",
         output_activation=None,
     ):
