@@ -307,6 +307,28 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         return sample_weight
 
     def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
+        """Fit, leaving a usable estimator when interrupted (KeyboardInterrupt).
+
+        Interrupted after at least one epoch, the estimator keeps the weights of
+        the last completed epoch (the best-scoring one with early stopping) and
+        fitted attributes that describe the epochs run; before that, it is put
+        back as it was before the call. Either way the KeyboardInterrupt goes on.
+        """
+        snapshot = dict(self.__dict__)
+        try:
+            interrupted = self._fit_epochs(
+                X, y, sample_weight, incremental=incremental, classes=classes
+            )
+        except KeyboardInterrupt:
+            self.__dict__.clear()
+            self.__dict__.update(snapshot)
+            raise
+        if interrupted is not None:
+            raise interrupted
+        return self
+
+    def _fit_epochs(self, X, y, sample_weight, *, incremental, classes):
+        """The fit; returns the KeyboardInterrupt that cut training short, if any."""
         import tensorflow as tf
 
         from skdeep.neural_network._device import resolve_device
@@ -396,7 +418,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             )
             previous = getattr(self, "_optimizer_state", None)
             state = engine.initial_state(previous if incremental else None)
-            state = self._train(
+            state, interrupted = self._train(
                 engine,
                 state,
                 shuffle_seed=int(seeds[1]),
@@ -406,7 +428,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             self._optimizer_state = engine.write_back(state)
         self._predictor = self._make_predictor()
         self._set_weight_attributes()
-        return self
+        return interrupted
 
     def _combine_weights(self, sample_weight, y, *, incremental):
         """Fold estimator-level weights (e.g. class weights) into ``sample_weight``."""
@@ -433,7 +455,12 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         self._learning_rate_ = float(self.learning_rate_init)
 
     def _train(self, engine, state, *, shuffle_seed, incremental, n_samples):
-        """Run epochs of ``engine`` until convergence; return the final state."""
+        """Run epochs of ``engine`` until convergence.
+
+        Returns the final state and None, or, when a KeyboardInterrupt arrives
+        during an epoch after at least one completed, the state to keep and the
+        interrupt (before that, the interrupt propagates).
+        """
         early_stopping = self.early_stopping and not incremental
         best_state = state
         lr = self._learning_rate_ if incremental else float(self.learning_rate_init)
@@ -443,10 +470,17 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         if not incremental:
             self.n_iter_ = 0
         converged = False
+        completed, interrupted = 0, None
         for _ in range(max_epochs):
-            state, loss, parts, score = engine.run_epoch(
-                state, (shuffle_seed, self.t_), lr
-            )
+            try:
+                state, loss, parts, score = engine.run_epoch(
+                    state, (shuffle_seed, self.t_), lr
+                )
+            except KeyboardInterrupt as exc:
+                if not completed:
+                    raise
+                interrupted = exc  # ``state`` is still the last completed epoch's
+                break
             if not np.isfinite(loss):
                 raise ValueError(
                     f"Training diverged: the loss became {loss} at epoch "
@@ -454,6 +488,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                     "features (e.g. StandardScaler) or use a bounded activation."
                 )
             self.n_iter_ += 1
+            completed += 1
             self.t_ += n_samples
             self.loss_ = loss
             self.loss_curve_.append(loss)
@@ -498,14 +533,14 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                 converged = True
                 break
         self._learning_rate_ = lr
-        if not incremental and not converged:
+        if not incremental and not converged and interrupted is None:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",
                 ConvergenceWarning,
                 stacklevel=4,
             )
-        return best_state if early_stopping else state
+        return (best_state if early_stopping else state), interrupted
 
     def _set_weight_attributes(self):
         dense = [
