@@ -25,6 +25,9 @@ _SKOPS_HINT = (
 # sklearn modules whose classes are never trusted automatically: tests and
 # experimental switches (importing those changes sklearn's behaviour).
 _SKIPPED_MODULE_PARTS = {"tests", "conftest", "experimental", "_testing"}
+# skdeep packages whose estimators store a Keras network: files holding one record
+# the Keras version, and load checks it
+_KERAS_PACKAGES = ("skdeep.neural_network.", "skdeep.wrappers.")
 
 
 def _skops_io():
@@ -127,7 +130,12 @@ def _refusal_message(refused, *, saving):
     )
 
 
-def _metadata(estimator):
+def _holds_keras_network(untrusted):
+    """Whether the saved types include an estimator whose state holds a network."""
+    return any(name.startswith(_KERAS_PACKAGES) for name in untrusted)
+
+
+def _metadata(estimator, untrusted):
     import sklearn
 
     import skdeep
@@ -140,7 +148,7 @@ def _metadata(estimator):
         "estimator": f"{type(estimator).__module__}.{type(estimator).__qualname__}",
     }
     keras = sys.modules.get("keras")
-    if keras is not None:
+    if keras is not None and _holds_keras_network(untrusted):
         meta["keras_version"] = keras.__version__
     return meta
 
@@ -217,12 +225,14 @@ def save(estimator, path):
             f"{type(path).__name__}; the write is atomic only for a named file."
         )
     data = skops_io.dumps(estimator, compression=zipfile.ZIP_DEFLATED)
-    refused = _refused_types(skops_io.get_untrusted_types(data=data), ())
+    untrusted = skops_io.get_untrusted_types(data=data)
+    refused = _refused_types(untrusted, ())
     if refused:
         raise TypeError(_refusal_message(refused, saving=True))
+    meta = _metadata(estimator, untrusted)
     buffer = io.BytesIO(data)
     with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(METADATA_NAME, json.dumps(_metadata(estimator), indent=2))
+        archive.writestr(METADATA_NAME, json.dumps(meta, indent=2))
     _atomic_write(path, buffer.getvalue())
 
 
@@ -263,7 +273,7 @@ def _check_versions(meta, fmt, path):
             "at most. Upgrade skdeep: pip install -U skdeep."
         )
     keras_version = meta.get("keras_version")
-    if keras_version is not None and meta.get("estimator", "").startswith("skdeep."):
+    if keras_version is not None:
         try:
             import keras
         except ImportError:

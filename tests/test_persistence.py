@@ -313,6 +313,21 @@ def test_incompatible_keras_says_so(tmp_path):
         skdeep.load(path)
 
 
+def test_keras_version_recorded_only_with_a_network(tmp_path):
+    pytest.importorskip("keras")
+    X, y = make_blobs(n_samples=20, centers=2, random_state=0)
+    with _no_warning_check():
+        mlp = skdeep.MLPClassifier((2,), max_iter=2, random_state=0).fit(X, y)
+    for model, recorded in (
+        (skdeep.DBSCANPredictor(eps=2.0, min_samples=3).fit(X), False),
+        (make_pipeline(StandardScaler(), mlp), True),
+    ):
+        skdeep.save(model, tmp_path / "m.skops")
+        with zipfile.ZipFile(tmp_path / "m.skops") as archive:
+            meta = json.loads(archive.read("skdeep.json"))
+        assert ("keras_version" in meta) is recorded
+
+
 def test_trusted_extra_types_are_explicit(saved):
     def inject_function(schema):
         schema["content"]["content"]["metric_params"] = {
