@@ -328,6 +328,38 @@ def test_keras_version_recorded_only_with_a_network(tmp_path):
         assert ("keras_version" in meta) is recorded
 
 
+def _rename_architecture(spec):
+    spec[0]["content"] = json.dumps("os.system")
+
+
+def _widen_layer(spec):
+    # an architecture the stored weights do not fit (a new __id__: skops builds
+    # each id once, and 2 is also n_features)
+    sizes = spec[1]["content"]["hidden_layer_sizes"]["content"]
+    sizes[0] = dict(sizes[0], content="3", __id__=1)
+
+
+@pytest.mark.parametrize(
+    "tamper, match",
+    [(_rename_architecture, "unknown architecture"), (_widen_layer, "shape")],
+)
+def test_tampered_architecture_is_a_clear_error(tmp_path, tamper, match):
+    pytest.importorskip("keras")
+    X, y = make_blobs(n_samples=20, centers=2, random_state=0)
+    with _no_warning_check():
+        model = skdeep.MLPRegressor(hidden_layer_sizes=(2,), max_iter=2).fit(X, y)
+    path = tmp_path / "m.skops"
+    skdeep.save(model, path)
+    _rewrite(
+        path,
+        edit_schema=lambda schema: tamper(
+            schema["content"]["content"]["_model_spec_"]["content"]
+        ),
+    )
+    with pytest.raises(ValueError, match=f"(?s)Could not rebuild.*{match}"):
+        skdeep.load(path)
+
+
 def test_trusted_extra_types_are_explicit(saved):
     def inject_function(schema):
         schema["content"]["content"]["metric_params"] = {

@@ -627,8 +627,21 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         weights = state.pop("_model_weights", None)
         super().__setstate__(state)
         if weights is not None:
-            self.model_ = self._build_model()
-            self.model_.set_weights(weights)
+            from skdeep.neural_network._architectures import BUILDERS
+
+            spec = getattr(self, "_model_spec_", None)
+            try:
+                name, kwargs = spec
+                if name not in BUILDERS or not isinstance(kwargs, dict):
+                    raise ValueError(f"unknown architecture {name!r}")
+                self.model_ = self._build_model()
+                self.model_.set_weights(weights)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"Could not rebuild the {type(self).__name__}'s network from the "
+                    f"stored architecture and weights ({exc}); the file is damaged "
+                    "or was written by an incompatible skdeep."
+                ) from exc
             self._predictor = self._make_predictor()
 
     def __sklearn_tags__(self):
