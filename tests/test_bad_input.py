@@ -10,6 +10,7 @@ import contextlib
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import sparse
 from sklearn.base import clone
@@ -19,8 +20,6 @@ from sklearn.utils._testing import create_memmap_backed_data
 from sklearn.utils.validation import has_fit_parameter
 
 from skdeep.utils._testing import estimator_instances
-
-pd = pytest.importorskip("pandas")
 
 INSTANCES = list(estimator_instances(every_engine=True))
 METHODS = (

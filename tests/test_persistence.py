@@ -14,6 +14,7 @@ import zipfile
 import joblib
 import numpy as np
 import pytest
+import skops.io as skops_io
 from sklearn.base import clone
 from sklearn.datasets import make_blobs
 from sklearn.model_selection import GridSearchCV
@@ -24,8 +25,6 @@ from sklearn.utils import get_tags
 import skdeep
 from skdeep import _persistence
 from skdeep.utils._testing import estimator_instances
-
-skops_io = pytest.importorskip("skops.io")
 
 METHODS = ("predict", "predict_proba", "decision_function", "score_samples")
 
@@ -302,7 +301,7 @@ def test_other_skdeep_version_warns(saved):
 
 
 def test_incompatible_keras_says_so(tmp_path):
-    pytest.importorskip("keras")
+
     X, y = make_blobs(n_samples=20, centers=2, random_state=0)
     path = tmp_path / "model.skops"
     with _no_warning_check():
@@ -314,7 +313,7 @@ def test_incompatible_keras_says_so(tmp_path):
 
 
 def test_keras_version_recorded_only_with_a_network(tmp_path):
-    pytest.importorskip("keras")
+
     X, y = make_blobs(n_samples=20, centers=2, random_state=0)
     with _no_warning_check():
         mlp = skdeep.MLPClassifier((2,), max_iter=2, random_state=0).fit(X, y)
@@ -344,7 +343,7 @@ def _widen_layer(spec):
     [(_rename_architecture, "unknown architecture"), (_widen_layer, "shape")],
 )
 def test_tampered_architecture_is_a_clear_error(tmp_path, tamper, match):
-    pytest.importorskip("keras")
+
     X, y = make_blobs(n_samples=20, centers=2, random_state=0)
     with _no_warning_check():
         model = skdeep.MLPRegressor(hidden_layer_sizes=(2,), max_iter=2).fit(X, y)
@@ -485,7 +484,8 @@ class KerasHolder:
 
 
 def _user_model(*layers):
-    keras = pytest.importorskip("keras")
+    import keras
+
     inputs = keras.Input((3,))
     hidden = keras.layers.Dense(4, activation="tanh")(inputs)
     for layer in layers:
@@ -494,7 +494,8 @@ def _user_model(*layers):
 
 
 def test_keras_hook_round_trip_with_pickle_and_skops():
-    keras = pytest.importorskip("keras")
+    import keras
+
     holder = KerasHolder(_user_model(keras.layers.Dropout(0.1)))
     X = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
     expected = holder.model_.predict(X, verbose=0)
@@ -512,7 +513,7 @@ def test_keras_hook_round_trip_with_pickle_and_skops():
 
 
 def test_keras_hook_refuses_lambda_layers():
-    keras = pytest.importorskip("keras")
+    import keras
 
     def spy(x):
         TRIPPED.append("lambda")

@@ -11,7 +11,9 @@ import contextlib
 import warnings
 
 import numpy as np
-import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from sklearn.datasets import make_blobs
 from sklearn.exceptions import ConvergenceWarning
 
@@ -20,11 +22,6 @@ from skdeep import (
     DBSCANPredictor,
     GaussianMixtureAnomalyDetector,
 )
-
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from hypothesis.extra import numpy as hnp  # noqa: E402
 
 # derandomized: CI runs the same examples every time; no example database written
 SETTINGS = settings(
