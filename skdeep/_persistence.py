@@ -118,8 +118,9 @@ def _refusal_message(refused, *, saving):
             "skdeep.save stores only objects that skdeep.load can rebuild trusting "
             "skdeep's public estimators and scikit-learn's and NumPy's own types; "
             f"this object also holds:\n{listed}\nReplace them (e.g. pass strings "
-            "instead of functions), save with skops.io.dump and load with your own "
-            "reviewed trusted list, or use joblib for files you never share."
+            "instead of functions); or, if whoever loads the file may import them, "
+            "pass them as skdeep.save(..., trusted=[...]) and skdeep.load(..., "
+            "trusted=[...]); or use joblib for files you never share."
         )
     return (
         "The file holds types that skdeep.load does not trust (nothing was built "
@@ -178,7 +179,7 @@ def _atomic_write(path, data):
         raise
 
 
-def save(estimator, path):
+def save(estimator, path, *, trusted=None):
     """Save ``estimator`` to ``path`` in a format that never runs code on load.
 
     The file is a `skops <https://skops.readthedocs.io>`_ archive: parameters and
@@ -195,12 +196,18 @@ def save(estimator, path):
     path : str or path-like
         Where to write; by convention ending in ``.skops``. Overwritten if it
         exists.
+    trusted : list of str, default=None
+        More type names the estimator may hold, e.g. the build function of a
+        Keras wrapper (``"mypackage.models.build_model"``). Whoever loads the
+        file must pass the same names to :func:`skdeep.load`: loading imports
+        their modules.
 
     Raises
     ------
     TypeError
         When the estimator holds an object that :func:`skdeep.load` would refuse
-        (a function, a type from another library...): nothing is written.
+        (a function, a type from another library...) and that is not in
+        ``trusted``: nothing is written.
 
     See Also
     --------
@@ -225,8 +232,10 @@ def save(estimator, path):
             f"{type(path).__name__}; the write is atomic only for a named file."
         )
     data = skops_io.dumps(estimator, compression=zipfile.ZIP_DEFLATED)
+    if isinstance(trusted, str):
+        raise TypeError("trusted must be a list of type names, not a string.")
     untrusted = skops_io.get_untrusted_types(data=data)
-    refused = _refused_types(untrusted, ())
+    refused = _refused_types(untrusted, trusted)
     if refused:
         raise TypeError(_refusal_message(refused, saving=True))
     meta = _metadata(estimator, untrusted)

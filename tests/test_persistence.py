@@ -153,6 +153,12 @@ def test_save_refuses_what_load_would_refuse(tmp_path):
     with pytest.raises(TypeError, match=rf"holds:\n  {__name__}._double"):
         skdeep.save(model, tmp_path / "m.skops")
     assert not os.listdir(tmp_path)
+    # named by the caller, the function is stored and must be named again on load
+    skdeep.save(model, tmp_path / "m.skops", trusted=[f"{__name__}._double"])
+    with pytest.raises(TypeError, match=rf"does not trust.*\n  {__name__}._double"):
+        skdeep.load(tmp_path / "m.skops")
+    loaded = skdeep.load(tmp_path / "m.skops", trusted=[f"{__name__}._double"])
+    assert loaded[0].func is _double
 
 
 def test_save_needs_a_path(tmp_path):
