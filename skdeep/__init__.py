@@ -14,6 +14,8 @@ _LAZY = {
     "ClusterPropagationClassifier": "skdeep.semi_supervised",
     "GaussianMixtureAnomalyDetector": "skdeep.anomaly",
     "DBSCANPredictor": "skdeep.cluster",
+    "KerasClassifier": "skdeep.wrappers",
+    "KerasRegressor": "skdeep.wrappers",
 }
 
 # public functions -> module (skops is imported on the first call, not here)

@@ -91,7 +91,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "device": [str],
         "dtype": [StrOptions({"auto", "float32", "float64"})],
-        "engine": [StrOptions({"auto", "numpy", "tensorflow"})],
+        "engine": [StrOptions({"auto", "numpy", "tensorflow", "keras"})],
     }
 
     @abstractmethod
@@ -244,15 +244,19 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         )
 
     def _make_engine(self, device, architecture, *, data, validation, batch_size):
-        """The training loop for this fit: NumPy on the CPU when it can, else compiled.
+        """The training loop for this fit.
 
-        See ``_numpy_training`` for why; ``engine`` forces either one.
+        The hand-written loops are optimisations for the plain networks they know:
+        NumPy on the CPU, the compiled TensorFlow loop on GPUs. Whatever they cannot
+        honour (a frozen layer, a layer or loss they do not implement, a Keras
+        backend other than TensorFlow) trains on the general Keras engine
+        (``_keras_engine``); ``engine`` forces one of them.
         """
-        from skdeep.neural_network._device import is_gpu
-        from skdeep.neural_network._numpy_training import NumpyEngine, trainable
-        from skdeep.neural_network._training import CompiledEngine
+        import keras
 
-        optimizer = self._make_optimizer()
+        from skdeep.neural_network._device import is_gpu
+        from skdeep.neural_network._numpy_training import trainable
+
         common = dict(
             loss_name=self._loss_name(),
             task=self._task(),
@@ -264,21 +268,44 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             batch_size=batch_size,
             shuffle=self.shuffle,
         )
-        on_cpu = not is_gpu(device)
-        wanted = self.engine == "numpy" or (self.engine == "auto" and on_cpu)
-        if wanted and trainable(self.model_, self._loss_name()):
-            self.engine_ = "numpy"
-            return NumpyEngine(self.model_, self.solver, optimizer.hyper, **common)
-        if self.engine == "numpy":
-            raise ValueError(
-                "engine='numpy' cannot train this network (a layer, activation or "
-                "loss without a NumPy implementation); use engine='auto' or "
-                "engine='tensorflow'."
-            )
-        self.engine_ = "tensorflow"
-        return CompiledEngine(
-            self.model_, optimizer, architecture=architecture, **common
+        tensorflow = keras.backend.backend() == "tensorflow"
+        frozen = any(not w.trainable for w in self.model_.weights if "kernel" in w.path)
+        interpretable = (
+            tensorflow and not frozen and trainable(self.model_, self._loss_name())
         )
+        if self.engine in ("numpy", "tensorflow") and not interpretable:
+            why = (
+                f"the Keras backend is {keras.backend.backend()!r}"
+                if not tensorflow
+                else "a layer is frozen"
+                if frozen
+                else "a layer, activation or loss has no implementation there"
+            )
+            raise ValueError(
+                f"engine={self.engine!r} cannot train this network ({why}); use "
+                "engine='auto' or engine='keras'."
+            )
+        choice = self.engine
+        if choice == "auto":
+            if not interpretable:
+                choice = "keras"
+            else:
+                choice = "tensorflow" if is_gpu(device) else "numpy"
+        self.engine_ = choice
+        optimizer = self._make_optimizer()
+        if choice == "numpy":
+            from skdeep.neural_network._numpy_training import NumpyEngine
+
+            return NumpyEngine(self.model_, self.solver, optimizer.hyper, **common)
+        if choice == "tensorflow":
+            from skdeep.neural_network._training import CompiledEngine
+
+            return CompiledEngine(
+                self.model_, optimizer, architecture=architecture, **common
+            )
+        from skdeep.neural_network._keras_engine import KerasEngine
+
+        return KerasEngine(self.model_, self.solver, optimizer.hyper, **common)
 
     def _build_model(self):
         import keras

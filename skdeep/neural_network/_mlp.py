@@ -114,14 +114,18 @@ default='adam'
         e.g. weighted vs repeated samples). Pass float32 data, or
         ``dtype='float32'``, for speed.
 
-    engine : {'auto', 'numpy', 'tensorflow'}, default='auto'
+    engine : {'auto', 'numpy', 'tensorflow', 'keras'}, default='auto'
         Which training loop runs the epochs. ``'auto'`` trains on the CPU in NumPy
         when every layer, activation, loss and solver has a NumPy implementation
         (all of this estimator's options do): small networks train several times
         faster that way, with no start-up cost. It uses the compiled TensorFlow loop
-        on a GPU and for anything else. ``'numpy'`` and ``'tensorflow'`` force one.
-        Both loops compute the same updates; their results differ by rounding and
-        by their random draws (shuffles, dropout masks).
+        on a GPU. Anything those two cannot honour (a frozen layer of ``model_``
+        with ``warm_start``, another Keras backend) trains on the general Keras
+        engine (``'keras'``), which runs the network's own ``train_step``.
+        ``'numpy'``, ``'tensorflow'`` and ``'keras'`` force one. The loops compute
+        the same updates; their results differ by rounding and by their random
+        draws (shuffles, dropout masks); the Keras engine applies the L2 penalty
+        ``alpha`` per full minibatch size.
 """
 
 FITTED_ATTRIBUTES_DOC = """\

@@ -44,7 +44,48 @@ _TEST_PARAMS = {
         "random_state": 0,
     },
     "DBSCANPredictor": {},
+    # a plain build function; one full batch per epoch, float64 layers and loss so
+    # that sample_weight equivalence holds to the check's rtol=1e-7
+    "KerasClassifier": {
+        "model": "build_test_model",
+        "loss__dtype": "float64",
+        "optimizer": "adam",
+        "optimizer__learning_rate": 0.05,
+        "batch_size": 512,
+        "epochs": 40,
+        "random_state": 0,
+    },
+    "KerasRegressor": {
+        "model": "build_test_model",
+        "loss__dtype": "float64",
+        "optimizer": "adam",
+        "optimizer__learning_rate": 0.05,
+        "batch_size": 512,
+        "epochs": 40,
+        "random_state": 0,
+    },
 }
+
+
+def build_test_model(meta, hidden=16):
+    """A small float64 network for the wrappers' common checks."""
+    import keras
+
+    task = meta["target_type_"]
+    width = meta["n_outputs_expected_"]
+    if "classes_" not in meta:  # a regressor
+        activation = None
+    elif task in ("binary", "multilabel-indicator"):
+        activation = "sigmoid"
+    else:
+        activation = "softmax"
+    return keras.Sequential(
+        [
+            keras.Input(meta["X_shape_"][1:], dtype="float64"),
+            keras.layers.Dense(hidden, activation="relu", dtype="float64"),
+            keras.layers.Dense(width, activation=activation, dtype="float64"),
+        ]
+    )
 
 
 def all_estimators():
@@ -62,7 +103,10 @@ def estimator_instances(*, every_engine=False):
     on a CPU).
     """
     for name, cls in all_estimators():
-        estimator = cls(**_TEST_PARAMS[name])
+        params = dict(_TEST_PARAMS[name])
+        if params.get("model") == "build_test_model":
+            params["model"] = build_test_model
+        estimator = cls(**params)
         yield estimator
         if every_engine and "engine" in estimator.get_params():
             yield cls(**{**_TEST_PARAMS[name], "engine": "tensorflow"})

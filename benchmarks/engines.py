@@ -1,0 +1,84 @@
+"""Does the hand-written compiled TensorFlow loop still earn its place next to the
+general Keras engine?
+
+The built-in networks have three training loops (``engine=``): NumPy (the CPU
+default), the hand-written compiled TensorFlow loop (the GPU default; its traced epoch
+function is cached per network signature, so the folds of a search trace once), and
+the general Keras engine (any layer, any backend; one compiled epoch function per
+fit, calling the model's own ``train_step``). This times each on the same fits:
+``MLPClassifier`` on digits (1347 training rows, standardised), a cold first fit, then
+the mean of the repeated fits of a 5-fold cross-validation of the same architecture
+(what a search does), and the test accuracy.
+
+    python benchmarks/engines.py
+    python benchmarks/engines.py --hidden 300 100 --max-iter 10
+"""
+
+import argparse
+import os
+import time
+import warnings
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from _common import ratio, write_results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hidden", type=int, nargs="+", default=[100, 100])
+    parser.add_argument("--max-iter", type=int, default=20)
+    args = parser.parse_args()
+
+    from sklearn.datasets import load_digits
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import cross_val_score, train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    from skdeep.neural_network import MLPClassifier
+
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+
+    rows = []
+    for engine in ("numpy", "tensorflow", "keras"):
+        est = MLPClassifier(
+            tuple(args.hidden), max_iter=args.max_iter, random_state=0, engine=engine
+        )
+        start = time.perf_counter()
+        est.fit(X_train, y_train)
+        cold = time.perf_counter() - start
+        start = time.perf_counter()
+        cross_val_score(est, X_train, y_train, cv=5)
+        warm = (time.perf_counter() - start) / 5
+        rows.append(
+            {
+                "engine": engine,
+                "cold fit s": round(cold, 3),
+                "search fit s": round(warm, 3),
+                "test accuracy": round(est.score(X_test, y_test), 4),
+            }
+        )
+        print(rows[-1], flush=True)
+    by = {row["engine"]: row for row in rows}
+    for row in rows:
+        row["cold / tensorflow"] = ratio(
+            row["cold fit s"], by["tensorflow"]["cold fit s"]
+        )
+        row["search / tensorflow"] = ratio(
+            row["search fit s"], by["tensorflow"]["search fit s"]
+        )
+    write_results(
+        "engines",
+        rows,
+        hidden=args.hidden,
+        max_iter=args.max_iter,
+        note="search fit s: mean fit time over a 5-fold cross-validation",
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+"""The bridge between scikit-learn estimators and Keras models (private).
+
+One place for what every Keras-backed estimator needs, whoever built the network:
+
+- ``_seeding``: ``random_state`` for code that draws from global generators (a user's
+  build function, Keras layers without seeds), with every global generator restored.
+- ``_routing``: scikeras-style parameter routing (``model__``, ``optimizer__``,
+  ``fit__`` ...) and turning names, classes or instances of optimizers, losses,
+  metrics and callbacks into fresh objects for one fit.
+- ``_targets``: target encoders (labels <-> what the network trains on, and back).
+- ``engine``: training and prediction for any compiled ``keras.Model`` on every Keras
+  backend, behind one function each (``fit_model``, ``Predictor``).
+"""

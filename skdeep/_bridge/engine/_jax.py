@@ -1,0 +1,125 @@
+"""Fast loop for the JAX backend: one jitted function per epoch.
+
+Keras' JAX trainer is stateless: ``train_step(state, batch)`` returns the new state.
+An epoch is a ``lax.fori_loop`` over the full minibatches (one compiled program) plus
+one call for the last, smaller minibatch; the model's variables are written back
+after every epoch, so callbacks see the trained model as they do under ``fit``.
+"""
+
+import jax
+import jax.numpy as jnp
+
+from skdeep._bridge.engine._build import build_for_training, logs_to_floats
+
+
+def _to_array(data):
+    if data is None:
+        return None
+    if isinstance(data, (list, tuple)):
+        return type(data)(jnp.asarray(part) for part in data)
+    return jnp.asarray(data)
+
+
+def _take(data, index):
+    if data is None:
+        return None
+    if isinstance(data, (list, tuple)):
+        return type(data)(part[index] for part in data)
+    return data[index]
+
+
+def _n(data):
+    return len(jax.tree_util.tree_leaves(data)[0])
+
+
+def _batch(x, y, sample_weight, index):
+    batch = (_take(x, index), _take(y, index))
+    if sample_weight is not None:
+        batch = batch + (_take(sample_weight, index),)
+    return batch
+
+
+def _epoch_functions(step, batch_size):
+    """Compiled ``(state, data, order) -> state`` for the full minibatches, and one
+    step for the remainder."""
+
+    def full_batches(state, x, y, sample_weight, order):
+        n_full = order.shape[0] // batch_size
+
+        def body(i, state):
+            index = jax.lax.dynamic_slice(order, (i * batch_size,), (batch_size,))
+            return step(state, _batch(x, y, sample_weight, index))[1]
+
+        return jax.lax.fori_loop(0, n_full, body, state)
+
+    def one_step(state, x, y, sample_weight, index):
+        return step(state, _batch(x, y, sample_weight, index))[1]
+
+    return jax.jit(full_batches), jax.jit(one_step)
+
+
+class EpochLoop:
+    """Train (and evaluate) ``model`` on arrays held as JAX arrays."""
+
+    def __init__(self, model, x, y, sample_weight, batch_size):
+        build_for_training(model, x, y, sample_weight, batch_size)
+        self.model = model
+        self.batch_size = int(batch_size)
+        n_samples = _n(x)
+        self.n_batches = -(-n_samples // self.batch_size)
+        self._data = (_to_array(x), _to_array(y), _to_array(sample_weight))
+        self._train = _epoch_functions(model.train_step, self.batch_size)
+        self._test = None
+        self._validation = (None, None)
+
+    def _variables(self, names):
+        groups = {
+            "trainable": self.model.trainable_variables,
+            "non_trainable": self.model.non_trainable_variables,
+            "optimizer": self.model.optimizer.variables,
+            "metrics": self.model.metrics_variables,
+        }
+        return [groups[name] for name in names]
+
+    def _run(self, functions, names, data, order):
+        variables = self._variables(names)
+        state = tuple([v.value for v in group] for group in variables)
+        full, one = functions
+        if len(order) >= self.batch_size:  # a zero-trip loop still traces its body
+            state = full(state, *data, jnp.asarray(order))
+        rest = len(order) % self.batch_size
+        if rest:
+            state = one(state, *data, jnp.asarray(order[len(order) - rest :]))
+        for group, values in zip(variables, state):
+            for variable, value in zip(group, values):
+                variable.assign(value)
+        return logs_to_floats(self.model.get_metrics_result())
+
+    def train_epoch(self, order):
+        names = ("trainable", "non_trainable", "optimizer", "metrics")
+        return self._run(self._train, names, self._data, order)
+
+    def evaluate(self, x, y, sample_weight, batch_size):
+        import numpy as np
+
+        if self._test is None or self._test[0] != int(batch_size):
+            self._test = (
+                int(batch_size),
+                _epoch_functions(self.model.test_step, int(batch_size)),
+            )
+        if self._validation[0] is not x:
+            self._validation = (
+                x,
+                (_to_array(x), _to_array(y), _to_array(sample_weight)),
+            )
+        self.model.reset_metrics()
+        saved, self.batch_size = self.batch_size, int(batch_size)
+        try:
+            return self._run(
+                self._test[1],
+                ("trainable", "non_trainable", "metrics"),
+                self._validation[1],
+                np.arange(_n(x)),
+            )
+        finally:
+            self.batch_size = saved

@@ -1,0 +1,186 @@
+"""The epoch driver shared by the fast loops, and the route to ``model.fit``."""
+
+import importlib
+
+import numpy as np
+
+# Callback hooks the fast loops do not call (they call the epoch and train hooks).
+_STEP_HOOKS = (
+    "on_batch_begin",
+    "on_batch_end",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+    "on_test_batch_begin",
+    "on_test_batch_end",
+)
+_FAST_BACKENDS = {"tensorflow": "_tensorflow", "jax": "_jax"}
+
+
+def _step_hooks_are_noops(callback):
+    """Keras callbacks whose step hooks do nothing in the configuration given."""
+    import keras
+
+    if isinstance(callback, (keras.callbacks.History, keras.callbacks.ProgbarLogger)):
+        return True
+    if isinstance(
+        callback, (keras.callbacks.ModelCheckpoint, keras.callbacks.BackupAndRestore)
+    ):
+        return getattr(callback, "save_freq", "epoch") == "epoch"
+    if isinstance(callback, keras.callbacks.TensorBoard):
+        return callback.update_freq == "epoch" and not getattr(
+            callback, "_profile_batch", 0
+        )
+    return False
+
+
+def _uses_step_hooks(callback):
+    import keras
+
+    base = keras.callbacks.Callback
+    for hook in _STEP_HOOKS:
+        if hook in vars(callback):
+            return True
+        if getattr(type(callback), hook, None) is not getattr(base, hook):
+            return not _step_hooks_are_noops(callback)
+    return False
+
+
+def _is_array(data):
+    if isinstance(data, (list, tuple)):
+        return len(data) > 0 and all(_is_array(part) for part in data)
+    return isinstance(data, np.ndarray)
+
+
+def fast_path_refusal(model, x, spec):
+    """Why ``fit_model`` hands this fit to ``model.fit`` (None: the fast loop runs)."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend not in _FAST_BACKENDS:
+        return f"the {backend} backend has no fast loop"
+    if not _is_array(x):
+        return "the data is not NumPy arrays"
+    if getattr(model, "run_eagerly", False):
+        return "the model runs eagerly (run_eagerly=True)"
+    if getattr(model, "_distribute_strategy", None) is not None:
+        return "the model trains under a distribution strategy"
+    if keras.distribution.distribution() is not None:
+        return "a keras.distribution is set"
+    for callback in spec.callbacks:
+        if _uses_step_hooks(callback):
+            return f"the callback {type(callback).__name__} needs per-batch calls"
+    return None
+
+
+def _floatx_arrays(data):
+    """Keras ``fit`` casts float inputs to floatx; do the same once, up front."""
+    import keras
+
+    if isinstance(data, (list, tuple)):
+        return type(data)(_floatx_arrays(part) for part in data)
+    if data is None or not np.issubdtype(data.dtype, np.floating):
+        return data
+    return np.asarray(data, dtype=keras.backend.floatx())
+
+
+def _take(data, index):
+    if data is None:
+        return None
+    if isinstance(data, (list, tuple)):
+        return type(data)(part[index] for part in data)
+    return data[index]
+
+
+def _n_samples(data):
+    return len(data[0]) if isinstance(data, (list, tuple)) else len(data)
+
+
+def _split_validation(x, y, sample_weight, fraction):
+    """Keras' ``validation_split``: the last ``fraction`` of the samples, unshuffled."""
+    n = _n_samples(x)
+    n_train = int(np.floor(n * (1.0 - fraction)))  # as Keras: train_validation_split
+    if n_train == 0 or n_train == n:
+        raise ValueError(
+            f"validation_split={fraction} leaves no samples for training or for "
+            f"validation out of {n}; use a split between 0 and 1 that leaves at least "
+            "one sample on each side."
+        )
+    head, tail = slice(0, n_train), slice(n_train, n)
+    train = (_take(x, head), _take(y, head), _take(sample_weight, head))
+    valid = (_take(x, tail), _take(y, tail), _take(sample_weight, tail))
+    return train, valid
+
+
+def _keras_fit(model, x, y, sample_weight, spec, validation_data):
+    return model.fit(
+        x,
+        y,
+        sample_weight=sample_weight,
+        batch_size=None if y is None and not _is_array(x) else spec.batch_size,
+        epochs=spec.epochs,
+        verbose=spec.verbose,
+        callbacks=list(spec.callbacks),
+        validation_split=spec.validation_split,
+        validation_data=validation_data,
+        validation_batch_size=spec.validation_batch_size,
+        validation_freq=spec.validation_freq,
+        shuffle=spec.shuffle,
+        initial_epoch=spec.initial_epoch,
+    )
+
+
+def fit_model(model, x, y, sample_weight, spec, validation_data=None):
+    """Train the compiled ``model`` in place; return its ``History``."""
+    import keras
+
+    if fast_path_refusal(model, x, spec) is not None:
+        return _keras_fit(model, x, y, sample_weight, spec, validation_data)
+    backend = importlib.import_module(
+        f"skdeep._bridge.engine.{_FAST_BACKENDS[keras.backend.backend()]}"
+    )
+    x, y = _floatx_arrays(x), _floatx_arrays(y)
+    if sample_weight is not None:
+        # the loss casts the weights to its own dtype (float64 losses keep them exact)
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+    if spec.validation_split and validation_data is None:
+        (x, y, sample_weight), validation_data = _split_validation(
+            x, y, sample_weight, spec.validation_split
+        )
+    if validation_data is not None:
+        validation_data = tuple(validation_data) + (None,) * (3 - len(validation_data))
+        validation_data = tuple(_floatx_arrays(part) for part in validation_data)
+
+    loop = backend.EpochLoop(model, x, y, sample_weight, spec.batch_size)
+    n_samples = _n_samples(x)
+    callbacks = keras.callbacks.CallbackList(
+        list(spec.callbacks),
+        add_history=True,
+        add_progbar=spec.verbose != 0,
+        verbose=spec.verbose,
+        epochs=spec.epochs,
+        steps=loop.n_batches,
+        model=model,
+    )
+    rng = np.random.RandomState(spec.seed)
+    model.stop_training = False
+    callbacks.on_train_begin()
+    logs = None
+    for epoch in range(spec.initial_epoch, spec.epochs):
+        model.reset_metrics()
+        callbacks.on_epoch_begin(epoch)
+        order = rng.permutation(n_samples) if spec.shuffle else np.arange(n_samples)
+        logs = loop.train_epoch(order)
+        # One step call per epoch lets the progress bar show the epoch's figures.
+        callbacks.on_train_batch_end(loop.n_batches - 1, logs)
+        if validation_data is not None and (epoch + 1) % spec.validation_freq == 0:
+            val_logs = loop.evaluate(
+                *validation_data, spec.validation_batch_size or spec.batch_size
+            )
+            logs.update({f"val_{name}": value for name, value in val_logs.items()})
+        callbacks.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    if isinstance(model.optimizer, keras.optimizers.Optimizer) and spec.epochs > 0:
+        model.optimizer.finalize_variable_values(model.trainable_weights)
+    callbacks.on_train_end(logs=logs)
+    return model.history

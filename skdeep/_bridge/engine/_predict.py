@@ -1,0 +1,143 @@
+"""Prediction for any Keras model without ``model.predict``'s per-call overhead.
+
+``model.predict`` builds a data pipeline and a callback list on every call and runs
+minibatches of 32; an estimator's ``predict`` is often called on one row or on many.
+``Predictor`` compiles the model's own ``predict_step`` once (per backend, see below)
+and runs it on large chunks.
+"""
+
+import numpy as np
+
+_CHUNK = 8192
+
+
+def _rows(data):
+    return len(data[0]) if isinstance(data, (list, tuple)) else len(data)
+
+
+def _slice(data, start, stop):
+    if isinstance(data, (list, tuple)):
+        return type(data)(part[start:stop] for part in data)
+    return data[start:stop]
+
+
+def _concatenate(chunks):
+    first = chunks[0]
+    if isinstance(first, (list, tuple)):
+        return type(first)(
+            _concatenate([chunk[i] for chunk in chunks]) for i in range(len(first))
+        )
+    if isinstance(first, dict):
+        return {key: _concatenate([chunk[key] for chunk in chunks]) for key in first}
+    return first if len(chunks) == 1 else np.concatenate(chunks)
+
+
+def _to_numpy(outputs):
+    if isinstance(outputs, (list, tuple)):
+        return type(outputs)(_to_numpy(part) for part in outputs)
+    if isinstance(outputs, dict):
+        return {key: _to_numpy(value) for key, value in outputs.items()}
+    return np.asarray(outputs)
+
+
+class Predictor:
+    """``Predictor(model)(x)``: the model's outputs in inference mode, as NumPy.
+
+    TensorFlow: one ``tf.function`` with an unknown batch dimension (traced once).
+    JAX: one jitted stateless ``predict_step``; chunks are padded to a power of two
+    rows so a handful of shapes are ever compiled. Other backends, and models that
+    run eagerly, call ``predict_step`` directly.
+    """
+
+    def __init__(self, model):
+        import keras
+
+        self.model = model
+        self.backend = keras.backend.backend()
+        self._function = None
+
+    def _compiled(self):
+        if self._function is not None:
+            return self._function
+        model = self.model
+        if getattr(model, "run_eagerly", False) or self.backend not in (
+            "tensorflow",
+            "jax",
+        ):
+            self._function = lambda x: model.predict_step((x,))
+        elif self.backend == "tensorflow":
+            import tensorflow as tf
+
+            from skdeep._bridge.engine._tensorflow import quiet
+
+            self._function = quiet(
+                tf.function(
+                    lambda x: model.predict_step((x,)),
+                    reduce_retracing=True,
+                    jit_compile=bool(model.jit_compile),
+                )
+            )
+        else:
+            import jax
+
+            step = jax.jit(lambda state, x: model.predict_step(state, (x,))[0])
+
+            def run(x):
+                state = (
+                    [v.value for v in model.trainable_variables],
+                    [v.value for v in model.non_trainable_variables],
+                )
+                return step(state, x)
+
+            self._function = run
+        return self._function
+
+    def _pad(self, chunk):
+        """JAX compiles per shape: pad the rows up to a power of two."""
+        n = _rows(chunk)
+        size = 1 << max(0, (n - 1).bit_length())
+        if size == n:
+            return chunk
+
+        def pad(part):
+            return np.concatenate([part, np.repeat(part[-1:], size - n, axis=0)])
+
+        if isinstance(chunk, (list, tuple)):
+            return type(chunk)(pad(part) for part in chunk)
+        return pad(chunk)
+
+    def __call__(self, x, batch_size=None):
+        import keras
+
+        function = self._compiled()
+        batch_size = int(batch_size or _CHUNK)
+        n = _rows(x)
+        if isinstance(x, (list, tuple)):
+            x = type(x)(_floatx(part, keras) for part in x)
+        else:
+            x = _floatx(x, keras)
+        chunks = []
+        for start in range(0, max(n, 1), batch_size):
+            chunk = _slice(x, start, start + batch_size)
+            rows = _rows(chunk)
+            if self.backend == "jax":
+                chunk = self._pad(chunk)
+            out = _to_numpy(function(chunk))
+            if self.backend == "jax":
+                out = _slice_outputs(out, rows)
+            chunks.append(out)
+        return _concatenate(chunks)
+
+
+def _slice_outputs(out, rows):
+    if isinstance(out, (list, tuple)):
+        return type(out)(_slice_outputs(part, rows) for part in out)
+    if isinstance(out, dict):
+        return {key: _slice_outputs(value, rows) for key, value in out.items()}
+    return out[:rows]
+
+
+def _floatx(array, keras):
+    if np.issubdtype(array.dtype, np.floating):
+        return np.asarray(array, dtype=keras.backend.floatx())
+    return array

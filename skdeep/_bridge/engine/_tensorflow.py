@@ -1,0 +1,88 @@
+"""Fast loop for the TensorFlow backend: one ``tf.function`` per epoch.
+
+The data goes to TensorFlow once per fit; each epoch is one call that gathers the
+minibatches by index inside the graph and calls ``model.train_step`` on each, so the
+per-step Python, ``tf.data`` and callback overhead of ``model.fit`` is paid once per
+epoch instead of once per step.
+"""
+
+import tensorflow as tf
+
+from skdeep._bridge.engine._build import build_for_training, logs_to_floats
+
+
+def _to_tensor(data):
+    if data is None:
+        return None
+    if isinstance(data, (list, tuple)):
+        return type(data)(tf.convert_to_tensor(part) for part in data)
+    return tf.convert_to_tensor(data)
+
+
+def _gather(data, index):
+    if data is None:
+        return None
+    if isinstance(data, (list, tuple)):
+        return type(data)(tf.gather(part, index) for part in data)
+    return tf.gather(data, index)
+
+
+def _batches(n_samples, batch_size):
+    return -(-n_samples // batch_size)
+
+
+def _step_function(model, method):
+    def run(x, y, sample_weight, order, batch_size):
+        n_samples = tf.shape(order)[0]
+        n_batches = (n_samples + batch_size - 1) // batch_size
+        for i in tf.range(n_batches):
+            index = order[i * batch_size : tf.minimum((i + 1) * batch_size, n_samples)]
+            batch = (_gather(x, index), _gather(y, index))
+            if sample_weight is not None:
+                batch = batch + (_gather(sample_weight, index),)
+            method(batch)
+        return n_batches
+
+    return quiet(tf.function(run, jit_compile=bool(model.jit_compile)))
+
+
+def quiet(function):
+    """Silence TensorFlow's "frequent retracing" warning for ``function``.
+
+    Each fit traces new functions for its new model; TensorFlow counts traces by
+    source line across all of them and warns about retracing that is not happening.
+    """
+    function._omit_frequent_tracing_warning = True
+    return function
+
+
+class EpochLoop:
+    """Train (and evaluate) ``model`` on arrays held as TensorFlow tensors."""
+
+    def __init__(self, model, x, y, sample_weight, batch_size):
+        build_for_training(model, x, y, sample_weight, batch_size)
+        self.model = model
+        self.batch_size = int(batch_size)
+        self.n_batches = _batches(len(tf.nest.flatten(x)[0]), self.batch_size)
+        self._data = (_to_tensor(x), _to_tensor(y), _to_tensor(sample_weight))
+        self._train = _step_function(model, model.train_step)
+        self._test = None
+        self._validation = (None, None)
+
+    def train_epoch(self, order):
+        self._train(*self._data, tf.constant(order), tf.constant(self.batch_size))
+        return logs_to_floats(self.model.get_metrics_result())
+
+    def evaluate(self, x, y, sample_weight, batch_size):
+        if self._test is None:
+            self._test = _step_function(self.model, self.model.test_step)
+        if self._validation[0] is not x:  # convert the validation data once per fit
+            self._validation = (
+                x,
+                (_to_tensor(x), _to_tensor(y), _to_tensor(sample_weight)),
+            )
+        data = self._validation[1]
+        self.model.reset_metrics()
+        n = len(tf.nest.flatten(x)[0])
+        self._test(*data, tf.range(n), tf.constant(int(batch_size)))
+        return logs_to_floats(self.model.get_metrics_result())

@@ -1,0 +1,228 @@
+"""The built-in networks trained by the general engine (``skdeep._bridge.engine``).
+
+The NumPy loop (``_numpy_training``) and the compiled TensorFlow loop (``_training``)
+interpret a fixed set of layers on the TensorFlow backend. Everything else -- a frozen
+layer, a layer they do not know, another Keras backend -- trains here: the network is
+compiled with Keras losses and optimizers that mean what scikit-learn's MLP means, and
+each epoch runs through the general engine's loop, which calls the model's own
+``train_step``. Same interface as ``NumpyEngine``: ``initial_state``,
+``run_epoch(state, seed, learning_rate)`` and ``write_back``.
+"""
+
+import numpy as np
+
+# ---------------------------------------------------------------------------------
+# Per-sample losses in keras.ops, with scikit-learn's MLP conventions (half squared
+# error, log loss summed over labels), so ``loss_curve_`` reads the same.
+# ---------------------------------------------------------------------------------
+
+
+def _ops():
+    from keras import ops
+
+    return ops
+
+
+def _clip(p):
+    ops = _ops()
+    eps = 1e-7 if p.dtype == "float32" else 1e-15
+    return ops.clip(p, eps, 1 - eps)
+
+
+def squared_error(y, p):
+    return 0.5 * _ops().mean(_ops().square(y - p), axis=-1)
+
+
+def absolute_error(y, p):
+    return _ops().mean(_ops().abs(y - p), axis=-1)
+
+
+def huber(y, p, delta=1.0):
+    ops = _ops()
+    err = ops.abs(y - p)
+    quad = ops.minimum(err, delta)
+    return ops.mean(0.5 * ops.square(quad) + delta * (err - quad), axis=-1)
+
+
+def binary_log_loss(y, p):
+    ops = _ops()
+    p = _clip(p)
+    return -ops.sum(y * ops.log(p) + (1 - y) * ops.log(1 - p), axis=-1)
+
+
+def log_loss(y, p):
+    ops = _ops()
+    return -ops.sum(y * ops.log(_clip(p)), axis=-1)
+
+
+def poisson(y, p):
+    ops = _ops()
+    p = ops.maximum(p, 1e-12)
+    return ops.sum(ops.where(y > 0, y * ops.log(y / p), 0.0) - y + p, axis=-1)
+
+
+LOSSES = {
+    "squared_error": squared_error,
+    "absolute_error": absolute_error,
+    "huber": huber,
+    "binary_log_loss": binary_log_loss,
+    "log_loss": log_loss,
+    "poisson": poisson,
+}
+
+_OPTIMIZERS = {
+    "sgd": ("SGD", {"momentum": "momentum", "nesterov": "nesterov"}),
+    "adam": ("Adam", {"beta_1": "beta_1", "beta_2": "beta_2", "epsilon": "epsilon"}),
+    "nadam": ("Nadam", {"beta_1": "beta_1", "beta_2": "beta_2", "epsilon": "epsilon"}),
+    "adamax": (
+        "Adamax",
+        {"beta_1": "beta_1", "beta_2": "beta_2", "epsilon": "epsilon"},
+    ),
+    "rmsprop": ("RMSprop", {"epsilon": "epsilon"}),
+    "adagrad": ("Adagrad", {"epsilon": "epsilon"}),
+}
+
+
+def keras_optimizer(solver, hyper, learning_rate):
+    """The Keras optimizer with the update rule of skdeep's ``solver``."""
+    import keras
+
+    name, names = _OPTIMIZERS[solver]
+    kwargs = {ours: hyper[theirs] for ours, theirs in names.items() if theirs in hyper}
+    return getattr(keras.optimizers, name)(learning_rate=learning_rate, **kwargs)
+
+
+def _validation_score(y, p, w, task):
+    """Accuracy (subset accuracy for multilabel) or R², weighted by ``w``."""
+    from sklearn.metrics import r2_score
+
+    if task == "regression":
+        return float(r2_score(y, p, sample_weight=w))
+    if task == "multiclass":
+        correct = np.argmax(y, axis=1) == np.argmax(p, axis=1)
+    else:
+        correct = np.all((p > 0.5) == (y > 0.5), axis=1)
+    return float(np.average(correct, weights=w))
+
+
+class KerasEngine:
+    """Runs a built-in network's epochs through the general Keras engine."""
+
+    def __init__(
+        self,
+        model,
+        solver,
+        hyper,
+        *,
+        loss_name,
+        task,
+        alpha,
+        loss_weights,
+        dtype,
+        data,
+        validation,
+        batch_size,
+        shuffle,
+    ):
+        import keras
+        from keras.src.losses.losses import LossFunctionWrapper
+
+        from skdeep._bridge.engine import Predictor
+        from skdeep._bridge.engine._loop import _FAST_BACKENDS
+
+        self.model = model
+        self.task = task
+        self.shuffle = bool(shuffle)
+        X, Y, w = data
+        self.n_samples = len(Y)
+        # scikit-learn's penalty 0.5 * alpha * ||W||² / batch size, on every kernel
+        for layer in model.layers:
+            kernel = getattr(layer, "kernel", None)
+            if kernel is not None and kernel.trainable:
+                kernel.regularizer = (
+                    keras.regularizers.L2(float(alpha) / (2.0 * batch_size))
+                    if alpha
+                    else None
+                )
+        loss = LossFunctionWrapper(LOSSES[loss_name], dtype=dtype, name=loss_name)
+        n_outputs = len(loss_weights)
+        # Keras sums the compiled loss in the floatx of compile time: a float64
+        # network needs a float64 total (its penalties are float64)
+        floatx = keras.config.floatx()
+        keras.config.set_floatx(str(dtype))
+        try:
+            model.compile(
+                optimizer=keras_optimizer(solver, hyper, 1e-3),
+                loss=[loss] * n_outputs if n_outputs > 1 else loss,
+                loss_weights=list(loss_weights) if n_outputs > 1 else None,
+                jit_compile=False,
+            )
+        finally:
+            keras.config.set_floatx(floatx)
+        inputs = X[0] if len(X) == 1 else list(X)
+        targets = Y if n_outputs == 1 else [Y] * n_outputs
+        weights = np.asarray(w, dtype=np.float64)
+        # mean 1 (a step's scale), in the network's dtype like the losses
+        weights = (weights * (len(weights) / weights.sum())).astype(dtype)
+        backend = keras.backend.backend()
+        if backend not in _FAST_BACKENDS:
+            raise ValueError(
+                f"The built-in networks train on the TensorFlow and JAX backends; "
+                f"KERAS_BACKEND is {backend!r}."
+            )
+        import importlib
+
+        module = importlib.import_module(
+            f"skdeep._bridge.engine.{_FAST_BACKENDS[backend]}"
+        )
+        self.loop = module.EpochLoop(model, inputs, targets, weights, batch_size)
+        self.validation = None
+        if validation[0] is not None:
+            X_val, Y_val, w_val = validation
+            self.validation = (
+                X_val[0] if len(X_val) == 1 else list(X_val),
+                Y_val,
+                np.asarray(w_val, dtype=np.float64),  # for scikit-learn's metrics
+            )
+            self.predictor = Predictor(model)
+
+    def initial_state(self, previous=None):
+        optimizer_variables = self.model.optimizer.variables
+        if previous is not None and len(previous) == len(optimizer_variables):
+            for variable, value in zip(optimizer_variables, previous):
+                if tuple(variable.shape) == np.shape(value):
+                    variable.assign(value)
+        return [np.array(w) for w in self.model.get_weights()]
+
+    def write_back(self, state):
+        self.model.set_weights(state)
+        return [np.array(v.numpy()) for v in self.model.optimizer.variables]
+
+    def run_epoch(self, state, seed, learning_rate):
+        model = self.model
+        model.set_weights(state)
+        model.optimizer.learning_rate = float(learning_rate)
+        model.reset_metrics()
+        rng = np.random.default_rng([int(s) for s in seed])
+        order = (
+            rng.permutation(self.n_samples)
+            if self.shuffle
+            else np.arange(self.n_samples)
+        )
+        logs = self.loop.train_epoch(order)
+        parts = np.array(
+            [value for name, value in logs.items() if name.endswith("_loss")]
+        )
+        score = np.nan
+        if self.validation is not None:
+            X_val, Y_val, w_val = self.validation
+            out = self.predictor(X_val)
+            if isinstance(out, (list, tuple)):
+                out = out[0]
+            score = _validation_score(Y_val, out, w_val, self.task)
+        return (
+            [np.array(w) for w in model.get_weights()],
+            float(logs["loss"]),
+            parts,
+            score,
+        )

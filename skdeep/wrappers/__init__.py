@@ -1,0 +1,6 @@
+"""scikit-learn estimators around any Keras model (a drop-in for scikeras)."""
+
+from skdeep.wrappers._classifier import KerasClassifier
+from skdeep.wrappers._regressor import KerasRegressor
+
+__all__ = ["KerasClassifier", "KerasRegressor"]

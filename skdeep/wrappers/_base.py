@@ -1,0 +1,524 @@
+"""What KerasClassifier and KerasRegressor share: parameters, building, fitting."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from skdeep._bridge import _routing
+from skdeep._bridge._seeding import seeded
+from skdeep.utils._random import local_seed
+
+# Keras ``fit`` arguments a call of ``fit(X, y, **kwargs)`` (or ``fit__name``) may set.
+_FIT_ARGS = {
+    "batch_size",
+    "epochs",
+    "verbose",
+    "callbacks",
+    "validation_split",
+    "validation_data",
+    "shuffle",
+    "class_weight",
+    "sample_weight",
+    "initial_epoch",
+    "validation_batch_size",
+    "validation_freq",
+}
+_PREDICT_ARGS = {"batch_size", "verbose"}
+
+
+def _signature_params(cls):
+    return set(_routing.signature_args(cls.__init__))
+
+
+class BaseWrapper(BaseEstimator):
+    """Base class of the Keras model wrappers. Not for direct use.
+
+    Parameters beyond the constructor's own are allowed, as in scikeras: the build
+    function's arguments (by bare name, ``n_hidden``, or routed, ``model__n_hidden``)
+    and routed ``optimizer__``, ``loss__``, ``metrics__``, ``callbacks__``, ``fit__``
+    and ``predict__`` parameters. They are ordinary parameters for ``get_params``,
+    ``set_params``, ``clone`` and the searches.
+    """
+
+    _parameter_constraints: dict = {
+        "model": [callable, None],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "optimizer": [str, type, object],
+        "loss": [str, type, callable, None, object],
+        "metrics": [list, tuple, dict, str, None, object],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "validation_batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "verbose": [Interval(Integral, 0, 2, closed="both")],
+        "callbacks": [list, tuple, None, object],
+        "validation_split": [Interval(Real, 0, 1, closed="left")],
+        "shuffle": ["boolean"],
+        "run_eagerly": ["boolean"],
+        "epochs": [Interval(Integral, 0, None, closed="left")],
+        "jit_compile": [StrOptions({"auto"}), "boolean"],
+    }
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        warm_start=False,
+        random_state=None,
+        optimizer="rmsprop",
+        loss=None,
+        metrics=None,
+        batch_size=None,
+        validation_batch_size=None,
+        verbose=0,
+        callbacks=None,
+        validation_split=0.0,
+        shuffle=True,
+        run_eagerly=False,
+        epochs=1,
+        jit_compile="auto",
+        **kwargs,
+    ):
+        self.model = model
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.optimizer = optimizer
+        self.loss = loss
+        self.metrics = metrics
+        self.batch_size = batch_size
+        self.validation_batch_size = validation_batch_size
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.validation_split = validation_split
+        self.shuffle = shuffle
+        self.run_eagerly = run_eagerly
+        self.epochs = epochs
+        self.jit_compile = jit_compile
+        # Build-function arguments and routed parameters: parameters like the
+        # others for get_params / set_params / clone, kept apart from the
+        # constructor's attributes (scikit-learn's checks ask for that).
+        self._kwargs = dict(kwargs)
+
+    def __getattr__(self, name):
+        if not name.startswith("_"):
+            kwargs = self.__dict__.get("_kwargs", {})
+            if name in kwargs:
+                return kwargs[name]
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}"
+        )
+
+    # ------------------------------------------------------------ parameters
+
+    def _build_function(self):
+        if self.model is not None:
+            return self.model
+        return getattr(self, "_keras_build_fn", None)
+
+    def _build_args(self):
+        """``{name: default}`` of the build function's arguments that are parameters."""
+        import keras
+
+        function = self._build_function()
+        if function is None or isinstance(function, keras.Model):
+            return {}
+        return {
+            name: default
+            for name, default in _routing.signature_args(function).items()
+            if name not in _routing.SPECIAL_BUILD_ARGS
+        }
+
+    def _extra_params(self):
+        """Parameters that are not constructor arguments (build-function arguments
+        and routed parameters given so far)."""
+        return dict(self.__dict__.get("_kwargs", {}))
+
+    def get_params(self, deep=True):
+        params = super().get_params(deep=deep)
+        params.update(self._extra_params())
+        for name, default in self._build_args().items():
+            if name not in params and default is not _EMPTY:
+                params[name] = default
+        return params
+
+    def set_params(self, **params):
+        own = _signature_params(type(self))
+        build_args = self._build_args()
+        extra = self._extra_params()
+        plain = {}
+        for name, value in params.items():
+            if name in own:
+                plain[name] = value
+            elif _routing.is_routed(name) or name in build_args or name in extra:
+                self._kwargs[name] = value
+            else:
+                raise ValueError(
+                    f"Invalid parameter {name!r} for estimator {type(self).__name__}. "
+                    f"Valid parameters are: {sorted(self.get_params(deep=False))}; "
+                    "routed parameters take a prefix (model__, optimizer__, loss__, "
+                    "metrics__, callbacks__, fit__, predict__)."
+                )
+        if plain:
+            super().set_params(**plain)
+        return self
+
+    # ------------------------------------------------------------ building
+
+    def _compile_kwargs(self, params, default_loss):
+        loss = self.loss if self.loss is not None else default_loss
+        return {
+            "optimizer": _routing.make_optimizer(
+                self.optimizer, _routing.route_params(params, "optimizer")
+            ),
+            "loss": _routing.make_loss(loss, _routing.route_params(params, "loss")),
+            "metrics": _routing.make_metrics(
+                self.metrics, _routing.route_params(params, "metrics")
+            ),
+        }
+
+    def _build_model(self, meta, X):
+        """Call the build function (or clone the given model) and compile it."""
+        import keras
+
+        function = self._build_function()
+        if function is None:
+            raise ValueError(
+                f"{type(self).__name__} needs a `model`: a function returning a "
+                "keras.Model, or a keras.Model instance."
+            )
+        params = self.get_params(deep=False)
+        compile_kwargs = self._compile_kwargs(params, self._default_loss(None))
+        if isinstance(function, keras.Model):
+            model = _clone_model(function)
+        else:
+            model = _call_build_function(function, params, meta, compile_kwargs)
+        if not isinstance(model, keras.Model):
+            name = getattr(function, "__name__", repr(function))
+            raise TypeError(
+                f"The build function {name} must return a keras.Model; it returned "
+                f"{type(model).__name__}."
+            )
+        compile_params = _routing.route_params(params, "compile")
+        if not model.compiled:
+            # the default loss can depend on the output width (2 softmax units)
+            width = _output_width(model, X)
+            compile_kwargs = self._compile_kwargs(params, self._default_loss(width))
+            model.compile(
+                **compile_kwargs,
+                run_eagerly=self.run_eagerly,
+                jit_compile=self.jit_compile,
+                **compile_params,
+            )
+        elif self.run_eagerly:
+            model.run_eagerly = True
+        return model
+
+    def _meta(self, X, target):
+        meta = {
+            "n_features_in_": X.shape[1],
+            "X_shape_": X.shape,
+            "X_dtype_": X.dtype,
+            "target_type_": target.target_type,
+            "n_outputs_": 1,
+            "n_outputs_expected_": target.n_outputs_expected,
+        }
+        if hasattr(self, "feature_names_in_"):
+            meta["feature_names_in_"] = self.feature_names_in_
+        return meta
+
+    # ------------------------------------------------------------ fitting
+
+    def _fit_settings(self, params, fit_kwargs):
+        unknown = set(fit_kwargs) - _FIT_ARGS
+        routed = _routing.route_params(params, "fit")
+        unknown |= set(routed) - _FIT_ARGS
+        if unknown:
+            raise ValueError(
+                f"Unknown fit arguments {sorted(unknown)}; fit(X, y, **kwargs) "
+                f"takes Keras fit's {sorted(_FIT_ARGS)}."
+            )
+        settings = {
+            "batch_size": self.batch_size,
+            "epochs": self.epochs,
+            "verbose": self.verbose,
+            "validation_split": self.validation_split,
+            "validation_batch_size": self.validation_batch_size,
+            "shuffle": self.shuffle,
+            "validation_freq": 1,
+            "initial_epoch": 0,
+            "validation_data": None,
+            "class_weight": getattr(self, "class_weight", None),
+        }
+        settings.update(routed)
+        settings.update(fit_kwargs)
+        return settings
+
+    def _fit(self, X, y, sample_weight, fit_kwargs, *, reset):
+        from skdeep._bridge.engine import TrainingSpec, fit_model
+
+        params = self.get_params(deep=False)
+        kwarg_weight = fit_kwargs.pop("sample_weight", None)
+        if sample_weight is None:
+            sample_weight = kwarg_weight
+        settings = self._fit_settings(params, fit_kwargs)
+        if reset:
+            X, y = self._validate_training_data(X, y, reset=True)
+            self.target_ = self._make_target(y)
+        else:
+            X, y = self._validate_training_data(X, y, reset=False)
+            self._check_labels(y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        sample_weight = self._training_weights(sample_weight, y, settings)
+        validation_data = settings.pop("validation_data")
+
+        with seeded(self.random_state) as seed:
+            if reset:
+                meta = self._meta(X, self.target_)
+                for name, value in meta.items():
+                    setattr(self, name, value)
+                model = self._build_model(meta, X)
+                self.target_.bind(model.loss, _output_width(model, X))
+                self.model_ = model
+                self.history_ = {}
+                self.current_epoch_ = 0
+            # encoded once the model's output (and so the encoding) is known
+            validation_data = self._validation_data(validation_data)
+            callbacks = _routing.clone_callbacks(
+                self.callbacks, _routing.route_params(params, "callbacks")
+            )
+            extra_callbacks = settings.pop("callbacks", None)
+            if extra_callbacks is not None and extra_callbacks is not self.callbacks:
+                # fit(..., callbacks=[...]) objects are the caller's, used as given
+                extra = extra_callbacks
+                callbacks += list(
+                    extra if isinstance(extra, (list, tuple)) else [extra]
+                )
+            epochs = int(settings.pop("epochs"))
+            initial = self.current_epoch_ + int(settings.pop("initial_epoch") or 0)
+            spec = TrainingSpec(
+                epochs=initial + epochs,
+                initial_epoch=initial,
+                batch_size=int(settings.pop("batch_size") or 32),
+                shuffle=bool(settings.pop("shuffle")),
+                validation_split=float(settings.pop("validation_split") or 0.0),
+                validation_batch_size=settings.pop("validation_batch_size"),
+                validation_freq=int(settings.pop("validation_freq")),
+                callbacks=tuple(callbacks),
+                verbose=int(settings.pop("verbose")),
+                seed=local_seed(seed),
+            )
+            history = fit_model(
+                self.model_,
+                X,
+                self.target_.encode(y),
+                sample_weight,
+                spec,
+                validation_data=validation_data,
+            )
+        for name, values in history.history.items():
+            self.history_.setdefault(name, []).extend(float(v) for v in values)
+        self.current_epoch_ = initial + len(history.epoch)
+        self._check_finite_loss()
+        from skdeep._bridge.engine import Predictor
+
+        self._predictor = Predictor(self.model_)
+        return self
+
+    def _check_finite_loss(self):
+        losses = self.history_.get("loss", [])
+        if losses and not np.isfinite(losses[-1]):
+            warnings.warn(
+                f"The training loss is {losses[-1]} after epoch "
+                f"{self.current_epoch_}: training diverged. Lower the learning "
+                "rate (optimizer__learning_rate) or scale the inputs.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+
+    def _validation_data(self, validation_data):
+        if validation_data is None:
+            return None
+        if not isinstance(validation_data, (list, tuple)) or len(
+            validation_data
+        ) not in (
+            2,
+            3,
+        ):
+            raise ValueError(
+                "validation_data must be a tuple (X_val, y_val) or (X_val, y_val, "
+                "sample_weight_val)."
+            )
+        X_val, y_val = validation_data[:2]
+        X_val = validate_data(self, X_val, reset=False, dtype="numeric", allow_nd=True)
+        y_val = self._validate_y(y_val)
+        self._check_labels(y_val)
+        weight = validation_data[2] if len(validation_data) == 3 else None
+        encoded = self.target_.encode(y_val)
+        if weight is None:
+            return (X_val, encoded)
+        return (X_val, encoded, _check_sample_weight(weight, X_val))
+
+    def _training_weights(self, sample_weight, y, settings):
+        """Sample weights for Keras, rescaled to average 1 so that an integer weight
+        means that many copies of the sample (scikit-learn's convention) whatever
+        the batch size."""
+        class_weight = settings.pop("class_weight", None)
+        if class_weight is not None:
+            sample_weight = self._apply_class_weight(sample_weight, y, class_weight)
+        if sample_weight is None:
+            return None
+        total = sample_weight.sum()
+        if not total > 0:
+            raise ValueError(
+                "sample_weight must have a positive sum: every sample has weight 0."
+            )
+        return sample_weight * (len(sample_weight) / total)
+
+    def _apply_class_weight(self, sample_weight, y, class_weight):
+        raise ValueError(
+            f"class_weight applies to classifiers only; {type(self).__name__} got "
+            f"class_weight={class_weight!r}."
+        )
+
+    # ------------------------------------------------------------ predicting
+
+    def _raw_predict(self, X, **kwargs):
+        check_is_fitted(self, "model_")
+        X = validate_data(self, X, reset=False, dtype="numeric", allow_nd=True)
+        params = {**_routing.route_params(self.get_params(deep=False), "predict")}
+        params.update(kwargs)
+        unknown = set(params) - _PREDICT_ARGS
+        if unknown:
+            raise ValueError(
+                f"Unknown predict arguments {sorted(unknown)}; predict takes "
+                f"{sorted(_PREDICT_ARGS)}."
+            )
+        return self._predictor(X, batch_size=params.get("batch_size"))
+
+    # ------------------------------------------------------------ pickling
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # object.__getstate__ is not a copy
+        state.pop("_predictor", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "model_" in state:
+            from skdeep._bridge.engine import Predictor
+
+            self._predictor = Predictor(self.model_)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+
+_EMPTY = __import__("inspect").Parameter.empty
+
+
+def _clone_model(model):
+    """A new model with the architecture, compile settings and fresh weights of
+    ``model`` (folds never share weights; the user's model is left untouched)."""
+    import keras
+
+    subclassed = not isinstance(model, (keras.Sequential, keras.Model)) or (
+        type(model).__module__.split(".")[0] != "keras"
+    )
+    if subclassed and type(model).get_config is keras.Model.get_config:
+        # Keras records a subclassed model's constructor defaults, not the
+        # arguments it was given, so a clone through its config can silently
+        # differ from the model passed.
+        raise ValueError(
+            f"Cannot copy the subclassed Keras model {type(model).__name__!r} "
+            "faithfully: it has no get_config(). Pass the class and its arguments "
+            f"instead (model={type(model).__name__}, model__units=...), a build "
+            "function, or define get_config() on the model."
+        )
+    try:
+        clone = keras.models.clone_model(model)
+    except Exception as error:  # noqa: BLE001 - any failure means: cannot clone
+        raise ValueError(
+            f"Cannot clone the Keras model {model.name!r} ({type(model).__name__}): "
+            f"{error}. Pass a build function that returns a new model instead."
+        ) from error
+    if model.compiled:
+        clone.compile_from_config(model.get_compile_config())
+    return clone
+
+
+def _call_build_function(function, params, meta, compile_kwargs):
+    arguments = _routing.signature_args(function)
+    routed = _routing.route_params(params, "model")
+    kwargs = {}
+    missing = []
+    for name, default in arguments.items():
+        if name == "meta":
+            kwargs[name] = dict(meta)
+        elif name == "compile_kwargs":
+            kwargs[name] = dict(compile_kwargs)
+        elif name == "params":
+            kwargs[name] = dict(params)
+        elif name in routed:
+            kwargs[name] = routed[name]
+        elif name in params:
+            kwargs[name] = params[name]
+        elif default is _EMPTY:
+            missing.append(name)
+    if missing:
+        raise ValueError(
+            f"The build function {getattr(function, '__name__', function)} needs "
+            f"{missing}: give them as parameters (e.g. model__{missing[0]}=...)."
+        )
+    if _routing.accepts_var_keyword(function):
+        for name, value in routed.items():
+            kwargs.setdefault(name, value)
+    # NumPy scalars (np.arange in a search space) as Python numbers: Keras layers
+    # check isinstance(units, int)
+    kwargs = {
+        name: value.item() if isinstance(value, np.generic) else value
+        for name, value in kwargs.items()
+    }
+    try:
+        return function(**kwargs)
+    except Exception as error:
+        if hasattr(error, "add_note"):
+            error.add_note(
+                f"(raised by the build function "
+                f"{getattr(function, '__name__', function)} called with "
+                f"{sorted(kwargs)})"
+            )
+        raise
+
+
+def _output_width(model, X):
+    """Units of the model's single output (building the model if needed)."""
+    import keras
+
+    outputs = getattr(model, "outputs", None)
+    if outputs is None:
+        sample = keras.KerasTensor((None,) + X.shape[1:], dtype=keras.backend.floatx())
+        try:
+            outputs = model.compute_output_spec(sample)
+        except Exception:  # noqa: BLE001 - fall back to a real call on one row
+            outputs = model(X[:1].astype(keras.backend.floatx()))
+    if isinstance(outputs, dict):
+        outputs = list(outputs.values())
+    if isinstance(outputs, (list, tuple)):
+        if len(outputs) != 1:
+            raise ValueError(
+                f"The model has {len(outputs)} outputs; the wrappers train models "
+                "with a single output tensor."
+            )
+        outputs = outputs[0]
+    shape = tuple(outputs.shape)
+    return 1 if len(shape) < 2 else int(shape[-1])

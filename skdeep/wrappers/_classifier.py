@@ -1,0 +1,291 @@
+"""KerasClassifier: a scikit-learn classifier around any Keras model."""
+
+import warnings
+
+import numpy as np
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.exceptions import DataConversionWarning
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from skdeep._bridge._targets import ClassifierTarget
+from skdeep.wrappers._base import BaseWrapper
+
+
+class KerasClassifier(ClassifierMixin, BaseWrapper):
+    """A scikit-learn classifier that trains a Keras model (scikeras-compatible).
+
+    Parameters
+    ----------
+    model : callable or keras.Model, default=None
+        A build function returning a ``keras.Model`` (compiled or not), or a
+        ``keras.Model`` (Sequential, Functional or subclassed), cloned with fresh
+        weights at every fit. The build function's arguments are parameters of this
+        estimator, by bare name or routed (``model__name``); it may also ask for
+        ``meta`` (what the data tell: ``n_features_in_``, ``classes_``,
+        ``n_classes_``, ``n_outputs_expected_``, ``target_type_``, ...),
+        ``compile_kwargs`` (``optimizer``, ``loss``, ``metrics`` ready for
+        ``model.compile``) and ``params``.
+    warm_start : bool, default=False
+        Whether ``fit`` continues training the fitted model instead of building a
+        new one.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout and shuffling, including draws a build
+        function makes from Python's, NumPy's or Keras' global generators (they are
+        restored afterwards: no global seed is left changed).
+    optimizer : str, class or keras.optimizers.Optimizer, default="rmsprop"
+        Used when the model is not compiled; ``optimizer__name`` parameters go to
+        its constructor. An instance is copied for every fit.
+    loss : str, class, keras.losses.Loss, callable or None, default=None
+        Used when the model is not compiled. None picks the loss that fits the
+        target: binary cross-entropy for binary and multilabel targets, sparse
+        categorical cross-entropy for class labels, categorical cross-entropy for
+        one-hot targets (see the user guide).
+    metrics : list or None, default=None
+        Keras metrics, reported per epoch in ``history_``.
+    batch_size : int or None, default=None
+        Minibatch size (None: 32, as Keras).
+    validation_batch_size : int or None, default=None
+        Batch size for validation (None: ``batch_size``).
+    verbose : {0, 1, 2}, default=0
+        0 silent; 1 a progress bar per epoch; 2 one line per epoch.
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Copied for every fit, so a search never shares callback state.
+    validation_split : float, default=0.0
+        Fraction of the training data (the last samples, as in Keras) held out to
+        compute ``val_*`` figures each epoch.
+    shuffle : bool, default=True
+        Shuffle the training samples before every epoch.
+    run_eagerly : bool, default=False
+        Run the model eagerly (for debugging; slow).
+    epochs : int, default=1
+        Number of passes over the training data per ``fit``.
+    jit_compile : bool or "auto", default="auto"
+        Passed to ``model.compile`` (XLA compilation).
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into the sample weights.
+    **kwargs
+        Build-function arguments and routed parameters.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained Keras model.
+    history_ : dict of lists
+        Keras' per-epoch logs (``loss``, ``val_loss``, metrics ...), extended by
+        ``partial_fit`` and warm-started fits.
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    n_classes_ : int
+        Number of classes.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+    target_type_ : str
+        ``type_of_target`` of the training target.
+    n_outputs_expected_ : int
+        Output units the model must have.
+    current_epoch_ : int
+        Epochs trained so far.
+
+    See Also
+    --------
+    KerasRegressor : the same for regression.
+    skdeep.neural_network.MLPClassifier : a ready-made network with scikit-learn's
+        parameters.
+
+    Examples
+    --------
+    >>> import keras
+    >>> from sklearn.datasets import load_iris
+    >>> from skdeep.wrappers import KerasClassifier
+    >>> def build(meta, n_hidden=16):
+    ...     return keras.Sequential([
+    ...         keras.Input((meta["n_features_in_"],)),
+    ...         keras.layers.Dense(n_hidden, activation="relu"),
+    ...         keras.layers.Dense(meta["n_classes_"], activation="softmax"),
+    ...     ])
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = KerasClassifier(build, optimizer="adam", optimizer__learning_rate=0.05,
+    ...                       epochs=30, random_state=0).fit(X, y)
+    >>> clf.predict(X[:3]).shape
+    (3,)
+    >>> clf.score(X, y) > 0.8
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseWrapper._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        warm_start=False,
+        random_state=None,
+        optimizer="rmsprop",
+        loss=None,
+        metrics=None,
+        batch_size=None,
+        validation_batch_size=None,
+        verbose=0,
+        callbacks=None,
+        validation_split=0.0,
+        shuffle=True,
+        run_eagerly=False,
+        epochs=1,
+        jit_compile="auto",
+        class_weight=None,
+        **kwargs,
+    ):
+        super().__init__(
+            model,
+            warm_start=warm_start,
+            random_state=random_state,
+            optimizer=optimizer,
+            loss=loss,
+            metrics=metrics,
+            batch_size=batch_size,
+            validation_batch_size=validation_batch_size,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_split=validation_split,
+            shuffle=shuffle,
+            run_eagerly=run_eagerly,
+            epochs=epochs,
+            jit_compile=jit_compile,
+            **kwargs,
+        )
+        self.class_weight = class_weight
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Build (or, with ``warm_start``, reuse) the model and train it.
+
+        ``kwargs`` are Keras ``fit`` arguments for this call (``epochs``,
+        ``validation_data``, ``callbacks``, ``batch_size``, ``verbose`` ...).
+        """
+        reset = not (self.warm_start and hasattr(self, "model_"))
+        return self._fit(X, y, sample_weight, kwargs, reset=reset)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
+        """Train one epoch on ``(X, y)``, building the model at the first call.
+
+        ``classes`` lists every class the later calls may bring (needed at the first
+        call when a batch may not hold them all).
+        """
+        first = not hasattr(self, "model_")
+        self._partial_classes = classes if first else None
+        kwargs.setdefault("epochs", 1)
+        return self._fit(X, y, sample_weight, kwargs, reset=first)
+
+    def predict_proba(self, X, **kwargs):
+        """Class probabilities, shape (n_samples, n_classes)."""
+        raw = self._raw_predict(X, **kwargs)
+        return self.target_.proba(raw)
+
+    def predict(self, X, **kwargs):
+        """Predicted class labels (the format of the training target)."""
+        proba = self.predict_proba(X, **kwargs)
+        return self.target_.decode(proba)
+
+    # ------------------------------------------------------------ hooks
+
+    def _default_loss(self, width):
+        return self.target_.default_loss(width)
+
+    def _validate_y(self, y):
+        y = np.asarray(y) if not hasattr(y, "iloc") else y.to_numpy()
+        if y.ndim == 2 and y.shape[1] == 1:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected. Please "
+                "change the shape of y to (n_samples, ), for example using ravel().",
+                DataConversionWarning,
+                stacklevel=4,
+            )
+            y = column_or_1d(y)
+        return y
+
+    def _validate_training_data(self, X, y, *, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            dtype="numeric",
+            allow_nd=True,
+            multi_output=True,
+            y_numeric=False,
+        )
+        return X, self._validate_y(y)
+
+    def _make_target(self, y):
+        classes = getattr(self, "_partial_classes", None)
+        target = ClassifierTarget(y, classes=classes)
+        if len(target.classes_) < 2 and target.target_type != "multilabel-indicator":
+            raise ValueError(
+                "Classifier can't train when only one class is present: y has the "
+                f"single class {target.classes_[0]!r}."
+            )
+        self.classes_ = target.classes_
+        self.n_classes_ = len(target.classes_)
+        return target
+
+    def _check_labels(self, y):
+        self.target_.check_labels(y)
+
+    def _meta(self, X, target):
+        return {
+            **super()._meta(X, target),
+            "classes_": target.classes_,
+            "n_classes_": len(target.classes_),
+        }
+
+    def _apply_class_weight(self, sample_weight, y, class_weight):
+        index = self.target_.class_indices(y)
+        if index is None:
+            raise ValueError(
+                "class_weight is not supported for multilabel targets; pass "
+                "sample_weight instead."
+            )
+        if isinstance(class_weight, dict):
+            # keys are labels (scikit-learn) or class indices (Keras) when labels
+            # are not integers
+            by_label = {
+                self._class_index(label): w for label, w in class_weight.items()
+            }
+            weights = np.array(
+                [by_label.get(i, 1.0) for i in range(len(self.classes_))]
+            )[index]
+        else:
+            weights = compute_sample_weight(class_weight, index)
+        if sample_weight is None:
+            return weights.astype(float)
+        return sample_weight * weights
+
+    def _class_index(self, label):
+        matches = np.flatnonzero(self.classes_ == label)
+        if matches.size:
+            return int(matches[0])
+        raise ValueError(
+            f"class_weight has the label {label!r}, which is not among the classes "
+            f"{self.classes_}."
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+def _is_fitted(estimator):
+    try:
+        check_is_fitted(estimator, "model_")
+    except Exception:  # noqa: BLE001
+        return False
+    return True

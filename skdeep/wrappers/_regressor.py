@@ -1,0 +1,141 @@
+"""KerasRegressor: a scikit-learn regressor around any Keras model."""
+
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.utils.validation import validate_data
+
+from skdeep._bridge._targets import RegressorTarget
+from skdeep.wrappers._base import BaseWrapper
+
+
+class KerasRegressor(RegressorMixin, BaseWrapper):
+    """A scikit-learn regressor that trains a Keras model (scikeras-compatible).
+
+    The parameters are KerasClassifier's (see there) without ``class_weight``; the
+    default ``loss=None`` means mean squared error. ``score`` is R², scikit-learn's
+    convention (the old ``keras.wrappers.scikit_learn`` returned the negative loss).
+
+    Parameters
+    ----------
+    model : callable or keras.Model, default=None
+        A build function returning a ``keras.Model``, or a model to clone per fit.
+    warm_start : bool, default=False
+        Whether ``fit`` continues training the fitted model.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, dropout and shuffling; no global seed is left changed.
+    optimizer : str, class or keras.optimizers.Optimizer, default="rmsprop"
+        Used when the model is not compiled (``optimizer__name`` routed).
+    loss : str, class, keras.losses.Loss, callable or None, default=None
+        Used when the model is not compiled; None means ``"mse"``.
+    metrics : list or None, default=None
+        Keras metrics, reported per epoch in ``history_``.
+    batch_size : int or None, default=None
+        Minibatch size (None: 32).
+    validation_batch_size : int or None, default=None
+        Batch size for validation.
+    verbose : {0, 1, 2}, default=0
+        0 silent; 1 a progress bar per epoch; 2 one line per epoch.
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Copied for every fit.
+    validation_split : float, default=0.0
+        Fraction of the training data held out for ``val_*`` figures.
+    shuffle : bool, default=True
+        Shuffle the training samples before every epoch.
+    run_eagerly : bool, default=False
+        Run the model eagerly (debugging).
+    epochs : int, default=1
+        Passes over the training data per ``fit``.
+    jit_compile : bool or "auto", default="auto"
+        Passed to ``model.compile``.
+    **kwargs
+        Build-function arguments and routed parameters.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained Keras model.
+    history_ : dict of lists
+        Keras' per-epoch logs.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+    n_outputs_expected_ : int
+        Output units the model must have.
+    current_epoch_ : int
+        Epochs trained so far.
+
+    See Also
+    --------
+    KerasClassifier : the same for classification.
+
+    Examples
+    --------
+    >>> import keras
+    >>> from sklearn.datasets import make_regression
+    >>> from skdeep.wrappers import KerasRegressor
+    >>> def build_model(n_hidden=1, n_neurons=30, learning_rate=3e-3, input_shape=[8]):
+    ...     model = keras.Sequential([keras.Input(input_shape)])
+    ...     for _ in range(n_hidden):
+    ...         model.add(keras.layers.Dense(n_neurons, activation="relu"))
+    ...     model.add(keras.layers.Dense(1))
+    ...     model.compile(loss="mse", optimizer=keras.optimizers.SGD(learning_rate))
+    ...     return model
+    >>> X, y = make_regression(n_samples=200, n_features=8, noise=1, random_state=0)
+    >>> reg = KerasRegressor(build_model, epochs=20, random_state=0)
+    >>> reg = reg.set_params(n_hidden=2, learning_rate=0.01).fit(X, y / 100)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    """
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Build (or, with ``warm_start``, reuse) the model and train it.
+
+        ``kwargs`` are Keras ``fit`` arguments for this call.
+        """
+        reset = not (self.warm_start and hasattr(self, "model_"))
+        return self._fit(X, y, sample_weight, kwargs, reset=reset)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, **kwargs):
+        """Train one epoch on ``(X, y)``, building the model at the first call."""
+        kwargs.setdefault("epochs", 1)
+        return self._fit(X, y, sample_weight, kwargs, reset=not hasattr(self, "model_"))
+
+    def predict(self, X, **kwargs):
+        """Predicted values, shape (n_samples,) or (n_samples, n_outputs)."""
+        raw = self._raw_predict(X, **kwargs)
+        return self.target_.decode(raw)
+
+    def _default_loss(self, width):
+        return "mse"
+
+    def _validate_y(self, y):
+        return validate_data(self, y=y, multi_output=True, y_numeric=True, reset=False)
+
+    def _validate_training_data(self, X, y, *, reset):
+        return validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            dtype="numeric",
+            allow_nd=True,
+            multi_output=True,
+            y_numeric=True,
+        )
+
+    def _make_target(self, y):
+        return RegressorTarget(y)
+
+    def _check_labels(self, y):
+        if (1 if y.ndim == 1 else y.shape[1]) != self.target_.n_outputs_expected:
+            raise ValueError(
+                f"y has {1 if y.ndim == 1 else y.shape[1]} outputs; the model was "
+                f"fitted with {self.target_.n_outputs_expected}."
+            )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

@@ -1,0 +1,78 @@
+"""The built-in networks on the general Keras engine: same updates, any layer."""
+
+import keras
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.preprocessing import StandardScaler
+
+from skdeep.neural_network import MLPClassifier, MLPRegressor, WideDeepRegressor
+
+TENSORFLOW = keras.backend.backend() == "tensorflow"
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X[:400])
+    return X, y[:400]
+
+
+@pytest.mark.skipif(not TENSORFLOW, reason="the NumPy loop is TensorFlow-backend only")
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: MLPClassifier((16,), max_iter=4, early_stopping=True),
+        lambda: MLPRegressor(hidden_layer_sizes=(16,), max_iter=4, alpha=0.01),
+        lambda: WideDeepRegressor(
+            hidden_layer_sizes=(8,), max_iter=4, auxiliary_output=True
+        ),
+    ],
+    ids=["classifier-early-stopping", "regressor-alpha", "wide-deep-auxiliary"],
+)
+def test_keras_engine_makes_the_numpy_loops_updates(digits, make):
+    X, y = digits
+    if not isinstance(make(), MLPClassifier):
+        y = y.astype(float)
+    curves = {}
+    for engine in ("numpy", "keras"):
+        estimator = make().set_params(engine=engine, random_state=0, dtype="float64")
+        estimator.fit(X, y)
+        assert estimator.engine_ == engine
+        curves[engine] = estimator.loss_curve_
+        if engine == "keras":
+            keras_scores = getattr(estimator, "validation_scores_", None)
+        else:
+            numpy_scores = getattr(estimator, "validation_scores_", None)
+    np.testing.assert_allclose(curves["keras"], curves["numpy"], rtol=1e-6)
+    if numpy_scores is not None:
+        np.testing.assert_allclose(keras_scores, numpy_scores)
+
+
+def test_frozen_layer_trains_on_the_keras_engine_and_stays_bit_identical(digits):
+    X, y = digits
+    clf = MLPClassifier((16, 8), max_iter=2, warm_start=True, random_state=0)
+    clf.fit(X, y)
+    clf.model_.layers[1].trainable = False
+    frozen, head = clf.coefs_[0].copy(), clf.coefs_[-1].copy()
+    clf.fit(X, y)
+    assert clf.engine_ == "keras"
+    np.testing.assert_array_equal(clf.coefs_[0], frozen)
+    assert not np.array_equal(clf.coefs_[-1], head)
+
+
+def test_loops_that_cannot_honour_a_frozen_layer_say_so(digits):
+    X, y = digits
+    clf = MLPClassifier((16,), max_iter=1, warm_start=True, random_state=0)
+    clf.fit(X, y)
+    clf.model_.layers[1].trainable = False
+    with pytest.raises(ValueError, match="a layer is frozen|backend"):
+        clf.set_params(engine="numpy").fit(X, y)
+
+
+def test_keras_engine_learns(digits):
+    X, y = digits
+    clf = MLPClassifier(
+        (32,), max_iter=30, learning_rate_init=0.01, engine="keras", random_state=0
+    )
+    assert clf.fit(X, y).score(X, y) > 0.9

@@ -1,0 +1,175 @@
+"""The fast loops train exactly as Keras' own fit, and hand over what they can't run."""
+
+import keras
+import numpy as np
+import pytest
+
+from skdeep._bridge.engine import Predictor, TrainingSpec, fast_path_refusal, fit_model
+
+
+def _model(seed=0, dropout=0.0, regularizer=None):
+    layers = [
+        keras.Input((6,)),
+        keras.layers.Dense(
+            16,
+            activation="relu",
+            kernel_initializer=keras.initializers.GlorotUniform(seed),
+            kernel_regularizer=regularizer,
+        ),
+    ]
+    if dropout:
+        layers.append(keras.layers.Dropout(dropout, seed=seed))
+    layers.append(
+        keras.layers.Dense(
+            3,
+            activation="softmax",
+            kernel_initializer=keras.initializers.GlorotUniform(seed + 1),
+        )
+    )
+    model = keras.Sequential(layers)
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.01),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+@pytest.mark.parametrize("sample_weight", [False, True])
+def test_fast_loop_equals_keras_fit_without_shuffling(classes3, sample_weight):
+    X, y = classes3
+    X = X.astype("float32")
+    weights = np.linspace(0.5, 2.0, len(y)) if sample_weight else None
+    spec = TrainingSpec(epochs=3, batch_size=50, shuffle=False, validation_split=0.2)
+    assert fast_path_refusal(_model(), X, spec) is None
+    ours = _model()
+    history = fit_model(ours, X, y, weights, spec)
+    reference = _model()
+    expected = reference.fit(
+        X,
+        y,
+        sample_weight=weights,
+        epochs=3,
+        batch_size=50,
+        shuffle=False,
+        validation_split=0.2,
+        verbose=0,
+    )
+    for a, b in zip(ours.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert set(history.history) == set(expected.history)
+    for name, values in expected.history.items():
+        np.testing.assert_allclose(history.history[name], values, rtol=1e-4)
+
+
+def test_regularization_losses_are_trained(classes3):
+    X, y = classes3
+    spec = TrainingSpec(epochs=2, batch_size=32, shuffle=False)
+    plain = fit_model(_model(), X, y, None, spec).history["loss"]
+    l2 = keras.regularizers.L2(0.5)
+    regularized = fit_model(_model(regularizer=l2), X, y, None, spec).history["loss"]
+    assert regularized[0] > plain[0] + 0.05  # model.losses are part of the loss
+
+
+def test_frozen_layer_stays_bit_identical(classes3):
+    X, y = classes3
+    model = _model()
+    frozen = model.layers[0]
+    frozen.trainable = False
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    before = [w.copy() for w in frozen.get_weights()]
+    head_before = model.layers[-1].get_weights()[0].copy()
+    fit_model(model, X, y, None, TrainingSpec(epochs=2, batch_size=16))
+    for a, b in zip(before, frozen.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(head_before, model.layers[-1].get_weights()[0])
+
+
+def test_schedule_changes_the_learning_rate(classes3):
+    X, y = classes3
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, 5, 0.5)
+    model = _model()
+    model.compile(
+        optimizer=keras.optimizers.SGD(schedule),
+        loss="sparse_categorical_crossentropy",
+    )
+    fit_model(model, X, y, None, TrainingSpec(epochs=2, batch_size=24))
+    steps = int(model.optimizer.iterations.numpy())
+    assert steps == 20
+    lr = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+    assert lr == pytest.approx(0.1 * 0.5 ** (steps / 5), rel=1e-5)
+
+
+def test_callbacks_are_called_once_per_epoch_and_can_stop(classes3):
+    X, y = classes3
+    seen = []
+
+    class Recorder(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append((epoch, sorted(logs)))
+            if epoch == 2:
+                self.model.stop_training = True
+
+    spec = TrainingSpec(epochs=10, batch_size=32, callbacks=(Recorder(),))
+    assert fast_path_refusal(_model(), X, spec) is None
+    history = fit_model(_model(), X, y, None, spec)
+    assert [epoch for epoch, _ in seen] == [0, 1, 2]
+    assert seen[0][1] == ["accuracy", "loss"]
+    assert history.epoch == [0, 1, 2]
+
+
+def test_step_level_callbacks_go_to_keras_fit(classes3):
+    X, y = classes3
+    batches = []
+
+    class PerBatch(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            batches.append(batch)
+
+    spec = TrainingSpec(epochs=1, batch_size=60, callbacks=(PerBatch(),))
+    assert "per-batch" in fast_path_refusal(_model(), X, spec)
+    fit_model(_model(), X, y, None, spec)
+    assert batches == [0, 1, 2, 3]  # Keras' fit ran: every step was reported
+
+
+def test_learning_rate_callbacks_act_on_the_fast_loop(classes3):
+    X, y = classes3
+    scheduler = keras.callbacks.LearningRateScheduler(
+        lambda epoch, lr: 0.001 * 2**epoch
+    )
+    model = _model()
+    history = fit_model(
+        model, X, y, None, TrainingSpec(epochs=3, batch_size=32, callbacks=(scheduler,))
+    )
+    np.testing.assert_allclose(history.history["learning_rate"], [0.001, 0.002, 0.004])
+
+
+def test_tensorboard_writes_event_files(classes3, tmp_path):
+    X, y = classes3
+    board = keras.callbacks.TensorBoard(log_dir=str(tmp_path))
+    spec = TrainingSpec(epochs=2, batch_size=32, callbacks=(board,))
+    assert fast_path_refusal(_model(), X, spec) is None
+    fit_model(_model(), X, y, None, spec, validation_data=(X[:20], y[:20]))
+    events = list(tmp_path.rglob("events.out.tfevents.*"))
+    assert events, "TensorBoard wrote no event file"
+
+
+def test_dropout_trains_in_training_mode_and_predicts_in_inference_mode(classes3):
+    X, y = classes3
+    model = _model(dropout=0.5)
+    fit_model(model, X, y, None, TrainingSpec(epochs=1, batch_size=32))
+    predictor = Predictor(model)
+    first, second = predictor(X), predictor(X)
+    np.testing.assert_array_equal(first, second)  # no dropout at inference
+    np.testing.assert_allclose(first, model(X, training=False), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("rows", [1, 3, 17, 100])
+def test_predictor_matches_model_predict(classes3, rows):
+    X, _ = classes3
+    model = _model()
+    expected = model.predict(X[:rows], verbose=0)
+    np.testing.assert_allclose(Predictor(model)(X[:rows]), expected, rtol=1e-5)
+    np.testing.assert_allclose(
+        Predictor(model)(X[:rows], batch_size=7), expected, rtol=1e-5
+    )
