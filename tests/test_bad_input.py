@@ -79,6 +79,21 @@ def _outputs(estimator, X):
     return {m: getattr(estimator, m)(X) for m in _methods(estimator)}
 
 
+# OPEN (issue 16, for the wrappers' owner): known gaps of KerasClassifier and
+# KerasRegressor, visible as strict expected failures until fixed.
+_WRAPPER_GAPS = {
+    "3-D": "3-D X reaches the 2-D network: Keras' traceback, or a silent fit",
+    "negative weight": "negative sample weights are zeroed instead of refused",
+}
+
+
+def _xfail_wrapper_gap(estimator, case, request):
+    if type(estimator).__module__.startswith("skdeep.wrappers.") and (
+        case in _WRAPPER_GAPS
+    ):
+        request.applymarker(pytest.mark.xfail(reason=_WRAPPER_GAPS[case], strict=True))
+
+
 def _raises_clearly(exc_type, match, func, *args, **kwargs):
     with pytest.raises(exc_type, match=match) as info:
         func(*args, **kwargs)
@@ -140,7 +155,8 @@ BAD_X = {
 
 @pytest.mark.parametrize("case", list(BAD_X))
 @pytest.mark.parametrize("estimator", INSTANCES, ids=_id)
-def test_bad_X_at_fit(estimator, case):
+def test_bad_X_at_fit(estimator, case, request):
+    _xfail_wrapper_gap(estimator, case, request)
     make_bad, exc_type, match = BAD_X[case]
     X, y = _data(estimator)
     bad = make_bad(X)
@@ -151,7 +167,8 @@ def test_bad_X_at_fit(estimator, case):
 @pytest.mark.filterwarnings("ignore:X has feature names:UserWarning")
 @pytest.mark.parametrize("case", list(BAD_X) + ["wrong width"])
 @pytest.mark.parametrize("estimator", INSTANCES, ids=_id)
-def test_bad_X_at_predict_leaves_the_estimator_alone(estimator, case, fitted):
+def test_bad_X_at_predict_leaves_the_estimator_alone(estimator, case, fitted, request):
+    _xfail_wrapper_gap(estimator, case, request)
     estimator, X, _ = fitted[_id(estimator)]
     before = _outputs(estimator, X)
     if case == "wrong width":
@@ -238,11 +255,25 @@ def test_y_with_nan_or_wrong_length(estimator):
 
 
 @pytest.mark.parametrize("estimator", WEIGHTED, ids=_id)
+def test_negative_sample_weight(estimator, request):
+    _xfail_wrapper_gap(estimator, "negative weight", request)
+    X, y = _data(estimator)
+    weights = np.r_[-1.0, np.ones(len(X) - 1)]
+    _raises_clearly(
+        ValueError,
+        "Negative values in data passed to",
+        clone(estimator).fit,
+        X,
+        y,
+        sample_weight=weights,
+    )
+
+
+@pytest.mark.parametrize("estimator", WEIGHTED, ids=_id)
 def test_bad_sample_weight(estimator):
     X, y = _data(estimator)
     n = len(X)
     cases = [
-        (-np.ones(n), "Negative values in data passed to"),
         (np.r_[np.nan, np.ones(n - 1)], "NaN"),
         (np.r_[np.inf, np.ones(n - 1)], "infinity"),
         (np.ones(n - 1), r"sample_weight.shape == \(29,\), expected \(30,\)"),
@@ -272,6 +303,12 @@ def test_unseen_labels(estimator, fitted):
         warm = clone(model).set_params(warm_start=True)
         with _quiet():
             warm.fit(X, y)
-        _raises_clearly(ValueError, "warm_start can only be used", warm.fit, X, y + 10)
+        _raises_clearly(
+            ValueError,
+            "warm_start can only be used|`y` has classes not in `self.classes_`",
+            warm.fit,
+            X,
+            y + 10,
+        )
     for method, values in _outputs(model, X).items():
         np.testing.assert_array_equal(values, before[method])

@@ -10,7 +10,8 @@ pickling methods,
         super().__setstate__(keras_models_from_bytes(state))
 
 Every attribute whose value is a ``keras.Model`` is then stored as the bytes of
-Keras's own ``.keras`` archive (architecture + weights, no optimizer state), under
+Keras's own ``.keras`` archive (architecture, weights, compile settings and
+optimizer state), under
 the attribute's name plus ``KERAS_SUFFIX``. Bytes, strings and numbers are all that
 remain, so pickle, joblib and skops store the state without any Keras type, and
 skops asks the user to trust only the estimator's own class. Loading goes through
@@ -43,12 +44,14 @@ def _version_tuple(version):
 
 
 def keras_model_to_bytes(model):
-    """The ``.keras`` archive of ``model`` (architecture and weights) as bytes."""
+    """The ``.keras`` archive of ``model`` as bytes: architecture, weights, and for
+    a compiled model its compile configuration and optimizer state (so training
+    can continue after loading)."""
     import keras
 
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.keras")
-        keras.saving.save_model(model, path, include_optimizer=False)
+        keras.saving.save_model(model, path)
         with open(path, "rb") as f:
             return f.read()
 
@@ -95,7 +98,7 @@ def keras_model_from_bytes(data):
         with open(path, "wb") as f:
             f.write(data)
         try:
-            return keras.saving.load_model(path, compile=False, safe_mode=True)
+            return keras.saving.load_model(path, safe_mode=True)
         except Exception as exc:
             newer = _version_tuple(saved_with) > _version_tuple(keras.__version__)
             hint = (
