@@ -16,19 +16,32 @@ Columns (growth in MB since the reading after one warm-up fit):
 * ``skdeep tf`` and ``skdeep tf varied``: the same with ``engine="tensorflow"``, the
   compiled loop GPUs run (40 shapes are more than its cache of traced functions holds);
 * ``scikeras``: the peer, ``KerasClassifier`` with the same network; fewer fits
-  (``--scikeras-fits``) because each is slower. Its MB per fit extrapolates it to 100.
+  (``--scikeras-fits``) because each is slower. Its MB per fit extrapolates it to 100;
+* ``skdeep fit+predict`` and ``skdeep tf fit+predict``: each cycle also calls
+  ``predict`` and ``predict_proba`` on the training data (issue 16's load case).
+
+``--search N`` answers the second load question instead: does a hyper-parameter
+search of N candidates (``RandomizedSearchCV``, 3 folds, so 3N + 1 fits of networks
+of varied shapes, alpha and learning rate) keep memory bounded? It runs the same
+search ``--search-repeats`` times in one process and reads RSS after each and its
+peak during each (sampled every 20 ms); bounded means a repeated search adds
+little beyond the first. Results go to ``results/memory_search.json``.
 
 Columns run one after the other in this order in the same process, each from its own
 baseline.
 
     python benchmarks/memory_fits.py            # ~3-5 min on 2 cores
     python benchmarks/memory_fits.py --quick    # 20 fits, 10 for scikeras
+    python benchmarks/memory_fits.py --columns "skdeep fit+predict" \
+        "skdeep tf fit+predict" --name memory_fit_predict
+    python benchmarks/memory_fits.py --search 50      # ~3 min on 2 cores
 """
 
 import argparse
 import gc
 import os
 import statistics
+import threading
 import time
 import warnings
 
@@ -43,6 +56,7 @@ from sklearn.preprocessing import StandardScaler
 TARGET_MB = 50.0
 EVERY = 10
 COLUMNS = ["skdeep", "skdeep varied", "skdeep tf", "skdeep tf varied", "scikeras"]
+EXTRA_COLUMNS = ["skdeep fit+predict", "skdeep tf fit+predict"]
 
 
 def digits():
@@ -50,11 +64,11 @@ def digits():
     return StandardScaler().fit_transform(X).astype(np.float32), y
 
 
-def skdeep_fit(hidden, epochs, seed, engine="auto"):
+def skdeep_fit(hidden, epochs, seed, engine="auto", predict=False):
     from skdeep.neural_network import MLPClassifier
 
     def fit(X, y):
-        return MLPClassifier(
+        model = MLPClassifier(
             hidden,
             batch_size=32,
             max_iter=epochs,
@@ -63,8 +77,81 @@ def skdeep_fit(hidden, epochs, seed, engine="auto"):
             random_state=seed,
             engine=engine,
         ).fit(X, y)
+        if predict:
+            model.predict(X)
+            model.predict_proba(X)
+        return model
 
     return fit
+
+
+class PeakRSS:
+    """Highest RSS (MB) seen by a thread sampling every ``interval`` seconds."""
+
+    def __init__(self, interval=0.02):
+        self.interval, self.peak = interval, rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self):
+        while not self._stop.wait(self.interval):
+            self.peak = max(self.peak, rss_mb())
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_mb())
+
+
+def search_memory(X, y, n_candidates, repeats, epochs, engine):
+    """RSS after and peak during each of ``repeats`` identical searches."""
+    from scipy.stats import loguniform
+    from sklearn.model_selection import RandomizedSearchCV
+
+    from skdeep.neural_network import MLPClassifier
+
+    widths = [20 + 5 * k for k in range(40)]
+    space = {
+        "hidden_layer_sizes": [(w,) for w in widths] + [(w, w) for w in widths],
+        "alpha": loguniform(1e-6, 1e-1),
+        "learning_rate_init": loguniform(1e-4, 1e-2),
+    }
+    base = MLPClassifier(
+        batch_size=32, max_iter=epochs, random_state=0, engine=engine, tol=0.0
+    )
+    # warm-up: one fit and predict of the same kind, so imports and first traces
+    # are not counted as growth
+    base.fit(X, y).predict(X)
+    gc.collect()
+    start = rss_mb()
+    rows = []
+    for i in range(1, repeats + 1):
+        search = RandomizedSearchCV(
+            base, space, n_iter=n_candidates, cv=3, random_state=0, n_jobs=1
+        )
+        begin = time.perf_counter()
+        with PeakRSS() as peak:
+            search.fit(X, y)
+            search.predict(X)
+        seconds = time.perf_counter() - begin
+        del search
+        after = rss_mb()
+        rows.append(
+            {
+                "search": i,
+                "engine": engine,
+                "fits": 3 * n_candidates + 1,
+                "peak MB": round(peak.peak - start, 1),
+                "after MB": round(after - start, 1),
+                "s": round(seconds, 1),
+            }
+        )
+        print(f"  {engine} search {i}: {rows[-1]}", flush=True)
+    return rows, start
 
 
 def scikeras_build(meta, compile_kwargs):
@@ -142,9 +229,17 @@ def main():
     parser.add_argument(
         "--columns",
         nargs="+",
-        choices=COLUMNS,
+        choices=COLUMNS + EXTRA_COLUMNS,
         default=COLUMNS,
     )
+    parser.add_argument(
+        "--name", default="memory_fits", help="results/<name>.json to write"
+    )
+    parser.add_argument(
+        "--search", type=int, default=0, help="candidates of a search (see above)"
+    )
+    parser.add_argument("--search-repeats", type=int, default=3)
+    parser.add_argument("--search-engines", nargs="+", default=["auto", "tensorflow"])
     parser.add_argument("--gc", action="store_true", help="gc.collect() before reading")
     parser.add_argument("--quick", action="store_true", help="20 fits, 10 scikeras")
     args = parser.parse_args()
@@ -156,6 +251,31 @@ def main():
     X, y = digits()
     start_rss = rss_mb()
     import keras  # noqa: F401
+
+    if args.search:
+        rows, bases = [], {}
+        for engine in args.search_engines:
+            print(f"search of {args.search} candidates, engine={engine}", flush=True)
+            engine_rows, bases[engine] = search_memory(
+                X, y, args.search, args.search_repeats, args.epochs, engine
+            )
+            rows += engine_rows
+        growth = {
+            engine: max(r["after MB"] for r in rows if r["engine"] == engine)
+            - next(r["after MB"] for r in rows if r["engine"] == engine)
+            for engine in args.search_engines
+        }
+        write_results(
+            "memory_search",
+            rows,
+            candidates=args.search,
+            repeats=args.search_repeats,
+            epochs=args.epochs,
+            baseline_rss_mb={k: round(v, 1) for k, v in bases.items()},
+            growth_after_first_search_mb={k: round(v, 1) for k, v in growth.items()},
+            rss_before_imports_mb=round(start_rss, 1),
+        )
+        return
 
     widths = [20 + 5 * k for k in range(args.shapes)]
     plans = {
@@ -178,9 +298,19 @@ def main():
             args.fits,
         ),
         "scikeras": (lambda i: scikeras_fit(args.epochs), args.scikeras_fits),
+        "skdeep fit+predict": (
+            lambda i: skdeep_fit((100, 100), args.epochs, i, predict=True),
+            args.fits,
+        ),
+        "skdeep tf fit+predict": (
+            lambda i: skdeep_fit(
+                (100, 100), args.epochs, i, "tensorflow", predict=True
+            ),
+            args.fits,
+        ),
     }
     results = {}
-    for name in COLUMNS:
+    for name in COLUMNS + EXTRA_COLUMNS:
         if name in args.columns:
             make_fit, n = plans[name]
             print(f"{name}: warm-up + {n} fits", flush=True)
@@ -211,7 +341,8 @@ def main():
 
     meta = {"target_mb": TARGET_MB}
     met = []
-    for name in ("skdeep", "skdeep tf"):  # the issue's case, with each training loop
+    # the issue's cases, with each training loop
+    for name in ("skdeep", "skdeep tf", *EXTRA_COLUMNS):
         if name in results:
             growth = results[name]["readings"][args.fits] * 100 / args.fits
             key = name.replace(" ", "_")
@@ -221,7 +352,7 @@ def main():
     if met:
         meta["met"] = all(met)
     write_results(
-        "memory_fits",
+        args.name,
         rows,
         fits=args.fits,
         scikeras_fits=args.scikeras_fits,

@@ -18,12 +18,17 @@ _LAZY = {
     "KerasRegressor": "skdeep.wrappers",
 }
 
-__all__ = sorted(_LAZY)
+# public functions -> module (skops is imported on the first call, not here)
+_FUNCTIONS = {"save": "skdeep._persistence", "load": "skdeep._persistence"}
+
+__all__ = sorted(_LAZY) + sorted(_FUNCTIONS)
 
 
 def __getattr__(name):
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _FUNCTIONS:
+        return getattr(importlib.import_module(_FUNCTIONS[name]), name)
     raise AttributeError(f"module 'skdeep' has no attribute {name!r}")
 
 

@@ -1,14 +1,60 @@
 """scikit-learn's common estimator checks over every public skdeep estimator.
 
-The neural estimators run them twice: with their default training loop (NumPy on a
-CPU) and with the compiled TensorFlow loop that GPUs use.
+Twice: with the project's fast instances (tiny networks, few epochs; the neural
+estimators with both their default training loop, NumPy on a CPU, and the compiled
+TensorFlow loop that GPUs use), and with every estimator constructed with its
+defaults, which is what users get.
 """
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdeep.utils._testing import estimator_instances
+from skdeep.utils._testing import (
+    all_estimators,
+    build_test_model,
+    estimator_instances,
+)
+
+# scikit-learn exempts its own semi-supervised classifiers from this check by name:
+# it trains on the classes {-1, 1}, and -1 is the unlabelled marker.
+_EXPECTED_FAILED_CHECKS = {
+    "ClusterPropagationClassifier": {
+        "check_classifiers_classes": "-1 is the unlabelled marker (as in scikit-learn)",
+    },
+}
+# OPEN (issue 16): the wrappers keep scikeras' defaults (docs/wrappers.md), and one
+# epoch of RMSprop at 1e-3 cannot fit the checks' small problems. A default that
+# cannot fit a small easy problem is to be fixed, not exempted; until it is, these
+# stay visible as expected failures.
+_WRAPPER_DEFAULTS = "epochs=1 (scikeras' default) cannot fit the check's problem"
+for _name, _checks in {
+    "KerasClassifier": ("check_classifiers_train", "check_class_weight_classifiers"),
+    "KerasRegressor": ("check_regressors_train",),
+}.items():
+    _EXPECTED_FAILED_CHECKS[_name] = dict.fromkeys(_checks, _WRAPPER_DEFAULTS)
+
+
+def _expected_failed_checks(estimator):
+    return _EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+
+
+def _default_instances():
+    """Every estimator with its defaults; the wrappers get the one thing they have
+    no default for, the user's network (as a meta-estimator gets its estimator)."""
+    for _, cls in all_estimators():
+        required = {"model": build_test_model} if "model" in cls().get_params() else {}
+        yield cls(**required)
 
 
 @parametrize_with_checks(list(estimator_instances(every_engine=True)))
 def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@parametrize_with_checks(
+    list(_default_instances()),
+    expected_failed_checks=_expected_failed_checks,
+)
+def test_sklearn_compatible_estimator_with_defaults(estimator, check):
     check(estimator)

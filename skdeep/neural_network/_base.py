@@ -90,7 +90,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         "batch_normalization": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "device": [str],
-        "dtype": [StrOptions({"float32", "float64"})],
+        "dtype": [StrOptions({"auto", "float32", "float64"})],
         "engine": [StrOptions({"auto", "numpy", "tensorflow", "keras"})],
     }
 
@@ -163,7 +163,9 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
 
     @property
     def _dtype(self):
-        return self.dtype
+        """The precision training uses: ``dtype``, or with "auto" the input's
+        (float32 stays float32, anything else trains in float64, as scikit-learn)."""
+        return self.__dict__.get("_training_dtype", self.dtype)
 
     @abstractmethod
     def _encode_y(self, y, *, first_pass, classes=None):
@@ -332,6 +334,28 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         return sample_weight
 
     def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
+        """Fit, leaving a usable estimator when interrupted (KeyboardInterrupt).
+
+        Interrupted after at least one epoch, the estimator keeps the weights of
+        the last completed epoch (the best-scoring one with early stopping) and
+        fitted attributes that describe the epochs run; before that, it is put
+        back as it was before the call. Either way the KeyboardInterrupt goes on.
+        """
+        snapshot = dict(self.__dict__)
+        try:
+            interrupted = self._fit_epochs(
+                X, y, sample_weight, incremental=incremental, classes=classes
+            )
+        except KeyboardInterrupt:
+            self.__dict__.clear()
+            self.__dict__.update(snapshot)
+            raise
+        if interrupted is not None:
+            raise interrupted
+        return self
+
+    def _fit_epochs(self, X, y, sample_weight, *, incremental, classes):
+        """The fit; returns the KeyboardInterrupt that cut training short, if any."""
         import tensorflow as tf
 
         from skdeep.neural_network._device import resolve_device
@@ -341,15 +365,20 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             raise ValueError("partial_fit does not support early_stopping=True")
         fitted = hasattr(self, "model_")
         first_pass = not fitted or (not self.warm_start and not incremental)
+        if first_pass:
+            self.__dict__.pop("_training_dtype", None)
+        auto = first_pass and self.dtype == "auto"
         X, y = validate_data(
             self,
             X,
             y,
             reset=first_pass,
-            dtype=np.dtype(self.dtype),
+            dtype=[np.float64, np.float32] if auto else np.dtype(self._dtype),
             multi_output=True,
             y_numeric=not is_classifier(self),
         )
+        if first_pass:
+            self._training_dtype = X.dtype.name
         self._check_fit_params(X)
         Y = self._encode_y(y, first_pass=first_pass, classes=classes)
         sample_weight = self._check_sample_weight(sample_weight, X, y)
@@ -416,7 +445,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             )
             previous = getattr(self, "_optimizer_state", None)
             state = engine.initial_state(previous if incremental else None)
-            state = self._train(
+            state, interrupted = self._train(
                 engine,
                 state,
                 shuffle_seed=int(seeds[1]),
@@ -426,7 +455,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             self._optimizer_state = engine.write_back(state)
         self._predictor = self._make_predictor()
         self._set_weight_attributes()
-        return self
+        return interrupted
 
     def _combine_weights(self, sample_weight, y, *, incremental):
         """Fold estimator-level weights (e.g. class weights) into ``sample_weight``."""
@@ -453,7 +482,12 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         self._learning_rate_ = float(self.learning_rate_init)
 
     def _train(self, engine, state, *, shuffle_seed, incremental, n_samples):
-        """Run epochs of ``engine`` until convergence; return the final state."""
+        """Run epochs of ``engine`` until convergence.
+
+        Returns the final state and None, or, when a KeyboardInterrupt arrives
+        during an epoch after at least one completed, the state to keep and the
+        interrupt (before that, the interrupt propagates).
+        """
         early_stopping = self.early_stopping and not incremental
         best_state = state
         lr = self._learning_rate_ if incremental else float(self.learning_rate_init)
@@ -463,10 +497,17 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         if not incremental:
             self.n_iter_ = 0
         converged = False
+        completed, interrupted = 0, None
         for _ in range(max_epochs):
-            state, loss, parts, score = engine.run_epoch(
-                state, (shuffle_seed, self.t_), lr
-            )
+            try:
+                state, loss, parts, score = engine.run_epoch(
+                    state, (shuffle_seed, self.t_), lr
+                )
+            except KeyboardInterrupt as exc:
+                if not completed:
+                    raise
+                interrupted = exc  # ``state`` is still the last completed epoch's
+                break
             if not np.isfinite(loss):
                 raise ValueError(
                     f"Training diverged: the loss became {loss} at epoch "
@@ -474,6 +515,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                     "features (e.g. StandardScaler) or use a bounded activation."
                 )
             self.n_iter_ += 1
+            completed += 1
             self.t_ += n_samples
             self.loss_ = loss
             self.loss_curve_.append(loss)
@@ -518,14 +560,14 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                 converged = True
                 break
         self._learning_rate_ = lr
-        if not incremental and not converged:
+        if not incremental and not converged and interrupted is None:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",
                 ConvergenceWarning,
                 stacklevel=4,
             )
-        return best_state if early_stopping else state
+        return (best_state if early_stopping else state), interrupted
 
     def _set_weight_attributes(self):
         dense = [
@@ -612,8 +654,21 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         weights = state.pop("_model_weights", None)
         super().__setstate__(state)
         if weights is not None:
-            self.model_ = self._build_model()
-            self.model_.set_weights(weights)
+            from skdeep.neural_network._architectures import BUILDERS
+
+            spec = getattr(self, "_model_spec_", None)
+            try:
+                name, kwargs = spec
+                if name not in BUILDERS or not isinstance(kwargs, dict):
+                    raise ValueError(f"unknown architecture {name!r}")
+                self.model_ = self._build_model()
+                self.model_.set_weights(weights)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"Could not rebuild the {type(self).__name__}'s network from the "
+                    f"stored architecture and weights ({exc}); the file is damaged "
+                    "or was written by an incompatible skdeep."
+                ) from exc
             self._predictor = self._make_predictor()
 
     def __sklearn_tags__(self):

@@ -107,9 +107,12 @@ default='adam'
         ``'auto'`` (the first GPU if TensorFlow sees one, else the CPU), ``'cpu'``,
         ``'gpu'`` or ``'gpu:N'``. Training data are copied to the device once per fit.
 
-    dtype : {'float32', 'float64'}, default='float32'
-        Precision of the network's weights and arithmetic. float64 is slower but
-        reproduces results to the last digits (e.g. weighted vs repeated samples).
+    dtype : {'auto', 'float32', 'float64'}, default='auto'
+        Precision of the network's weights and arithmetic. ``'auto'`` follows the
+        training data, as scikit-learn's MLPs do: float32 input trains in float32,
+        anything else in float64 (slower, but results reproduce to the last digits,
+        e.g. weighted vs repeated samples). Pass float32 data, or
+        ``dtype='float32'``, for speed.
 
     engine : {'auto', 'numpy', 'tensorflow', 'keras'}, default='auto'
         Which training loop runs the epochs. ``'auto'`` trains on the CPU in NumPy
@@ -279,7 +282,7 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         batch_normalization=False,
         dropout=0.0,
         device="auto",
-        dtype="float32",
+        dtype="auto",
         engine="auto",
         class_weight=None,
     ):
@@ -479,6 +482,22 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
     def _task(self):
         return self._target.task
 
+    # The target helper travels as plain data, so that skops files hold no
+    # skdeep-internal type (only MLPClassifier itself).
+    def __getstate__(self):
+        state = super().__getstate__()
+        target = state.pop("_target", None)
+        if target is not None:
+            state["_target_state"] = target.state()
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        target = state.pop("_target_state", None)
+        if target is not None:
+            state["_target"] = ClassificationTarget.from_state(target)
+        super().__setstate__(state)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
@@ -566,7 +585,7 @@ default=None
         batch_normalization=False,
         dropout=0.0,
         device="auto",
-        dtype="float32",
+        dtype="auto",
         engine="auto",
         output_activation=None,
     ):

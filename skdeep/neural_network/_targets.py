@@ -28,6 +28,20 @@ class ClassificationTarget:
                 "labels or a 2-D binary indicator matrix (multilabel)."
             )
 
+    @classmethod
+    def from_state(cls, state):
+        """Rebuild from :meth:`state` (plain data: pickle and skops need no type)."""
+        if state.get("task") not in ("binary", "multiclass", "multilabel"):
+            raise ValueError(f"Not a classification target state: {state!r}.")
+        target = cls.__new__(cls)
+        target.task = state["task"]
+        target.classes_ = np.asarray(state["classes"])
+        return target
+
+    def state(self):
+        """The plain data this target is made of, for pickling."""
+        return {"task": self.task, "classes": self.classes_}
+
     @property
     def n_outputs(self):
         if self.task == "binary":

@@ -253,7 +253,7 @@ default=None
         batch_normalization=False,
         dropout=0.0,
         device="auto",
-        dtype="float32",
+        dtype="auto",
         engine="auto",
         output_activation=None,
     ):

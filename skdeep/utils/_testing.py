@@ -92,7 +92,7 @@ def all_estimators():
     """Return ``[(name, class), ...]`` for every public estimator of skdeep."""
     import skdeep
 
-    return [(name, getattr(skdeep, name)) for name in skdeep.__all__]
+    return [(name, getattr(skdeep, name)) for name in sorted(skdeep._LAZY)]
 
 
 def estimator_instances(*, every_engine=False):

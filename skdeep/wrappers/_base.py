@@ -406,11 +406,17 @@ class BaseWrapper(BaseEstimator):
     # ------------------------------------------------------------ pickling
 
     def __getstate__(self):
+        from skdeep.utils._keras_state import keras_models_to_bytes
+
         state = dict(super().__getstate__())  # object.__getstate__ is not a copy
         state.pop("_predictor", None)
-        return state
+        # networks as .keras bytes, loaded in safe mode (docs/persistence.md)
+        return keras_models_to_bytes(state)
 
     def __setstate__(self, state):
+        from skdeep.utils._keras_state import keras_models_from_bytes
+
+        state = keras_models_from_bytes(state)
         super().__setstate__(state)
         if "model_" in state:
             from skdeep._bridge.engine import Predictor

@@ -759,9 +759,10 @@ def test_invalid_parameters_are_reported(iris):
 
 
 @pytest.mark.parametrize("engine", ["numpy", "tensorflow"])
-def test_divergence_is_a_clear_error(engine):
-    X = np.random.RandomState(0).normal(size=(40, 3)) * 1e18
-    y = np.arange(40, dtype=float) * 1e18
+@pytest.mark.parametrize("dtype, scale", [("float32", 1e18), ("float64", 1e150)])
+def test_divergence_is_a_clear_error(engine, dtype, scale):
+    X = np.random.RandomState(0).normal(size=(40, 3)) * scale
+    y = np.arange(40, dtype=float) * scale
     with warnings.catch_warnings():
         # the error, not NumPy's overflow warnings on the way, tells the user
         warnings.simplefilter("error", RuntimeWarning)
@@ -772,4 +773,5 @@ def test_divergence_is_a_clear_error(engine):
                 max_iter=20,
                 random_state=0,
                 engine=engine,
+                dtype=dtype,
             ).fit(X, y)
