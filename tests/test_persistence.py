@@ -106,28 +106,14 @@ def _functions(estimator):
     ]
 
 
-# OPEN (issue 16, for the wrappers' owner): a fitted wrapper's skops file also holds
-# its target encoder, an internal type (store it as plain data, as MLPClassifier
-# does with its ClassificationTarget), and a numpy.dtype object (meta X_dtype_).
-_FITTED_WRAPPER_TYPES = "skdeep._bridge._targets.*Target and numpy.dtype in the state"
-
-
-def _xfail_fitted_wrapper(estimator, request):
-    if type(estimator).__module__.startswith("skdeep.wrappers."):
-        request.applymarker(
-            pytest.mark.xfail(reason=_FITTED_WRAPPER_TYPES, strict=True)
-        )
-
-
 # ---------------------------------------------------------------- skdeep.save/load
 
 
 @pytest.mark.parametrize(
     "index", range(len(INSTANCES)), ids=[_id(e) for e in INSTANCES]
 )
-def test_save_load_round_trip_fitted(fitted, index, tmp_path, request):
+def test_save_load_round_trip_fitted(fitted, index, tmp_path):
     estimator, X = fitted[index]
-    _xfail_fitted_wrapper(estimator, request)
     path = tmp_path / "model.skops"
     skdeep.save(estimator, path, trusted=_functions(estimator))
     loaded = skdeep.load(path, trusted=_functions(estimator))

@@ -50,8 +50,29 @@ def from_logits(loss):
     return False
 
 
-class ClassifierTarget:
+class _PlainState:
+    """Targets pickle (and go into skops files) as a dict of plain values."""
+
+    _fields: tuple = ()
+
+    def state(self):
+        return {name: getattr(self, name) for name in self._fields}
+
+    @classmethod
+    def from_state(cls, state):
+        missing = set(cls._fields) - set(state)
+        if missing:
+            raise ValueError(f"Not a {cls.__name__} state: {sorted(missing)} missing.")
+        target = cls.__new__(cls)
+        for name in cls._fields:
+            setattr(target, name, state[name])
+        return target
+
+
+class ClassifierTarget(_PlainState):
     """Labels of a classification target and how the model's outputs map to them."""
+
+    _fields = ("target_type", "one_hot", "classes_", "kind", "width", "logits")
 
     def __init__(self, y, classes=None):
         check_classification_targets(y)
@@ -177,8 +198,10 @@ class ClassifierTarget:
         return self.classes_[index]
 
 
-class RegressorTarget:
+class RegressorTarget(_PlainState):
     """A numeric target of one or several outputs."""
+
+    _fields = ("target_type", "ndim", "n_outputs_expected", "width")
 
     def __init__(self, y):
         y = np.asarray(y)

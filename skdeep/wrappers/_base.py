@@ -224,7 +224,7 @@ class BaseWrapper(BaseEstimator):
         meta = {
             "n_features_in_": X.shape[1],
             "X_shape_": X.shape,
-            "X_dtype_": X.dtype,
+            "X_dtype_": str(X.dtype),
             "target_type_": target.target_type,
             "n_outputs_": 1,
             "n_outputs_expected_": target.n_outputs_expected,
@@ -275,7 +275,9 @@ class BaseWrapper(BaseEstimator):
             X, y = self._validate_training_data(X, y, reset=False)
             self._check_labels(y)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X)
+            sample_weight = _check_sample_weight(
+                sample_weight, X, ensure_non_negative=True
+            )
         sample_weight = self._training_weights(sample_weight, y, settings)
         validation_data = settings.pop("validation_data")
 
@@ -285,6 +287,7 @@ class BaseWrapper(BaseEstimator):
                 for name, value in meta.items():
                     setattr(self, name, value)
                 model = self._build_model(meta, X)
+                _check_input_shape(model, X)
                 self.target_.bind(model.loss, _output_width(model, X))
                 self.model_ = model
                 self.history_ = {}
@@ -393,6 +396,11 @@ class BaseWrapper(BaseEstimator):
     def _raw_predict(self, X, **kwargs):
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, dtype="numeric", allow_nd=True)
+        if X.shape[1:] != tuple(self.X_shape_[1:]):
+            raise ValueError(
+                f"X has shape {X.shape}; {type(self).__name__} was fitted on samples "
+                f"of shape {tuple(self.X_shape_[1:])}."
+            )
         params = {**_routing.route_params(self.get_params(deep=False), "predict")}
         params.update(kwargs)
         unknown = set(params) - _PREDICT_ARGS
@@ -410,6 +418,8 @@ class BaseWrapper(BaseEstimator):
 
         state = dict(super().__getstate__())  # object.__getstate__ is not a copy
         state.pop("_predictor", None)
+        if "target_" in state:  # plain data: skops files need no internal type
+            state["target_"] = state["target_"].state()
         # networks as .keras bytes, loaded in safe mode (docs/persistence.md)
         return keras_models_to_bytes(state)
 
@@ -417,6 +427,8 @@ class BaseWrapper(BaseEstimator):
         from skdeep.utils._keras_state import keras_models_from_bytes
 
         state = keras_models_from_bytes(state)
+        if isinstance(state.get("target_"), dict):
+            state["target_"] = self._target_class().from_state(state["target_"])
         super().__setstate__(state)
         if "model_" in state:
             from skdeep._bridge.engine import Predictor
@@ -506,6 +518,24 @@ def _call_build_function(function, params, meta, compile_kwargs):
         raise
 
 
+def _check_input_shape(model, X):
+    """Refuse data whose sample shape the model's (single) input does not take."""
+    inputs = getattr(model, "inputs", None)
+    if not inputs or len(inputs) != 1:
+        return  # subclassed or multi-input: Keras checks when the model is called
+    expected = tuple(inputs[0].shape[1:])
+    got = X.shape[1:]
+    fits = len(expected) == len(got) and all(
+        e is None or e == g for e, g in zip(expected, got)
+    )
+    if not fits:
+        raise ValueError(
+            f"X has samples of shape {got}, but the model's input takes samples of "
+            f"shape {expected}. Reshape X, or build the model from "
+            "meta['X_shape_'] / meta['n_features_in_']."
+        )
+
+
 def _output_width(model, X):
     """Units of the model's single output (building the model if needed)."""
     import keras
@@ -527,4 +557,10 @@ def _output_width(model, X):
             )
         outputs = outputs[0]
     shape = tuple(outputs.shape)
+    if len(shape) > 2:
+        raise ValueError(
+            f"The model's output has shape {shape}; the wrappers need one row per "
+            "sample, (n_samples, n_outputs). Flatten the model's output (for "
+            f"samples of shape {X.shape[1:]}, e.g. with keras.layers.Flatten())."
+        )
     return 1 if len(shape) < 2 else int(shape[-1])

@@ -196,6 +196,10 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
 
     # ------------------------------------------------------------ hooks
 
+    @staticmethod
+    def _target_class():
+        return ClassifierTarget
+
     def _default_loss(self, width):
         return self.target_.default_loss(width)
 

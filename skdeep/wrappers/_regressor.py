@@ -107,6 +107,10 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
         raw = self._raw_predict(X, **kwargs)
         return self.target_.decode(raw)
 
+    @staticmethod
+    def _target_class():
+        return RegressorTarget
+
     def _default_loss(self, width):
         return "mse"
 
