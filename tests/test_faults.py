@@ -134,7 +134,15 @@ def test_interrupt_in_the_first_epoch_keeps_the_previous_state(engine, monkeypat
 def test_real_interrupt_during_a_long_fit(engine):
     """SIGINT's KeyboardInterrupt lands anywhere in the loop: still usable."""
     X, y = _data(MLPClassifier, n_samples=200)
-    model = _model(MLPClassifier, engine, max_iter=100_000, batch_size=8)
+    # never converges on its own: the interrupt, not the stopping rule, ends it
+    model = _model(
+        MLPClassifier,
+        engine,
+        max_iter=100_000,
+        batch_size=8,
+        tol=0.0,
+        n_iter_no_change=np.inf,
+    )
     timer = threading.Timer(2.0, _thread.interrupt_main)
     start = time.perf_counter()
     timer.start()

@@ -11,6 +11,7 @@ import contextlib
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -166,6 +167,11 @@ def test_gmm_anomaly_labels_and_decision_sign(X, contamination, covariance_type)
 # 40 samples a cluster or more: with ~20 samples in 3-4 dimensions BIC's choice
 # among 1-4 full-covariance components is decided by which local optimum EM
 # finds, and that follows the sample order (4 of 60 such data sets).
+@pytest.mark.xfail(
+    strict=True,
+    reason="OPEN (issue 17): the default ensemble's 4-component member follows "
+    "k-means seeding, hence the row order",
+)
 @settings(SETTINGS, max_examples=8)
 @given(data=blobs(max_centers=3, per_center=40))
 def test_gmm_anomaly_sample_order(data):
@@ -211,6 +217,8 @@ def test_cluster_propagation_labels_probabilities_decisions(data, n_clusters):
     proba = model.predict_proba(query)
     assert np.all((proba >= 0) & (proba <= 1))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    if not hasattr(model, "decision_function"):
+        return  # the default classifier (a calibrated SVC) has none
     decision = model.decision_function(query)
     if decision.ndim == 1:  # binary: positive means classes_[1]
         expected = model.classes_[(decision > 0).astype(int)]

@@ -25,7 +25,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skdeep.semi_supervised._active_learning import query_indices
-from skdeep.utils._random import without_global
+from skdeep.utils._random import canonical_order, without_global
 
 UNLABELLED = -1
 
@@ -504,6 +504,7 @@ class ClusterPropagationClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         self.label_distributions_ = distributions
 
         rows = np.flatnonzero(has_label)
+        rows = rows[canonical_order(X[rows])]  # the same fit for any row order
         self.estimator_ = (
             _default_estimator(
                 transduction_encoded[rows], without_global(self.random_state)

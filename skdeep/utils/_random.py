@@ -31,3 +31,16 @@ def without_global(random_state):
     int seed, so the sub-estimator does not draw from NumPy's global RandomState.
     """
     return local_seed(None) if random_state is None else random_state
+
+
+def canonical_order(X):
+    """Row indices that sort ``X`` lexicographically (first column first).
+
+    Fitting on the rows in this order makes a fit whose initialisation or internal
+    folds follow the row order (k-means seeding, a calibration's CV splits) give
+    the same result whatever order the caller's rows come in. Sparse ``X`` keeps
+    its order.
+    """
+    if not isinstance(X, np.ndarray) or X.ndim != 2:
+        return np.arange(X.shape[0])
+    return np.lexsort(X.T[::-1])
