@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 
 from skdeep._bridge.engine._build import build_for_training, logs_to_floats
+from skdeep._bridge.engine._loop import _take
 
 
 def _to_array(data):
@@ -18,14 +19,6 @@ def _to_array(data):
     if isinstance(data, (list, tuple)):
         return type(data)(jnp.asarray(part) for part in data)
     return jnp.asarray(data)
-
-
-def _take(data, index):
-    if data is None:
-        return None
-    if isinstance(data, (list, tuple)):
-        return type(data)(part[index] for part in data)
-    return data[index]
 
 
 def _n(data):
