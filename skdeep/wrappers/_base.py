@@ -395,7 +395,11 @@ class BaseWrapper(BaseEstimator):
 
     def _raw_predict(self, X, **kwargs):
         check_is_fitted(self, "model_")
-        X = validate_data(self, X, reset=False, dtype="numeric", allow_nd=True)
+        # straight to the network's input dtype: one conversion, and the finiteness
+        # check reads the converted array
+        X = validate_data(
+            self, X, reset=False, dtype=_input_dtype(self.model_), allow_nd=True
+        )
         if X.shape[1:] != tuple(self.X_shape_[1:]):
             raise ValueError(
                 f"X has shape {X.shape}; {type(self).__name__} was fitted on samples "
@@ -516,6 +520,16 @@ def _call_build_function(function, params, meta, compile_kwargs):
                 f"{sorted(kwargs)})"
             )
         raise
+
+
+def _input_dtype(model):
+    """The dtype to hand the model: its single floating input's, else "numeric"."""
+    inputs = getattr(model, "inputs", None)
+    if inputs and len(inputs) == 1:
+        dtype = str(inputs[0].dtype)
+        if dtype.startswith("float"):
+            return dtype
+    return "numeric"
 
 
 def _check_input_shape(model, X):
