@@ -499,9 +499,11 @@ def _anomaly_detector(ctx):
             ctx.output / "gmm_anomalies.png", model, X_test, a_test, flagged
         ),
         notes=[
-            f"GaussianMixtureAnomalyDetector chose {model.n_components_} components "
-            f"by BIC and flagged {int(flagged.sum())} test points, {caught} of the "
-            f"{int(a_test.sum())} injected anomalies among them."
+            "GaussianMixtureAnomalyDetector averaged mixtures of "
+            f"{', '.join(str(k) for k in model.n_components_candidates_)} components "
+            f"({model.n_components_} in all) and flagged {int(flagged.sum())} test "
+            f"points, {caught} of the {int(a_test.sum())} injected anomalies among "
+            "them."
         ],
     )
 
@@ -579,7 +581,7 @@ STEPS = [
     Step(
         "GaussianMixtureAnomalyDetector",
         "anomaly detection",
-        "BIC picks k, density threshold",
+        "an ensemble of mixtures, density threshold",
         _anomaly_detector,
     ),
     Step(
