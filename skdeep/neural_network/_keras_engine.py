@@ -128,7 +128,7 @@ class KerasEngine:
         from keras.src.losses.losses import LossFunctionWrapper
 
         from skdeep._bridge.engine import Predictor
-        from skdeep._bridge.engine._loop import _FAST_BACKENDS
+        from skdeep._bridge.engine._loop import epoch_loop_class
 
         self.model = model
         self.task = task
@@ -164,18 +164,7 @@ class KerasEngine:
         weights = np.asarray(w, dtype=np.float64)
         # mean 1 (a step's scale), in the network's dtype like the losses
         weights = (weights * (len(weights) / weights.sum())).astype(dtype)
-        backend = keras.backend.backend()
-        if backend not in _FAST_BACKENDS:
-            raise ValueError(
-                f"The built-in networks train on the TensorFlow and JAX backends; "
-                f"KERAS_BACKEND is {backend!r}."
-            )
-        import importlib
-
-        module = importlib.import_module(
-            f"skdeep._bridge.engine.{_FAST_BACKENDS[backend]}"
-        )
-        self.loop = module.EpochLoop(model, inputs, targets, weights, batch_size)
+        self.loop = epoch_loop_class()(model, inputs, targets, weights, batch_size)
         self.validation = None
         if validation[0] is not None:
             X_val, Y_val, w_val = validation

@@ -1,10 +1,11 @@
 """What KerasClassifier and KerasRegressor share: parameters, building, fitting."""
 
+import inspect
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -235,6 +236,16 @@ class BaseWrapper(BaseEstimator):
 
     # ------------------------------------------------------------ fitting
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Build (or, with ``warm_start``, reuse) the model and train it.
+
+        ``kwargs`` are Keras ``fit`` arguments for this call (``epochs``,
+        ``validation_data``, ``callbacks``, ``batch_size``, ``verbose`` ...).
+        """
+        reset = not (self.warm_start and hasattr(self, "model_"))
+        return self._fit(X, y, sample_weight, kwargs, reset=reset)
+
     def _fit_settings(self, params, fit_kwargs):
         unknown = set(fit_kwargs) - _FIT_ARGS
         routed = _routing.route_params(params, "fit")
@@ -445,7 +456,7 @@ class BaseWrapper(BaseEstimator):
         return tags
 
 
-_EMPTY = __import__("inspect").Parameter.empty
+_EMPTY = inspect.Parameter.empty
 
 
 def _clone_model(model):

@@ -7,7 +7,7 @@ from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import column_or_1d, validate_data
 
 from skdeep._bridge._targets import ClassifierTarget
 from skdeep.wrappers._base import BaseWrapper
@@ -163,16 +163,6 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         self.class_weight = class_weight
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, **kwargs):
-        """Build (or, with ``warm_start``, reuse) the model and train it.
-
-        ``kwargs`` are Keras ``fit`` arguments for this call (``epochs``,
-        ``validation_data``, ``callbacks``, ``batch_size``, ``verbose`` ...).
-        """
-        reset = not (self.warm_start and hasattr(self, "model_"))
-        return self._fit(X, y, sample_weight, kwargs, reset=reset)
-
-    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
         """Train one epoch on ``(X, y)``, building the model at the first call.
 
@@ -285,11 +275,3 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
-
-
-def _is_fitted(estimator):
-    try:
-        check_is_fitted(estimator, "model_")
-    except Exception:  # noqa: BLE001
-        return False
-    return True

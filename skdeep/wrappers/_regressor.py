@@ -88,15 +88,6 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
     """
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, **kwargs):
-        """Build (or, with ``warm_start``, reuse) the model and train it.
-
-        ``kwargs`` are Keras ``fit`` arguments for this call.
-        """
-        reset = not (self.warm_start and hasattr(self, "model_"))
-        return self._fit(X, y, sample_weight, kwargs, reset=reset)
-
-    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, **kwargs):
         """Train one epoch on ``(X, y)``, building the model at the first call."""
         kwargs.setdefault("epochs", 1)

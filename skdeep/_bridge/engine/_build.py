@@ -2,21 +2,16 @@
 
 import numpy as np
 
-
-def _first(data, n):
-    if data is None:
-        return None
-    if isinstance(data, (list, tuple)):
-        return type(data)(part[:n] for part in data)
-    return data[:n]
+from skdeep._bridge.engine._arrays import take
 
 
 def build_for_training(model, x, y, sample_weight, batch_size):
     """Create every variable a training step needs (layers, optimizer slots, metrics)
     before the step is compiled, as ``model.fit`` does."""
-    batch = (_first(x, batch_size), _first(y, batch_size))
+    head = slice(0, batch_size)
+    batch = (take(x, head), take(y, head))
     if sample_weight is not None:
-        batch = batch + (_first(sample_weight, batch_size),)
+        batch = batch + (take(sample_weight, head),)
     build = getattr(model, "_maybe_symbolic_build", None) or model._symbolic_build
     build(data_batch=batch)
 

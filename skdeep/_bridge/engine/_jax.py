@@ -8,9 +8,10 @@ after every epoch, so callbacks see the trained model as they do under ``fit``.
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
+from skdeep._bridge.engine._arrays import n_samples, take
 from skdeep._bridge.engine._build import build_for_training, logs_to_floats
-from skdeep._bridge.engine._loop import _take
 
 
 def _to_array(data):
@@ -21,14 +22,10 @@ def _to_array(data):
     return jnp.asarray(data)
 
 
-def _n(data):
-    return len(jax.tree_util.tree_leaves(data)[0])
-
-
 def _batch(x, y, sample_weight, index):
-    batch = (_take(x, index), _take(y, index))
+    batch = (take(x, index), take(y, index))
     if sample_weight is not None:
-        batch = batch + (_take(sample_weight, index),)
+        batch = batch + (take(sample_weight, index),)
     return batch
 
 
@@ -58,8 +55,7 @@ class EpochLoop:
         build_for_training(model, x, y, sample_weight, batch_size)
         self.model = model
         self.batch_size = int(batch_size)
-        n_samples = _n(x)
-        self.n_batches = -(-n_samples // self.batch_size)
+        self.n_batches = -(-n_samples(x) // self.batch_size)
         self._data = (_to_array(x), _to_array(y), _to_array(sample_weight))
         self._train = _epoch_functions(model.train_step, self.batch_size)
         self._test = None
@@ -93,8 +89,6 @@ class EpochLoop:
         return self._run(self._train, names, self._data, order)
 
     def evaluate(self, x, y, sample_weight, batch_size):
-        import numpy as np
-
         if self._test is None or self._test[0] != int(batch_size):
             self._test = (
                 int(batch_size),
@@ -112,7 +106,7 @@ class EpochLoop:
                 self._test[1],
                 ("trainable", "non_trainable", "metrics"),
                 self._validation[1],
-                np.arange(_n(x)),
+                np.arange(n_samples(x)),
             )
         finally:
             self.batch_size = saved

@@ -4,6 +4,8 @@ import importlib
 
 import numpy as np
 
+from skdeep._bridge.engine._arrays import n_samples, take, to_floatx
+
 # Callback hooks the fast loops do not call (they call the epoch and train hooks).
 _STEP_HOOKS = (
     "on_batch_begin",
@@ -72,32 +74,9 @@ def fast_path_refusal(model, x, spec):
     return None
 
 
-def _floatx_arrays(data):
-    """Keras ``fit`` casts float inputs to floatx; do the same once, up front."""
-    import keras
-
-    if isinstance(data, (list, tuple)):
-        return type(data)(_floatx_arrays(part) for part in data)
-    if data is None or not np.issubdtype(data.dtype, np.floating):
-        return data
-    return np.asarray(data, dtype=keras.backend.floatx())
-
-
-def _take(data, index):
-    if data is None:
-        return None
-    if isinstance(data, (list, tuple)):
-        return type(data)(part[index] for part in data)
-    return data[index]
-
-
-def _n_samples(data):
-    return len(data[0]) if isinstance(data, (list, tuple)) else len(data)
-
-
 def _split_validation(x, y, sample_weight, fraction):
     """Keras' ``validation_split``: the last ``fraction`` of the samples, unshuffled."""
-    n = _n_samples(x)
+    n = n_samples(x)
     n_train = int(np.floor(n * (1.0 - fraction)))  # as Keras: train_validation_split
     if n_train == 0 or n_train == n:
         raise ValueError(
@@ -106,8 +85,8 @@ def _split_validation(x, y, sample_weight, fraction):
             "one sample on each side."
         )
     head, tail = slice(0, n_train), slice(n_train, n)
-    train = (_take(x, head), _take(y, head), _take(sample_weight, head))
-    valid = (_take(x, tail), _take(y, tail), _take(sample_weight, tail))
+    train = (take(x, head), take(y, head), take(sample_weight, head))
+    valid = (take(x, tail), take(y, tail), take(sample_weight, tail))
     return train, valid
 
 
@@ -129,16 +108,28 @@ def _keras_fit(model, x, y, sample_weight, spec, validation_data):
     )
 
 
+def epoch_loop_class():
+    """The current Keras backend's fast ``EpochLoop`` (TensorFlow or JAX)."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend not in _FAST_BACKENDS:
+        raise ValueError(
+            f"The fast training loops run on the TensorFlow and JAX backends; "
+            f"KERAS_BACKEND is {backend!r}."
+        )
+    module = importlib.import_module(f"skdeep._bridge.engine.{_FAST_BACKENDS[backend]}")
+    return module.EpochLoop
+
+
 def fit_model(model, x, y, sample_weight, spec, validation_data=None):
     """Train the compiled ``model`` in place; return its ``History``."""
     import keras
 
     if fast_path_refusal(model, x, spec) is not None:
         return _keras_fit(model, x, y, sample_weight, spec, validation_data)
-    backend = importlib.import_module(
-        f"skdeep._bridge.engine.{_FAST_BACKENDS[keras.backend.backend()]}"
-    )
-    x, y = _floatx_arrays(x), _floatx_arrays(y)
+    epoch_loop = epoch_loop_class()
+    x, y = to_floatx(x), to_floatx(y)
     if sample_weight is not None:
         # the loss casts the weights to its own dtype (float64 losses keep them exact)
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
@@ -148,10 +139,10 @@ def fit_model(model, x, y, sample_weight, spec, validation_data=None):
         )
     if validation_data is not None:
         validation_data = tuple(validation_data) + (None,) * (3 - len(validation_data))
-        validation_data = tuple(_floatx_arrays(part) for part in validation_data)
+        validation_data = tuple(to_floatx(part) for part in validation_data)
 
-    loop = backend.EpochLoop(model, x, y, sample_weight, spec.batch_size)
-    n_samples = _n_samples(x)
+    loop = epoch_loop(model, x, y, sample_weight, spec.batch_size)
+    n_rows = n_samples(x)
     callbacks = keras.callbacks.CallbackList(
         list(spec.callbacks),
         add_history=True,
@@ -168,7 +159,7 @@ def fit_model(model, x, y, sample_weight, spec, validation_data=None):
     for epoch in range(spec.initial_epoch, spec.epochs):
         model.reset_metrics()
         callbacks.on_epoch_begin(epoch)
-        order = rng.permutation(n_samples) if spec.shuffle else np.arange(n_samples)
+        order = rng.permutation(n_rows) if spec.shuffle else np.arange(n_rows)
         logs = loop.train_epoch(order)
         # One step call per epoch lets the progress bar show the epoch's figures.
         callbacks.on_train_batch_end(loop.n_batches - 1, logs)

@@ -8,17 +8,9 @@ and runs it on large chunks.
 
 import numpy as np
 
+from skdeep._bridge.engine._arrays import n_samples, take, to_floatx
+
 _CHUNK = 8192
-
-
-def _rows(data):
-    return len(data[0]) if isinstance(data, (list, tuple)) else len(data)
-
-
-def _slice(data, start, stop):
-    if isinstance(data, (list, tuple)):
-        return type(data)(part[start:stop] for part in data)
-    return data[start:stop]
 
 
 def _concatenate(chunks):
@@ -94,7 +86,7 @@ class Predictor:
 
     def _pad(self, chunk):
         """JAX compiles per shape: pad the rows up to a power of two."""
-        n = _rows(chunk)
+        n = n_samples(chunk)
         size = 1 << max(0, (n - 1).bit_length())
         if size == n:
             return chunk
@@ -107,19 +99,14 @@ class Predictor:
         return pad(chunk)
 
     def __call__(self, x, batch_size=None):
-        import keras
-
         function = self._compiled()
         batch_size = int(batch_size or _CHUNK)
-        n = _rows(x)
-        if isinstance(x, (list, tuple)):
-            x = type(x)(_floatx(part, keras) for part in x)
-        else:
-            x = _floatx(x, keras)
+        n = n_samples(x)
+        x = to_floatx(x)
         chunks = []
         for start in range(0, max(n, 1), batch_size):
-            chunk = _slice(x, start, start + batch_size)
-            rows = _rows(chunk)
+            chunk = take(x, slice(start, start + batch_size))
+            rows = n_samples(chunk)
             if self.backend == "jax":
                 chunk = self._pad(chunk)
             out = _to_numpy(function(chunk))
@@ -135,9 +122,3 @@ def _slice_outputs(out, rows):
     if isinstance(out, dict):
         return {key: _slice_outputs(value, rows) for key, value in out.items()}
     return out[:rows]
-
-
-def _floatx(array, keras):
-    if np.issubdtype(array.dtype, np.floating):
-        return np.asarray(array, dtype=keras.backend.floatx())
-    return array

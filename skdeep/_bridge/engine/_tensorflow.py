@@ -8,6 +8,7 @@ epoch instead of once per step.
 
 import tensorflow as tf
 
+from skdeep._bridge.engine._arrays import n_samples
 from skdeep._bridge.engine._build import build_for_training, logs_to_floats
 
 
@@ -27,16 +28,16 @@ def _gather(data, index):
     return tf.gather(data, index)
 
 
-def _batches(n_samples, batch_size):
-    return -(-n_samples // batch_size)
+def _batches(n_rows, batch_size):
+    return -(-n_rows // batch_size)
 
 
 def _step_function(model, method):
     def run(x, y, sample_weight, order, batch_size):
-        n_samples = tf.shape(order)[0]
-        n_batches = (n_samples + batch_size - 1) // batch_size
+        n_rows = tf.shape(order)[0]
+        n_batches = (n_rows + batch_size - 1) // batch_size
         for i in tf.range(n_batches):
-            index = order[i * batch_size : tf.minimum((i + 1) * batch_size, n_samples)]
+            index = order[i * batch_size : tf.minimum((i + 1) * batch_size, n_rows)]
             batch = (_gather(x, index), _gather(y, index))
             if sample_weight is not None:
                 batch = batch + (_gather(sample_weight, index),)
@@ -63,7 +64,7 @@ class EpochLoop:
         build_for_training(model, x, y, sample_weight, batch_size)
         self.model = model
         self.batch_size = int(batch_size)
-        self.n_batches = _batches(len(tf.nest.flatten(x)[0]), self.batch_size)
+        self.n_batches = _batches(n_samples(x), self.batch_size)
         self._data = (_to_tensor(x), _to_tensor(y), _to_tensor(sample_weight))
         self._train = _step_function(model, model.train_step)
         self._test = None
@@ -83,6 +84,6 @@ class EpochLoop:
             )
         data = self._validation[1]
         self.model.reset_metrics()
-        n = len(tf.nest.flatten(x)[0])
+        n = n_samples(x)
         self._test(*data, tf.range(n), tf.constant(int(batch_size)))
         return logs_to_floats(self.model.get_metrics_result())
