@@ -50,6 +50,25 @@ def from_logits(loss):
     return False
 
 
+def check_known_labels(y, classes, *, indicator, context=None):
+    """Raise when ``y`` holds labels outside ``classes`` (or, for an indicator
+    target, has another number of columns): a later partial or warm fit."""
+    prefix = f"{context}: " if context else ""
+    if indicator:
+        if y.ndim != 2 or y.shape[1] != len(classes):
+            raise ValueError(
+                f"{prefix}y must be an indicator matrix with {len(classes)} columns, "
+                f"as in the first fit; got shape {y.shape}."
+            )
+        return
+    unseen = np.setdiff1d(np.unique(y), classes)
+    if unseen.size:
+        raise ValueError(
+            f"{prefix}`y` has classes not in `self.classes_`. `self.classes_` has "
+            f"{classes}. 'y' has {np.unique(y)}."
+        )
+
+
 class _PlainState:
     """Targets pickle (and go into skops files) as a dict of plain values."""
 
@@ -140,19 +159,8 @@ class ClassifierTarget(_PlainState):
         self.kind, self.width, self.logits = kind, width, from_logits(loss)
 
     def check_labels(self, y):
-        if self.target_type == "multilabel-indicator":
-            if y.ndim != 2 or y.shape[1] != len(self.classes_):
-                raise ValueError(
-                    f"y must have {len(self.classes_)} columns, as in the first "
-                    f"fit; got shape {y.shape}."
-                )
-            return
-        unseen = np.setdiff1d(np.unique(y), self.classes_)
-        if unseen.size:
-            raise ValueError(
-                f"`y` has classes not in `self.classes_`. `self.classes_` has "
-                f"{self.classes_}. 'y' has {np.unique(y)}."
-            )
+        indicator = self.target_type == "multilabel-indicator"
+        check_known_labels(y, self.classes_, indicator=indicator)
 
     def class_indices(self, y):
         if self.target_type == "multilabel-indicator":

@@ -3,6 +3,8 @@
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
+from skdeep._bridge._targets import check_known_labels
+
 
 class ClassificationTarget:
     """Encode class labels for a network and decode its probabilities.
@@ -58,19 +60,8 @@ class ClassificationTarget:
 
     def check_labels(self, y, context):
         """Raise when ``y`` holds labels outside ``classes_`` (partial_fit)."""
-        if self.task == "multilabel":
-            if y.ndim != 2 or y.shape[1] != len(self.classes_):
-                raise ValueError(
-                    f"{context}: y must be an indicator matrix with "
-                    f"{len(self.classes_)} columns, got shape {y.shape}."
-                )
-            return
-        unseen = np.setdiff1d(np.unique(y), self.classes_)
-        if unseen.size:
-            raise ValueError(
-                f"{context}: `y` has classes not in `self.classes_`. "
-                f"`self.classes_` has {self.classes_}. 'y' has {np.unique(y)}."
-            )
+        indicator = self.task == "multilabel"
+        check_known_labels(y, self.classes_, indicator=indicator, context=context)
 
     def encode(self, y, dtype):
         if self.task == "multilabel":
