@@ -181,7 +181,8 @@ class KerasEngine:
             for variable, value in zip(optimizer_variables, previous):
                 if tuple(variable.shape) == np.shape(value):
                     variable.assign(value)
-        return [np.array(w) for w in self.model.get_weights()]
+        self._held = [np.array(w) for w in self.model.get_weights()]
+        return self._held
 
     def write_back(self, state):
         self.model.set_weights(state)
@@ -189,7 +190,8 @@ class KerasEngine:
 
     def run_epoch(self, state, seed, learning_rate):
         model = self.model
-        model.set_weights(state)
+        if state is not self._held:  # the model already holds the state it returned
+            model.set_weights(state)
         model.optimizer.learning_rate = float(learning_rate)
         model.reset_metrics()
         rng = np.random.default_rng([int(s) for s in seed])
@@ -209,8 +211,9 @@ class KerasEngine:
             if isinstance(out, (list, tuple)):
                 out = out[0]
             score = _validation_score(Y_val, out, w_val, self.task)
+        self._held = [np.array(w) for w in model.get_weights()]
         return (
-            [np.array(w) for w in model.get_weights()],
+            self._held,
             float(logs["loss"]),
             parts,
             score,

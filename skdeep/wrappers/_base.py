@@ -416,7 +416,8 @@ class BaseWrapper(BaseEstimator):
                 f"X has shape {X.shape}; {type(self).__name__} was fitted on samples "
                 f"of shape {tuple(self.X_shape_[1:])}."
             )
-        params = {**_routing.route_params(self.get_params(deep=False), "predict")}
+        # predict__ parameters are never constructor arguments: no get_params here
+        params = _routing.route_params(self._extra_params(), "predict")
         params.update(kwargs)
         unknown = set(params) - _PREDICT_ARGS
         if unknown:
