@@ -22,16 +22,6 @@ _EXPECTED_FAILED_CHECKS = {
         "check_classifiers_classes": "-1 is the unlabelled marker (as in scikit-learn)",
     },
 }
-# OPEN (issue 16): the wrappers keep scikeras' defaults (docs/wrappers.md), and one
-# epoch of RMSprop at 1e-3 cannot fit the checks' small problems. A default that
-# cannot fit a small easy problem is to be fixed, not exempted; until it is, these
-# stay visible as expected failures.
-_WRAPPER_DEFAULTS = "epochs=1 (scikeras' default) cannot fit the check's problem"
-for _name, _checks in {
-    "KerasClassifier": ("check_classifiers_train", "check_class_weight_classifiers"),
-    "KerasRegressor": ("check_regressors_train",),
-}.items():
-    _EXPECTED_FAILED_CHECKS[_name] = dict.fromkeys(_checks, _WRAPPER_DEFAULTS)
 
 
 def _expected_failed_checks(estimator):

@@ -165,6 +165,19 @@ def make_loss(loss, kwargs):
     raise TypeError(f"loss must be a name, class, instance or function, got {loss!r}.")
 
 
+def loss_in_dtype(loss, kwargs, dtype):
+    """``make_loss`` for a loss that computes in ``dtype`` (a Keras loss's ``dtype``
+    argument). Plain functions stay as they are: Keras computes them in ``floatx``."""
+    import keras
+
+    if isinstance(loss, (str, type, keras.losses.Loss)):
+        try:
+            return make_loss(loss, {**kwargs, "dtype": dtype})
+        except (TypeError, ValueError):
+            pass  # a name without a Loss class, or a class without ``dtype``
+    return make_loss(loss, kwargs)
+
+
 def make_metrics(metrics, kwargs):
     """Fresh metric objects (names and functions pass through)."""
     import keras

@@ -34,6 +34,21 @@ _FIT_ARGS = {
 }
 _PREDICT_ARGS = {"batch_size", "verbose"}
 
+# epochs="auto" is scikit-learn's MLP rule: at most max_iter=200 epochs, stopping once
+# the training loss has not improved by tol=1e-4 for n_iter_no_change=10 epochs.
+AUTO_MAX_EPOCHS = 200
+AUTO_TOL = 1e-4
+AUTO_PATIENCE = 10
+
+
+def _auto_stopping():
+    """The stopping rule of ``epochs="auto"``, as a Keras callback."""
+    import keras
+
+    return keras.callbacks.EarlyStopping(
+        monitor="loss", min_delta=AUTO_TOL, patience=AUTO_PATIENCE
+    )
+
 
 def _signature_params(cls):
     return set(_routing.signature_args(cls.__init__))
@@ -63,7 +78,7 @@ class BaseWrapper(BaseEstimator):
         "validation_split": [Interval(Real, 0, 1, closed="left")],
         "shuffle": ["boolean"],
         "run_eagerly": ["boolean"],
-        "epochs": [Interval(Integral, 0, None, closed="left")],
+        "epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "jit_compile": [StrOptions({"auto"}), "boolean"],
     }
 
@@ -83,7 +98,7 @@ class BaseWrapper(BaseEstimator):
         validation_split=0.0,
         shuffle=True,
         run_eagerly=False,
-        epochs=1,
+        epochs="auto",
         jit_compile="auto",
         **kwargs,
     ):
@@ -172,13 +187,21 @@ class BaseWrapper(BaseEstimator):
 
     # ------------------------------------------------------------ building
 
-    def _compile_kwargs(self, params, default_loss):
+    def _compile_kwargs(self, params, default_loss, dtype=None):
+        """``compile``'s loss, optimizer and metrics. With ``dtype="float64"`` (a
+        float64 network the wrapper compiles) the loss computes in float64 too:
+        Keras computes losses in ``floatx`` (float32) unless told otherwise."""
         loss = self.loss if self.loss is not None else default_loss
+        loss_params = _routing.route_params(params, "loss")
+        if dtype == "float64" and loss is not None and "dtype" not in loss_params:
+            loss = _routing.loss_in_dtype(loss, loss_params, dtype)
+        else:
+            loss = _routing.make_loss(loss, loss_params)
         return {
             "optimizer": _routing.make_optimizer(
                 self.optimizer, _routing.route_params(params, "optimizer")
             ),
-            "loss": _routing.make_loss(loss, _routing.route_params(params, "loss")),
+            "loss": loss,
             "metrics": _routing.make_metrics(
                 self.metrics, _routing.route_params(params, "metrics")
             ),
@@ -210,13 +233,16 @@ class BaseWrapper(BaseEstimator):
         if not model.compiled:
             # the default loss can depend on the output width (2 softmax units)
             width = _output_width(model, X)
-            compile_kwargs = self._compile_kwargs(params, self._default_loss(width))
+            compile_kwargs = self._compile_kwargs(
+                params, self._default_loss(width), dtype=_output_dtype(model)
+            )
             model.compile(
                 **compile_kwargs,
                 run_eagerly=self.run_eagerly,
                 jit_compile=self.jit_compile,
                 **compile_params,
             )
+            _match_loss_precision(model)
         elif self.run_eagerly:
             model.run_eagerly = True
         return model
@@ -315,7 +341,11 @@ class BaseWrapper(BaseEstimator):
                 callbacks += list(
                     extra if isinstance(extra, (list, tuple)) else [extra]
                 )
-            epochs = int(settings.pop("epochs"))
+            epochs = settings.pop("epochs")
+            if isinstance(epochs, str) and epochs == "auto":
+                epochs = AUTO_MAX_EPOCHS
+                callbacks.append(_auto_stopping())
+            epochs = int(epochs)
             initial = self.current_epoch_ + int(settings.pop("initial_epoch") or 0)
             spec = TrainingSpec(
                 epochs=initial + epochs,
@@ -590,3 +620,24 @@ def _output_width(model, X):
             f"samples of shape {X.shape[1:]}, e.g. with keras.layers.Flatten())."
         )
     return 1 if len(shape) < 2 else int(shape[-1])
+
+
+def _output_dtype(model):
+    """The dtype of the model's (first) output, or None when it is not known."""
+    outputs = getattr(model, "outputs", None)
+    if not outputs:
+        return None
+    return str(getattr(outputs[0], "dtype", None) or "") or None
+
+
+def _match_loss_precision(model):
+    """Let a float64 network's compiled loss add its parts up in float64.
+
+    Keras sums the per-output losses in ``floatx`` (float32) whatever the losses'
+    own dtype; without this a float64 network trains on float32 gradients.
+    ``CompileLoss`` has no public setting for it, hence the private attribute:
+    when a Keras version lacks it, the loss stays float32, as in ``model.fit``.
+    """
+    compile_loss = getattr(model, "_compile_loss", None)
+    if _output_dtype(model) == "float64" and hasattr(compile_loss, "_dtype"):
+        compile_loss._dtype = "float64"

@@ -59,8 +59,13 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         Shuffle the training samples before every epoch.
     run_eagerly : bool, default=False
         Run the model eagerly (for debugging; slow).
-    epochs : int, default=1
-        Number of passes over the training data per ``fit``.
+    epochs : int or "auto", default="auto"
+        Passes over the training data per ``fit``. An int is Keras' meaning: exactly
+        that many epochs (fewer only if a callback stops training). ``"auto"`` trains
+        as scikit-learn's MLP does by default: at most 200 epochs, stopping once the
+        training loss has not improved by 1e-4 for 10 epochs. (scikeras's default
+        is 1 epoch, which cannot fit even a small problem.) ``partial_fit`` always
+        trains one epoch.
     jit_compile : bool or "auto", default="auto"
         Passed to ``model.compile`` (XLA compilation).
     class_weight : dict, "balanced" or None, default=None
@@ -137,7 +142,7 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         validation_split=0.0,
         shuffle=True,
         run_eagerly=False,
-        epochs=1,
+        epochs="auto",
         jit_compile="auto",
         class_weight=None,
         **kwargs,

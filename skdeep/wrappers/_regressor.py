@@ -42,8 +42,13 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
         Shuffle the training samples before every epoch.
     run_eagerly : bool, default=False
         Run the model eagerly (debugging).
-    epochs : int, default=1
-        Passes over the training data per ``fit``.
+    epochs : int or "auto", default="auto"
+        Passes over the training data per ``fit``. An int is Keras' meaning: exactly
+        that many epochs (fewer only if a callback stops training). ``"auto"`` trains
+        as scikit-learn's MLP does by default: at most 200 epochs, stopping once the
+        training loss has not improved by 1e-4 for 10 epochs. (scikeras's default
+        is 1 epoch, which cannot fit even a small problem.) ``partial_fit`` always
+        trains one epoch.
     jit_compile : bool or "auto", default="auto"
         Passed to ``model.compile``.
     **kwargs

@@ -393,3 +393,48 @@ def test_joblib_round_trip_in_a_fresh_process(classes3, tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "identical" in result.stdout
+
+
+# ------------------------------------------------------------------ defaults
+
+
+def test_default_epochs_train_until_the_loss_stalls(classes3):
+    """epochs="auto": scikit-learn's MLP rule (at most 200 epochs, stop once the
+    training loss has not improved by 1e-4 for 10 epochs); an int is exact."""
+    X, y = classes3
+    auto = KerasClassifier(dense_net, optimizer="adam", random_state=0)
+    auto.set_params(optimizer__learning_rate=0.05)
+    auto.fit(X, y)
+    losses = np.array(auto.history_["loss"])
+    assert 10 < len(losses) < 200  # stopped by the rule, not by the cap
+    best = losses[:-10].min()
+    assert np.all(losses[-10:] > best - 1e-4)  # ten epochs without improvement
+    assert auto.score(X, y) > 0.9
+
+    exact = clone(auto).set_params(epochs=len(losses) + 5).fit(X, y)
+    assert len(exact.history_["loss"]) == len(losses) + 5
+    assert len(clone(auto).fit(X, y, epochs=3).history_["loss"]) == 3
+
+
+def test_float64_network_trains_on_a_float64_loss():
+    """Keras computes compiled losses in float32 (floatx) unless told; the wrapper
+    compiles a float64 network's loss in float64, so integer sample weights and
+    repeated rows train the same network to float64 round-off."""
+    from skdeep.utils._testing import build_test_model
+
+    if keras.backend.backend() == "jax":
+        import jax
+
+        if not jax.config.jax_enable_x64:
+            pytest.skip("JAX without jax_enable_x64 has no float64 networks")
+    rng = np.random.RandomState(42)
+    X, y = rng.rand(15, 6), rng.rand(15)
+    weights = rng.randint(0, 4, size=15)
+    params = dict(epochs=40, random_state=0, optimizer="adam")
+    weighted = KerasRegressor(build_test_model, **params)
+    weighted.fit(X, y, sample_weight=weights)
+    repeated = KerasRegressor(build_test_model, **params)
+    repeated.fit(X.repeat(weights, axis=0), y.repeat(weights))
+    loss = weighted.model_.compute_loss(X, y[:, None], weighted.model_(X))
+    assert keras.backend.standardize_dtype(loss.dtype) == "float64"
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-11)
