@@ -1,12 +1,10 @@
-"""The scikit-learn <-> Keras bridge shared by every Keras-backed estimator.
+"""The base of the built-in networks (MLPs, Wide & Deep): the scikit-learn side.
 
-It owns the scikit-learn side: parameter validation, input validation, target
-encoding, building the network from a pure-Keras function of ``_architectures``, the
-epoch loop over one of two training engines (``_numpy_training`` on the CPU,
-``_training`` compiled, for GPUs and as the fallback), early stopping, fitted
-attributes, prediction paths (``_inference``), tags and pickling. Estimators declare
-their parameters and override a few small hooks (``_architecture``, ``_encode_y``,
-``_loss_name`` ...).
+It owns parameter validation, input validation, target encoding, building the network
+from a pure-Keras function of ``_architectures``, the epoch loop (early stopping,
+learning-rate rules, fitted attributes) over one of the engines of ``_engine`` (which
+also picks the inference pass), tags and pickling. Estimators declare their parameters
+and override a few small hooks (``_architecture``, ``_encode_y``, ``_loss_name`` ...).
 """
 
 import re
@@ -231,43 +229,48 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             return default_initializer(self.activation)
         return self.kernel_initializer
 
-    def _make_optimizer(self):
-        from skdeep.neural_network._optimizers import make_optimizer
+    def _epoch_spec(self, architecture, batch_size):
+        """What every engine needs to know about this fit (``_engine.EpochSpec``)."""
+        from skdeep.neural_network._engine import EpochSpec, solver_hyper
 
-        return make_optimizer(
-            self.solver,
-            momentum=self.momentum,
-            nesterov=self.nesterovs_momentum,
-            beta_1=self.beta_1,
-            beta_2=self.beta_2,
-            epsilon=self.epsilon,
+        return EpochSpec(
+            architecture=architecture,
+            loss_name=self._loss_name(),
+            task=self._task(),
+            solver=self.solver,
+            hyper=solver_hyper(
+                self.solver,
+                momentum=self.momentum,
+                nesterovs_momentum=self.nesterovs_momentum,
+                beta_1=self.beta_1,
+                beta_2=self.beta_2,
+                epsilon=self.epsilon,
+            ),
+            alpha=float(self.alpha),
+            loss_weights=tuple(float(w) for w in self._loss_weights()),
+            dtype=self._dtype,
+            batch_size=int(batch_size),
+            shuffle=bool(self.shuffle),
         )
 
-    def _make_engine(self, device, architecture, *, data, validation, batch_size):
-        """The training loop for this fit.
+    def _make_engine(self, spec, data, validation):
+        from skdeep.neural_network._engine import make_engine
+
+        return make_engine(self.engine_, self.model_, spec, data, validation)
+
+    def _choose_engine(self, device):
+        """``engine``, or with "auto" the fastest engine that can train this network.
 
         The hand-written loops are optimisations for the plain networks they know:
         NumPy on the CPU, the compiled TensorFlow loop on GPUs. Whatever they cannot
         honour (a frozen layer, a layer or loss they do not implement, a Keras
-        backend other than TensorFlow) trains on the general Keras engine
-        (``_keras_engine``); ``engine`` forces one of them.
+        backend other than TensorFlow) trains on the general Keras engine.
         """
         import keras
 
         from skdeep.neural_network._device import is_gpu
         from skdeep.neural_network._numpy_training import trainable
 
-        common = dict(
-            loss_name=self._loss_name(),
-            task=self._task(),
-            alpha=self.alpha,
-            loss_weights=self._loss_weights(),
-            dtype=self._dtype,
-            data=data,
-            validation=validation,
-            batch_size=batch_size,
-            shuffle=self.shuffle,
-        )
         tensorflow = keras.backend.backend() == "tensorflow"
         frozen = any(not w.trainable for w in self.model_.weights if "kernel" in w.path)
         interpretable = (
@@ -285,27 +288,11 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                 f"engine={self.engine!r} cannot train this network ({why}); use "
                 "engine='auto' or engine='keras'."
             )
-        choice = self.engine
-        if choice == "auto":
-            if not interpretable:
-                choice = "keras"
-            else:
-                choice = "tensorflow" if is_gpu(device) else "numpy"
-        self.engine_ = choice
-        optimizer = self._make_optimizer()
-        if choice == "numpy":
-            from skdeep.neural_network._numpy_training import NumpyEngine
-
-            return NumpyEngine(self.model_, self.solver, optimizer.hyper, **common)
-        if choice == "tensorflow":
-            from skdeep.neural_network._training import CompiledEngine
-
-            return CompiledEngine(
-                self.model_, optimizer, architecture=architecture, **common
-            )
-        from skdeep.neural_network._keras_engine import KerasEngine
-
-        return KerasEngine(self.model_, self.solver, optimizer.hyper, **common)
+        if self.engine != "auto":
+            return self.engine
+        if not interpretable:
+            return "keras"
+        return "tensorflow" if is_gpu(device) else "numpy"
 
     def _build_model(self):
         import keras
@@ -432,16 +419,15 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         with tf.device(device):
             if first_pass:
                 self.model_ = self._build_model()
+            self.engine_ = self._choose_engine(device)
             engine = self._make_engine(
-                device,
-                repr(_strip_seed(spec)),
+                self._epoch_spec(repr(_strip_seed(spec)), batch_size),
                 data=(self._model_inputs(X), Y, sample_weight),
                 validation=(
                     (self._model_inputs(X_val), Y_val, w_val)
                     if self.early_stopping
                     else (None, None, None)
                 ),
-                batch_size=batch_size,
             )
             previous = getattr(self, "_optimizer_state", None)
             state = engine.initial_state(previous if incremental else None)
@@ -502,7 +488,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             try:
                 state, loss, parts, score = engine.run_epoch(
                     state, (shuffle_seed, self.t_), lr
-                )
+                )  # an EpochResult
             except KeyboardInterrupt as exc:
                 if not completed:
                     raise
@@ -627,17 +613,10 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         )
 
     def _make_predictor(self):
-        from skdeep.neural_network._device import is_gpu, resolve_device
-        from skdeep.neural_network._inference import (
-            CompiledForward,
-            NumpyForward,
-            numpy_supported,
-        )
+        from skdeep.neural_network._device import resolve_device
+        from skdeep.neural_network._engine import predictor
 
-        device = resolve_device(self.device)
-        if not is_gpu(device) and numpy_supported(self.model_):
-            return NumpyForward(self.model_)
-        return CompiledForward(self.model_, device)
+        return predictor(self.model_, resolve_device(self.device))
 
     # ------------------------------------------------------------------ pickling
 

@@ -538,37 +538,3 @@ class _Instruction(NamedTuple):
     width: int | None  # columns of the buffer fn writes into (None: no buffer)
     logits: bool  # fn computes a model output and takes ``logits=True``
     checks: bool  # fn checks its input's finiteness, takes ``check_finite``
-
-
-class CompiledForward:
-    """A traced ``model(x, training=False)`` run over large batches on a device.
-
-    Used on GPUs: each batch is copied to the device once and the outputs come back
-    once, with no per-call data pipeline.
-    """
-
-    def __init__(self, model, device, batch_size=65536):
-        import tensorflow as tf
-
-        self.device = device
-        self.batch_size = batch_size
-        self.n_inputs = len(model.inputs)
-        self._fn = tf.function(
-            lambda *xs: model(list(xs) if len(xs) > 1 else xs[0], training=False),
-            autograph=False,
-            reduce_retracing=True,
-        )
-
-    def __call__(self, *inputs):
-        import tensorflow as tf
-
-        n = inputs[0].shape[0]
-        chunks = []
-        with tf.device(self.device):
-            for start in range(0, n, self.batch_size):
-                batch = [x[start : start + self.batch_size] for x in inputs]
-                out = self._fn(*batch)
-                out = out if isinstance(out, (list, tuple)) else [out]
-                chunks.append([np.asarray(o, dtype=np.float64) for o in out])
-        outputs = [np.concatenate(parts) for parts in zip(*chunks)]
-        return outputs[0] if len(outputs) == 1 else outputs

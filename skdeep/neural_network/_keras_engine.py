@@ -5,11 +5,12 @@ interpret a fixed set of layers on the TensorFlow backend. Everything else -- a 
 layer, a layer they do not know, another Keras backend -- trains here: the network is
 compiled with Keras losses and optimizers that mean what scikit-learn's MLP means, and
 each epoch runs through the general engine's loop, which calls the model's own
-``train_step``. Same interface as ``NumpyEngine``: ``initial_state``,
-``run_epoch(state, seed, learning_rate)`` and ``write_back``.
+``train_step``. The ``Engine`` interface of ``_engine``.
 """
 
 import numpy as np
+
+from skdeep.neural_network._engine import EpochResult
 
 # ---------------------------------------------------------------------------------
 # Per-sample losses in keras.ops, with scikit-learn's MLP conventions (half squared
@@ -70,16 +71,14 @@ LOSSES = {
     "poisson": poisson,
 }
 
+# skdeep's solvers are Keras' optimizers, with the same constants' names.
 _OPTIMIZERS = {
-    "sgd": ("SGD", {"momentum": "momentum", "nesterov": "nesterov"}),
-    "adam": ("Adam", {"beta_1": "beta_1", "beta_2": "beta_2", "epsilon": "epsilon"}),
-    "nadam": ("Nadam", {"beta_1": "beta_1", "beta_2": "beta_2", "epsilon": "epsilon"}),
-    "adamax": (
-        "Adamax",
-        {"beta_1": "beta_1", "beta_2": "beta_2", "epsilon": "epsilon"},
-    ),
-    "rmsprop": ("RMSprop", {"epsilon": "epsilon"}),
-    "adagrad": ("Adagrad", {"epsilon": "epsilon"}),
+    "sgd": "SGD",
+    "adam": "Adam",
+    "nadam": "Nadam",
+    "adamax": "Adamax",
+    "rmsprop": "RMSprop",
+    "adagrad": "Adagrad",
 }
 
 
@@ -87,9 +86,9 @@ def keras_optimizer(solver, hyper, learning_rate):
     """The Keras optimizer with the update rule of skdeep's ``solver``."""
     import keras
 
-    name, names = _OPTIMIZERS[solver]
-    kwargs = {ours: hyper[theirs] for ours, theirs in names.items() if theirs in hyper}
-    return getattr(keras.optimizers, name)(learning_rate=learning_rate, **kwargs)
+    return getattr(keras.optimizers, _OPTIMIZERS[solver])(
+        learning_rate=learning_rate, **hyper
+    )
 
 
 def _validation_score(y, p, w, task):
@@ -108,22 +107,7 @@ def _validation_score(y, p, w, task):
 class KerasEngine:
     """Runs a built-in network's epochs through the general Keras engine."""
 
-    def __init__(
-        self,
-        model,
-        solver,
-        hyper,
-        *,
-        loss_name,
-        task,
-        alpha,
-        loss_weights,
-        dtype,
-        data,
-        validation,
-        batch_size,
-        shuffle,
-    ):
+    def __init__(self, model, spec, data, validation):
         import keras
         from keras.src.losses.losses import LossFunctionWrapper
 
@@ -131,8 +115,10 @@ class KerasEngine:
         from skdeep._bridge.engine._loop import epoch_loop_class
 
         self.model = model
-        self.task = task
-        self.shuffle = bool(shuffle)
+        self.task = spec.task
+        self.shuffle = bool(spec.shuffle)
+        alpha, batch_size, dtype = spec.alpha, spec.batch_size, spec.dtype
+        loss_weights = spec.loss_weights
         X, Y, w = data
         self.n_samples = len(Y)
         # scikit-learn's penalty 0.5 * alpha * ||W||² / batch size, on every kernel
@@ -144,10 +130,12 @@ class KerasEngine:
                     if alpha
                     else None
                 )
-        loss = LossFunctionWrapper(LOSSES[loss_name], dtype=dtype, name=loss_name)
+        loss = LossFunctionWrapper(
+            LOSSES[spec.loss_name], dtype=dtype, name=spec.loss_name
+        )
         n_outputs = len(loss_weights)
         model.compile(
-            optimizer=keras_optimizer(solver, hyper, 1e-3),
+            optimizer=keras_optimizer(spec.solver, spec.hyper_dict, 1e-3),
             loss=[loss] * n_outputs if n_outputs > 1 else loss,
             loss_weights=list(loss_weights) if n_outputs > 1 else None,
             jit_compile=False,
@@ -212,9 +200,4 @@ class KerasEngine:
                 out = out[0]
             score = _validation_score(Y_val, out, w_val, self.task)
         self._held = [np.array(w) for w in model.get_weights()]
-        return (
-            self._held,
-            float(logs["loss"]),
-            parts,
-            score,
-        )
+        return EpochResult(self._held, float(logs["loss"]), parts, score)

@@ -380,12 +380,10 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Predicted labels.
         """
-        if not hasattr(self._fitted_predictor(), "labels"):
-            # the compiled (GPU) path: decode the probabilities
-            return self._target.decode(self._forward(X))
-        # the NumPy pass decides on the logits: the labels decoding the probabilities
-        # would give, without the exponentials
-        return self._target.decode_decisions(self._forward(X, labels=True))
+        # the predictor decides (the NumPy pass on the logits, without the
+        # exponentials): the labels decoding the probabilities would give
+        decisions = self._forward(X, labels=True)  # NotFittedError first
+        return self._target.decode_decisions(decisions)
 
     def predict_proba(self, X):
         """Probability of each class (of each label for multilabel targets).

@@ -142,6 +142,6 @@ _SOLVERS = {
 def make_optimizer(solver, hyper):
     """The NumPy optimizer for ``solver`` with the hyper-parameters ``hyper``.
 
-    ``hyper`` is the ``.hyper`` dict of the matching ``_optimizers`` optimizer.
+    ``hyper`` is ``EpochSpec.hyper_dict`` (``_engine.solver_hyper``).
     """
     return _SOLVERS[solver](**hyper)

@@ -20,6 +20,7 @@ Keras graph (``_graph.walk``); losses and scores follow ``_training``'s conventi
 import numpy as np
 from scipy.special import erf, expit, xlogy
 
+from skdeep.neural_network._engine import EpochResult
 from skdeep.neural_network._graph import activation_name, walk
 from skdeep.neural_network._inference import NUMPY_ACTIVATIONS
 from skdeep.neural_network._numpy_optimizers import make_optimizer
@@ -340,30 +341,16 @@ class NumpyEngine:
     weights by ``initial_state`` and written back by ``write_back``.
     """
 
-    def __init__(
-        self,
-        model,
-        solver,
-        optimizer_hyper,
-        *,
-        loss_name,
-        task,
-        alpha,
-        loss_weights,
-        dtype,
-        data,
-        validation,
-        batch_size,
-        shuffle,
-    ):
+    def __init__(self, model, spec, data, validation):
         self.model = model
-        self.dtype = np.dtype(dtype)
-        self.optimizer = make_optimizer(solver, optimizer_hyper)
-        self.task = task
-        self.alpha = float(alpha)
-        self.loss_weights = [float(w) for w in loss_weights]
-        self.batch_size = int(batch_size)
-        self.shuffle = bool(shuffle)
+        self.dtype = np.dtype(spec.dtype)
+        self.optimizer = make_optimizer(spec.solver, spec.hyper_dict)
+        self.task = spec.task
+        self.alpha = float(spec.alpha)
+        self.loss_weights = [float(w) for w in spec.loss_weights]
+        self.batch_size = int(spec.batch_size)
+        self.shuffle = bool(spec.shuffle)
+        loss_name = spec.loss_name
 
         def to_arrays(X, Y, w):
             arrays = [np.asarray(x, self.dtype) for x in X]
@@ -539,4 +526,4 @@ class NumpyEngine:
             p = self.predict(params, non_trainable, X_val)[0]
             score = validation_score(Y_val, p, W_val, self.task)
         state = (step, flat, non_trainable, slots)
-        return state, total / w_total, parts_total / w_total, score
+        return EpochResult(state, total / w_total, parts_total / w_total, score)

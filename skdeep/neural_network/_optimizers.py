@@ -144,23 +144,17 @@ class Adagrad(StatelessOptimizer):
         return p - lr * g / tf.sqrt(accumulator + eps), [accumulator]
 
 
-def make_optimizer(solver, *, momentum, nesterov, beta_1, beta_2, epsilon):
-    """The stateless optimizer for a ``solver`` name, with scikit-learn's parameters."""
-    betas = {
-        "beta_1": float(beta_1),
-        "beta_2": float(beta_2),
-        "epsilon": float(epsilon),
-    }
-    if solver == "sgd":
-        return SGD(momentum=float(momentum), nesterov=bool(nesterov))
-    if solver == "adam":
-        return Adam(**betas)
-    if solver == "nadam":
-        return Nadam(**betas)
-    if solver == "adamax":
-        return Adamax(**betas)
-    if solver == "rmsprop":
-        return RMSprop(rho=0.9, epsilon=float(epsilon))
-    if solver == "adagrad":
-        return Adagrad(epsilon=float(epsilon))
-    raise ValueError(f"unknown solver {solver!r}")
+_SOLVERS = {
+    "sgd": SGD,
+    "adam": Adam,
+    "nadam": Nadam,
+    "adamax": Adamax,
+    "rmsprop": RMSprop,
+    "adagrad": Adagrad,
+}
+
+
+def make_optimizer(solver, hyper):
+    """The stateless optimizer for ``solver`` with the constants ``hyper``
+    (``EpochSpec.hyper_dict``, see ``_engine.solver_hyper``)."""
+    return _SOLVERS[solver](**hyper)

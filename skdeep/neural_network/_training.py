@@ -1,9 +1,9 @@
 """Compiled training loop: one traced TensorFlow function runs a whole epoch.
 
 The loop for GPUs and for networks the NumPy loop (``_numpy_training``) cannot train;
-``CompiledEngine`` at the end is its interface to the bridge.
+``CompiledEngine`` at the end is its ``_engine.Engine``.
 
-Why it looks like this (measured in ``benchmarks/peers.py``; see the performance issue):
+Why it looks like this (measured in ``benchmarks/engines.py`` and ``peers.py``):
 Keras' ``model.fit`` spends most of its time on small tabular data in per-step Python
 work (callbacks, progress bookkeeping, per-batch conversion). Here one
 ``tf.function`` runs every step of an epoch inside a ``tf.while_loop``, with the
@@ -20,10 +20,12 @@ Nothing here knows about scikit-learn.
 
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 
 import numpy as np
 import tensorflow as tf
 
+from skdeep.neural_network._engine import EpochResult
 from skdeep.neural_network._tf_forward import FlatForward
 
 # ---------------------------------------------------------------------------------
@@ -269,43 +271,29 @@ def write_back(model, state):
     return int(step), [np.asarray(v) for v in slots]
 
 
-def get_epoch_function(
-    architecture,
-    model,
-    optimizer,
-    loss_name,
-    task,
-    alpha,
-    loss_weights,
-    dtype,
-    has_validation,
-):
-    """Return the cached ``tf.function`` for this signature, tracing it on first use.
+def get_epoch_function(spec, model, optimizer, has_validation):
+    """Return the cached ``tf.function`` for this fit, tracing it on first use.
 
-    The cache key is everything that changes the traced graph: ``architecture`` (a
-    hashable description of the network without its seed), the optimizer's class and
-    constant hyper-parameters, the loss, the task, ``alpha``, the loss weights, the
-    dtype and whether validation data is given. Shapes do not matter (the batch
+    The cache key is the ``EpochSpec`` (the network without its seed, the solver and
+    its constants, the loss, the task, ``alpha``, the loss weights, the dtype; the
+    batch size and shuffling are arguments of the traced function, not part of its
+    graph) and whether validation data is given. Shapes do not matter (the batch
     dimension is open), nor do seeds, weights or the learning rate.
     """
-    key = (
-        architecture,
-        type(optimizer).__name__,
-        repr(sorted(optimizer.hyper.items())),
-        loss_name,
-        task,
-        float(alpha),
-        tuple(loss_weights),
-        dtype,
-        has_validation,
-    )
+    key = (replace(spec, batch_size=0, shuffle=False), has_validation)
     with _cache_lock:
         fn = _cache.get(key)
         if fn is not None:
             _cache.move_to_end(key)
             return fn
     epoch = _make_epoch_function(
-        model, optimizer, loss_name, task, alpha, loss_weights, dtype
+        model,
+        optimizer,
+        spec.loss_name,
+        spec.task,
+        spec.alpha,
+        spec.loss_weights,
+        spec.dtype,
     )
     fn = tf.function(epoch, autograph=False, reduce_retracing=True)
     with _cache_lock:
@@ -348,28 +336,17 @@ def run_epoch(fn, state, data, controls, validation):
 class CompiledEngine:
     """Runs epochs through the cached compiled epoch function; see ``NumpyEngine``.
 
-    The same interface as ``_numpy_training.NumpyEngine``: ``initial_state``,
+    The ``Engine`` interface of ``_engine``: ``initial_state``,
     ``run_epoch(state, seed, learning_rate)`` and ``write_back``. Data are converted
     to tensors once, on the current device (the caller's ``tf.device`` scope), and
     stay there for every epoch.
     """
 
-    def __init__(
-        self,
-        model,
-        optimizer,
-        *,
-        architecture,
-        loss_name,
-        task,
-        alpha,
-        loss_weights,
-        dtype,
-        data,
-        validation,
-        batch_size,
-        shuffle,
-    ):
+    def __init__(self, model, spec, data, validation):
+        from skdeep.neural_network._optimizers import make_optimizer
+
+        optimizer = make_optimizer(spec.solver, spec.hyper_dict)
+        dtype = spec.dtype
         tf_dtype = tf.as_dtype(dtype)
 
         def to_tensors(X, Y, w):
@@ -387,18 +364,10 @@ class CompiledEngine:
         self.validation = (
             (None, None, None) if validation[0] is None else to_tensors(*validation)
         )
-        self.batch_size = tf.constant(int(batch_size), tf.int32)
-        self.shuffle = tf.constant(bool(shuffle))
+        self.batch_size = tf.constant(int(spec.batch_size), tf.int32)
+        self.shuffle = tf.constant(bool(spec.shuffle))
         self.fn = get_epoch_function(
-            architecture,
-            model,
-            optimizer,
-            loss_name,
-            task,
-            alpha,
-            loss_weights,
-            dtype,
-            has_validation=validation[0] is not None,
+            spec, model, optimizer, has_validation=validation[0] is not None
         )
 
     def initial_state(self, previous=None):
@@ -417,4 +386,4 @@ class CompiledEngine:
         state, loss, parts, score = run_epoch(
             self.fn, state, self.data, controls, self.validation
         )
-        return state, float(loss), parts.numpy(), float(score)
+        return EpochResult(state, float(loss), parts.numpy(), float(score))

@@ -10,9 +10,9 @@ from sklearn.preprocessing import StandardScaler
 
 from skdeep.neural_network import MLPClassifier, WideDeepRegressor
 from skdeep.neural_network._architectures import build_mlp, build_wide_deep
+from skdeep.neural_network._engine import KerasPredictor
 from skdeep.neural_network._graph import walk
 from skdeep.neural_network._inference import (
-    CompiledForward,
     NonFiniteInputError,
     NumpyForward,
     _fold_biases,
@@ -404,10 +404,10 @@ def test_wide_deep_folds_only_the_layers_read_by_dense_layers():
     assert [d[2] for d in plan if d is not None] == [True, False, False]
 
 
-def test_predict_without_labels_decodes_the_probabilities(iris):
-    """The compiled (GPU) predictor has no ``labels``: predict decodes probabilities."""
+def test_the_keras_predictor_gives_the_numpy_passs_labels(iris):
+    """The predictor GPUs and other backends use decides labels as the NumPy pass."""
     X, y = iris
     clf = MLPClassifier(hidden_layer_sizes=(6,), max_iter=5, random_state=0).fit(X, y)
     expected = clf.predict(X)
-    clf._predictor = CompiledForward(clf.model_, "/CPU:0")
+    clf._predictor = KerasPredictor(clf.model_, "/CPU:0")
     np.testing.assert_array_equal(clf.predict(X), expected)

@@ -336,6 +336,8 @@ def test_optimizers_match_keras_step_by_step():
     import keras
     import tensorflow as tf
 
+    from skdeep.neural_network._engine import solver_hyper
+    from skdeep.neural_network._keras_engine import keras_optimizer
     from skdeep.neural_network._optimizers import make_optimizer
 
     rng = np.random.RandomState(0)
@@ -346,18 +348,20 @@ def test_optimizers_match_keras_step_by_step():
     grads_seq = [
         [rng.normal(size=p.shape).astype("float32") for p in params0] for _ in range(4)
     ]
-    cases = {
-        "sgd": keras.optimizers.SGD(0.1, momentum=0.9, nesterov=True),
-        "adam": keras.optimizers.Adam(0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8),
-        "nadam": keras.optimizers.Nadam(0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8),
-        "adamax": keras.optimizers.Adamax(0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8),
-        "rmsprop": keras.optimizers.RMSprop(0.1, epsilon=1e-8),
-        "adagrad": keras.optimizers.Adagrad(0.1, epsilon=1e-8),
-    }
-    for solver, keras_opt in cases.items():
-        ours = make_optimizer(
-            solver, momentum=0.9, nesterov=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+    for solver in ["sgd", "adam", "nadam", "adamax", "rmsprop", "adagrad"]:
+        hyper = dict(
+            solver_hyper(
+                solver,
+                momentum=0.9,
+                nesterovs_momentum=True,
+                beta_1=0.9,
+                beta_2=0.999,
+                epsilon=1e-8,
+            )
         )
+        # the Keras engine's optimizer and the compiled loop's, from one EpochSpec
+        keras_opt = keras_optimizer(solver, hyper, 0.1)
+        ours = make_optimizer(solver, hyper)
         variables = [keras.Variable(p) for p in params0]
         params = [tf.constant(p) for p in params0]
         slots = ours.init_slots(params)

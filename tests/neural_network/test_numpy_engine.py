@@ -238,6 +238,7 @@ def test_dropout_layer_drops_at_rate_and_rescales():
 def test_numpy_optimizers_match_the_compiled_ones_step_by_step():
     import tensorflow as tf
 
+    from skdeep.neural_network._engine import solver_hyper
     from skdeep.neural_network._numpy_optimizers import make_optimizer as numpy_opt
     from skdeep.neural_network._optimizers import make_optimizer as tf_opt
 
@@ -246,15 +247,18 @@ def test_numpy_optimizers_match_the_compiled_ones_step_by_step():
     grads = [rng.normal(size=12) for _ in range(5)]
     for solver in ["sgd", "adam", "nadam", "adamax", "rmsprop", "adagrad"]:
         for nesterov in (True, False):
-            compiled = tf_opt(
-                solver,
-                momentum=0.9,
-                nesterov=nesterov,
-                beta_1=0.9,
-                beta_2=0.999,
-                epsilon=1e-7,
+            hyper = dict(
+                solver_hyper(
+                    solver,
+                    momentum=0.9,
+                    nesterovs_momentum=nesterov,
+                    beta_1=0.9,
+                    beta_2=0.999,
+                    epsilon=1e-7,
+                )
             )
-            ours = numpy_opt(solver, compiled.hyper)
+            compiled = tf_opt(solver, hyper)
+            ours = numpy_opt(solver, hyper)
             p_tf = tf.constant(params0)
             slots_tf = compiled.init_slots([p_tf])
             p_np = params0.copy()

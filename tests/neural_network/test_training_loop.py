@@ -5,7 +5,8 @@ import pytest
 import tensorflow as tf
 
 from skdeep.neural_network._architectures import build_mlp
-from skdeep.neural_network._inference import CompiledForward, NumpyForward
+from skdeep.neural_network._engine import KerasPredictor
+from skdeep.neural_network._inference import NumpyForward
 from skdeep.neural_network._tf_forward import FlatForward
 
 
@@ -99,7 +100,7 @@ def test_compiled_forward_matches_numpy_forward(data):
         dropout=0.2,
         seed=2,
     )
-    compiled = CompiledForward(model, "/CPU:0", batch_size=10)  # several batches
+    compiled = KerasPredictor(model, "/CPU:0", batch_size=10)  # several batches
     np.testing.assert_allclose(
         compiled(data), NumpyForward(model)(data), rtol=1e-5, atol=1e-6
     )

@@ -1,0 +1,176 @@
+"""The seam between the built-in networks and the loops that train them.
+
+The estimators (``_base``) describe a fit once, as an ``EpochSpec``, and hand it to
+one of three engines with the same interface (``Engine``):
+
+- ``"numpy"`` (``_numpy_training.NumpyEngine``): hand-written NumPy training of the
+  plain Dense networks skdeep builds; the CPU default, faster than Keras on small
+  data;
+- ``"tensorflow"`` (``_training.CompiledEngine``): the same networks as one compiled
+  TensorFlow function per epoch; the GPU default on the TensorFlow backend;
+- ``"keras"`` (``_keras_engine.KerasEngine``): any network, on every Keras backend,
+  through the general engine the wrappers use (``skdeep._bridge.engine``). What the
+  other two cannot honour (a frozen layer, a layer they do not implement, the JAX
+  backend) trains here.
+
+Predictions go through one interface too: ``predictor(model, device)`` returns an
+object with ``__call__(*inputs, check_finite=False)`` (the network's outputs) and
+``labels(*inputs, check_finite=False)`` (a one-output classifier's decisions).
+"""
+
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
+
+import numpy as np
+
+ENGINES = ("numpy", "tensorflow", "keras")
+
+# The update rule's constants of each solver, from scikit-learn's parameter names.
+_SOLVER_HYPER = {
+    "sgd": ("momentum", "nesterov"),
+    "adam": ("beta_1", "beta_2", "epsilon"),
+    "nadam": ("beta_1", "beta_2", "epsilon"),
+    "adamax": ("beta_1", "beta_2", "epsilon"),
+    "rmsprop": ("rho", "epsilon"),
+    "adagrad": ("epsilon",),
+}
+
+
+def solver_hyper(solver, *, momentum, nesterovs_momentum, beta_1, beta_2, epsilon):
+    """The constants of ``solver``'s update rule, as every engine names them."""
+    values = {
+        "momentum": float(momentum),
+        "nesterov": bool(nesterovs_momentum),
+        "beta_1": float(beta_1),
+        "beta_2": float(beta_2),
+        "epsilon": float(epsilon),
+        "rho": 0.9,  # Keras' RMSprop default; scikit-learn has no such solver
+    }
+    return tuple((name, values[name]) for name in _SOLVER_HYPER[solver])
+
+
+@dataclass(frozen=True)
+class EpochSpec:
+    """Everything an engine needs to know about a fit besides the data.
+
+    Hashable: the compiled engine caches its traced epoch function under it.
+    ``architecture`` describes the network without its seed.
+    """
+
+    architecture: str
+    loss_name: str
+    task: str
+    solver: str
+    hyper: tuple
+    alpha: float
+    loss_weights: tuple
+    dtype: str
+    batch_size: int
+    shuffle: bool
+
+    @property
+    def hyper_dict(self):
+        return dict(self.hyper)
+
+
+class EpochResult(NamedTuple):
+    """What one epoch gives: the new state, the training loss (and its parts per
+    output), and the validation score (NaN without validation data)."""
+
+    state: object
+    loss: float
+    parts: np.ndarray
+    score: float
+
+
+class Engine(Protocol):
+    """``Engine(model, spec, data, validation)``; ``data`` and ``validation`` are
+    ``(inputs, Y, sample_weight)`` with ``inputs`` a tuple of arrays (one per model
+    input); ``validation`` is three Nones without early stopping.
+
+    The model is the template: its weights are read by ``initial_state`` and written
+    by ``write_back``, which returns the optimizer state to resume from.
+    """
+
+    def initial_state(self, previous=None): ...
+
+    def run_epoch(self, state, seed, learning_rate) -> EpochResult: ...
+
+    def write_back(self, state): ...
+
+
+def make_engine(name, model, spec, data, validation):
+    """The engine called ``name`` (one of ``ENGINES``) for this fit."""
+    if name == "numpy":
+        from skdeep.neural_network._numpy_training import NumpyEngine as engine
+    elif name == "tensorflow":
+        from skdeep.neural_network._training import CompiledEngine as engine
+    elif name == "keras":
+        from skdeep.neural_network._keras_engine import KerasEngine as engine
+    else:  # pragma: no cover - validated by the estimators' parameters
+        raise ValueError(f"engine must be one of {ENGINES}, got {name!r}")
+    return engine(model, spec, data, validation)
+
+
+# ---------------------------------------------------------------- prediction
+
+
+class KerasPredictor:
+    """A fitted network's inference pass on any Keras backend and device, with the
+    interface of ``_inference.NumpyForward`` (which the CPU uses where it can)."""
+
+    def __init__(self, model, device=None, batch_size=None):
+        from skdeep._bridge.engine import Predictor
+
+        self._predict = Predictor(model)
+        self._device = device
+        self._batch_size = batch_size
+        self._n_inputs = len(model.inputs)
+        last = model.layers[-1] if len(model.outputs) == 1 else None
+        activation = getattr(getattr(last, "activation", None), "__name__", None)
+        self._output_activation = activation
+
+    def __call__(self, *inputs, check_finite=False):
+        # (inputs are validated finite by the caller: check_finite is NumPy's hook)
+        x = list(inputs) if self._n_inputs > 1 else inputs[0]
+        if self._device is not None and _backend() == "tensorflow":
+            import tensorflow as tf
+
+            with tf.device(self._device):
+                out = self._predict(x, self._batch_size)
+        else:
+            out = self._predict(x, self._batch_size)
+        if isinstance(out, (list, tuple)):
+            out = [np.asarray(o, dtype=np.float64) for o in out]
+            return out[0] if len(out) == 1 else out
+        return np.asarray(out, dtype=np.float64)
+
+    def labels(self, *inputs, check_finite=False):
+        """A one-output classifier's decisions, as ``NumpyForward.labels``: the
+        index of the largest softmax probability, or sigmoid outputs above 0.5."""
+        proba = self(*inputs)
+        if self._output_activation == "softmax":
+            return np.argmax(proba, axis=1)
+        if self._output_activation == "sigmoid":
+            return proba > 0.5
+        raise ValueError(
+            "labels needs one Dense output with a softmax or sigmoid activation, "
+            f"got {self._output_activation!r}."
+        )
+
+
+def _backend():
+    import keras
+
+    return keras.backend.backend()
+
+
+def predictor(model, device):
+    """The fastest inference pass for ``model`` on ``device``: NumPy on the CPU for
+    the networks it implements, the model's compiled ``predict_step`` otherwise."""
+    from skdeep.neural_network._device import is_gpu
+    from skdeep.neural_network._inference import NumpyForward, numpy_supported
+
+    if not is_gpu(device) and numpy_supported(model):
+        return NumpyForward(model)
+    return KerasPredictor(model, device)
