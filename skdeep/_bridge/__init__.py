@@ -7,7 +7,10 @@ One place for what every Keras-backed estimator needs, whoever built the network
 - ``_routing``: scikeras-style parameter routing (``model__``, ``optimizer__``,
   ``fit__`` ...) and turning names, classes or instances of optimizers, losses,
   metrics and callbacks into fresh objects for one fit.
-- ``_targets``: target encoders (labels <-> what the network trains on, and back).
+- ``_estimator``: ``KerasEstimator``, the base class of the wrappers and the built-in
+  networks (sample-weight validation, ``history_``, tags).
+- ``_targets``: target encoders (labels <-> what the network trains on, and back), for
+  a user's model and for the built-in networks.
 - ``engine``: training and prediction for any compiled ``keras.Model`` on every Keras
   backend, behind one function each (``fit_model``, ``Predictor``).
 """

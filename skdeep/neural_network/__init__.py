@@ -1,4 +1,21 @@
-"""Keras-backed estimators: multi-layer perceptrons and the Wide & Deep network."""
+"""Keras-backed estimators: multi-layer perceptrons and the Wide & Deep network.
+
+Where each concern lives (the wrappers for a user's own model are in
+``skdeep.wrappers``; what both share is in ``skdeep._bridge``):
+
+- the estimators: ``_mlp`` (``MLPClassifier``, ``MLPRegressor``), ``_wide_deep``
+  (``WideDeepRegressor``), ``_regression`` (what the two regressors share);
+- ``_base``: their base class -- parameters, validation, the epoch loop (early
+  stopping, learning-rate rules, fitted attributes), pickling;
+- ``_architectures``: the Keras networks they build;
+- ``_engine``: the seam to the training engines (``EpochSpec``, ``Engine``,
+  ``make_engine``) and the choice of inference pass (``predictor``);
+- the engines: ``_numpy_training`` + ``_numpy_optimizers`` (NumPy, the CPU default),
+  ``_training`` + ``_optimizers`` + ``_tf_forward`` (compiled TensorFlow, GPUs),
+  ``_keras_engine`` (any network, every backend, through ``skdeep._bridge.engine``);
+- ``_inference``: the NumPy inference pass; ``_graph``: the walk of a functional
+  network both NumPy passes share; ``_device``: the ``device`` parameter.
+"""
 
 from skdeep.neural_network._mlp import MLPClassifier, MLPRegressor
 from skdeep.neural_network._wide_deep import WideDeepRegressor

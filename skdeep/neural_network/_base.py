@@ -13,16 +13,16 @@ from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, is_classifier
+from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
 
+from skdeep._bridge._estimator import KerasEstimator
 from skdeep.neural_network._architectures import ACTIVATIONS
 from skdeep.neural_network._inference import NonFiniteInputError
 from skdeep.utils._random import _MAX_SEED, local_random_state
@@ -48,7 +48,7 @@ def _to_float_list(values):
     return [float(v) for v in values]
 
 
-class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
+class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
     """Base class for skdeep's Keras-backed estimators. Not for direct use."""
 
     _parameter_constraints: dict = {
@@ -307,19 +307,6 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             raise TypeError(f"builder {name!r} returned {type(model)}")
         return model
 
-    def _check_sample_weight(self, sample_weight, X, y):
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
-        if not np.all(np.isfinite(sample_weight)):
-            raise ValueError("Input sample_weight contains NaN or infinity.")
-        if sample_weight.sum() <= 0:
-            raise ValueError(
-                "sample_weight sums to zero: at least one sample needs a positive "
-                "weight."
-            )
-        return sample_weight
-
     def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
         """Fit, leaving a usable estimator when interrupted (KeyboardInterrupt).
 
@@ -368,7 +355,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             self._training_dtype = X.dtype.name
         self._check_fit_params(X)
         Y = self._encode_y(y, first_pass=first_pass, classes=classes)
-        sample_weight = self._check_sample_weight(sample_weight, X, y)
+        sample_weight = self._validate_sample_weight(sample_weight, X)
         sample_weight = self._combine_weights(sample_weight, y, incremental=incremental)
 
         device = resolve_device(self.device)
@@ -505,16 +492,17 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             self.t_ += n_samples
             self.loss_ = loss
             self.loss_curve_.append(loss)
-            self.history_["loss"].append(loss)
-            self.history_["learning_rate"].append(lr)
+            record = {"loss": [loss], "learning_rate": [lr]}
             if len(self._loss_weights()) > 1:
                 for i, part in enumerate(_to_float_list(parts)):
-                    self.history_[f"loss_output_{i}"].append(part)
+                    record[f"loss_output_{i}"] = [part]
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
             if early_stopping:
                 self.validation_scores_.append(score)
-                self.history_["val_score"].append(score)
+                record["val_score"] = [score]
+            self._extend_history(record)
+            if early_stopping:
                 if self.verbose:
                     print(f"Validation score: {score:f}")
                 improved = score >= self.best_validation_score_ + self.tol
@@ -653,7 +641,6 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
-        tags.non_deterministic = self.random_state is None
         return tags
 
 

@@ -6,12 +6,12 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import _check_partial_fit_first_call, unique_labels
 
+from skdeep._bridge._targets import BuiltinClassifierTarget
 from skdeep.neural_network._base import _BaseKerasEstimator, _is_column_vector
 from skdeep.neural_network._regression import (
     REGRESSION_PARAMETER_CONSTRAINTS,
     _RegressorHooks,
 )
-from skdeep.neural_network._targets import ClassificationTarget
 
 TRAINING_PARAMETERS_DOC = """\
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
@@ -423,7 +423,7 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         if _is_column_vector(y):
             y = y.ravel()
         if first_pass:
-            target = ClassificationTarget(y, classes=classes)
+            target = BuiltinClassifierTarget(y, classes=classes)
             if target.task != "multilabel" and len(target.classes_) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes in "
@@ -493,7 +493,7 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         state = dict(state)
         target = state.pop("_target_state", None)
         if target is not None:
-            state["_target"] = ClassificationTarget.from_state(target)
+            state["_target"] = BuiltinClassifierTarget.from_state(target)
         super().__setstate__(state)
 
     def __sklearn_tags__(self):

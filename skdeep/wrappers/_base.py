@@ -5,7 +5,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -14,6 +14,7 @@ from sklearn.utils.validation import (
 )
 
 from skdeep._bridge import _routing
+from skdeep._bridge._estimator import KerasEstimator
 from skdeep._bridge._seeding import seeded
 from skdeep.utils._random import local_seed
 
@@ -54,7 +55,7 @@ def _signature_params(cls):
     return set(_routing.signature_args(cls.__init__))
 
 
-class BaseWrapper(BaseEstimator):
+class BaseWrapper(KerasEstimator):
     """Base class of the Keras model wrappers. Not for direct use.
 
     Parameters beyond the constructor's own are allowed, as in scikeras: the build
@@ -312,9 +313,7 @@ class BaseWrapper(BaseEstimator):
             X, y = self._validate_training_data(X, y, reset=False)
             self._check_labels(y)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, ensure_non_negative=True
-            )
+            sample_weight = self._validate_sample_weight(sample_weight, X)
         sample_weight = self._training_weights(sample_weight, y, settings)
         validation_data = settings.pop("validation_data")
 
@@ -367,8 +366,7 @@ class BaseWrapper(BaseEstimator):
                 spec,
                 validation_data=validation_data,
             )
-        for name, values in history.history.items():
-            self.history_.setdefault(name, []).extend(float(v) for v in values)
+        self._extend_history(history.history)
         self.current_epoch_ = initial + len(history.epoch)
         self._check_finite_loss()
         from skdeep._bridge.engine import Predictor
@@ -419,12 +417,8 @@ class BaseWrapper(BaseEstimator):
             sample_weight = self._apply_class_weight(sample_weight, y, class_weight)
         if sample_weight is None:
             return None
-        total = sample_weight.sum()
-        if not total > 0:
-            raise ValueError(
-                "sample_weight must have a positive sum: every sample has weight 0."
-            )
-        return sample_weight * (len(sample_weight) / total)
+        sample_weight = self._validate_sample_weight(sample_weight, y)
+        return sample_weight * (len(sample_weight) / sample_weight.sum())
 
     def _apply_class_weight(self, sample_weight, y, class_weight):
         raise ValueError(
@@ -480,11 +474,6 @@ class BaseWrapper(BaseEstimator):
             from skdeep._bridge.engine import Predictor
 
             self._predictor = Predictor(self.model_)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.non_deterministic = self.random_state is None
-        return tags
 
 
 _EMPTY = inspect.Parameter.empty
