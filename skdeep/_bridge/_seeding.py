@@ -16,7 +16,8 @@ from skdeep.utils._random import local_seed
 
 @contextlib.contextmanager
 def seeded(random_state):
-    """Seed Python's, NumPy's and Keras' global generators for the block, then restore.
+    """Seed Python's, NumPy's and Keras' global generators (and PyTorch's on that
+    backend) for the block, then restore them.
 
     ``random_state=None`` seeds from fresh OS entropy (different on every call); the
     globals are restored either way. Keras keeps its global seed state per thread;
@@ -34,16 +35,43 @@ def seeded(random_state):
     keras_generator = global_state.get_global_attribute(
         seed_generator.GLOBAL_SEED_GENERATOR
     )
+    torch = _torch_backend()
+    torch_state = _torch_rng_state(torch)
     try:
         random.seed(seed)
         np.random.seed(seed)  # noqa: NPY002 - restored below
+        if torch is not None:  # model.fit's shuffles draw from torch's generator
+            torch.manual_seed(seed)
         global_state.set_global_attribute(rng_utils.GLOBAL_RANDOM_SEED, seed)
         global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
         yield seed
     finally:
+        if torch is not None:
+            torch.set_rng_state(torch_state[0])
+            if torch_state[1] is not None:
+                torch.cuda.set_rng_state_all(torch_state[1])
         random.setstate(python_state)
         np.random.set_state(numpy_state)  # noqa: NPY002
         global_state.set_global_attribute(rng_utils.GLOBAL_RANDOM_SEED, keras_seed)
         global_state.set_global_attribute(
             seed_generator.GLOBAL_SEED_GENERATOR, keras_generator
         )
+
+
+def _torch_backend():
+    """The ``torch`` module when Keras runs on PyTorch, else None."""
+    import keras
+
+    if keras.backend.backend() != "torch":
+        return None
+    import torch
+
+    return torch
+
+
+def _torch_rng_state(torch):
+    """PyTorch's CPU generator state and its GPUs' (None without CUDA)."""
+    if torch is None:
+        return None
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
+    return torch.get_rng_state(), cuda

@@ -416,17 +416,37 @@ def test_default_epochs_train_until_the_loss_stalls(classes3):
     assert len(clone(auto).fit(X, y, epochs=3).history_["loss"]) == 3
 
 
-def test_float64_network_trains_on_a_float64_loss():
-    """Keras computes compiled losses in float32 (floatx) unless told; the wrapper
-    compiles a float64 network's loss in float64, so integer sample weights and
-    repeated rows train the same network to float64 round-off."""
-    from skdeep.utils._testing import build_test_model
-
+def _require_float64():
     if keras.backend.backend() == "jax":
         import jax
 
         if not jax.config.jax_enable_x64:
             pytest.skip("JAX without jax_enable_x64 has no float64 networks")
+
+
+def test_float64_network_trains_on_a_float64_loss():
+    """Keras computes compiled losses in float32 (floatx) unless told; the wrapper
+    compiles a float64 network's loss in float64."""
+    from skdeep.utils._testing import build_test_model
+
+    _require_float64()
+    rng = np.random.RandomState(42)
+    X, y = rng.rand(15, 6), rng.rand(15)
+    reg = KerasRegressor(build_test_model, epochs=2, random_state=0).fit(X, y)
+    loss = reg.model_.compute_loss(X, y[:, None], reg.model_(X))
+    assert keras.backend.standardize_dtype(loss.dtype) == "float64"
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() not in ("tensorflow", "jax"),
+    reason="model.fit (this backend's only loop) casts sample weights to float32",
+)
+def test_float64_weights_and_repeats_train_the_same_network():
+    """With a float64 loss, integer sample weights and repeated rows train the same
+    network to float64 round-off (scikit-learn's sample-weight equivalence)."""
+    from skdeep.utils._testing import build_test_model
+
+    _require_float64()
     rng = np.random.RandomState(42)
     X, y = rng.rand(15, 6), rng.rand(15)
     weights = rng.randint(0, 4, size=15)
@@ -435,6 +455,4 @@ def test_float64_network_trains_on_a_float64_loss():
     weighted.fit(X, y, sample_weight=weights)
     repeated = KerasRegressor(build_test_model, **params)
     repeated.fit(X.repeat(weights, axis=0), y.repeat(weights))
-    loss = weighted.model_.compute_loss(X, y[:, None], weighted.model_(X))
-    assert keras.backend.standardize_dtype(loss.dtype) == "float64"
     np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-11)

@@ -109,17 +109,12 @@ def _keras_fit(model, x, y, sample_weight, spec, validation_data):
 
 
 def epoch_loop_class():
-    """The current Keras backend's fast ``EpochLoop`` (TensorFlow or JAX)."""
+    """The current Keras backend's ``EpochLoop``: the fast one on TensorFlow and JAX,
+    one ``model.fit`` per epoch elsewhere (``_fit_epochs``)."""
     import keras
 
-    backend = keras.backend.backend()
-    if backend not in _FAST_BACKENDS:
-        raise ValueError(
-            f"The fast training loops run on the TensorFlow and JAX backends; "
-            f"KERAS_BACKEND is {backend!r}."
-        )
-    module = importlib.import_module(f"skdeep._bridge.engine.{_FAST_BACKENDS[backend]}")
-    return module.EpochLoop
+    name = _FAST_BACKENDS.get(keras.backend.backend(), "_fit_epochs")
+    return importlib.import_module(f"skdeep._bridge.engine.{name}").EpochLoop
 
 
 def fit_model(model, x, y, sample_weight, spec, validation_data=None):

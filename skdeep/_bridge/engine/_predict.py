@@ -29,7 +29,11 @@ def _to_numpy(outputs):
         return type(outputs)(_to_numpy(part) for part in outputs)
     if isinstance(outputs, dict):
         return {key: _to_numpy(value) for key, value in outputs.items()}
-    return np.asarray(outputs)
+    if isinstance(outputs, np.ndarray):
+        return outputs
+    import keras
+
+    return keras.ops.convert_to_numpy(outputs)  # (a GPU tensor comes to the host)
 
 
 class Predictor:
@@ -37,8 +41,8 @@ class Predictor:
 
     TensorFlow: one ``tf.function`` with an unknown batch dimension (traced once).
     JAX: one jitted stateless ``predict_step``; chunks are padded to a power of two
-    rows so a handful of shapes are ever compiled. Other backends, and models that
-    run eagerly, call ``predict_step`` directly.
+    rows so a handful of shapes are ever compiled. PyTorch (under ``no_grad``),
+    other backends, and models that run eagerly call ``predict_step`` directly.
     """
 
     def __init__(self, model):
@@ -52,7 +56,15 @@ class Predictor:
         if self._function is not None:
             return self._function
         model = self.model
-        if getattr(model, "run_eagerly", False) or self.backend not in (
+        if self.backend == "torch":
+            import torch
+
+            def run(x):
+                with torch.no_grad():  # as model.predict: no autograd graph
+                    return model.predict_step((x,))
+
+            self._function = run
+        elif getattr(model, "run_eagerly", False) or self.backend not in (
             "tensorflow",
             "jax",
         ):
