@@ -26,6 +26,16 @@ def _data_for(estimator):
     return X, None
 
 
+def _torch_rng_state():
+    import keras
+
+    if keras.backend.backend() != "torch":
+        return None
+    import torch
+
+    return torch.get_rng_state().numpy()
+
+
 def _id(estimator):
     engine = estimator.get_params().get("engine", "")
     return type(estimator).__name__ + (f"-{engine}" if engine else "")
@@ -43,10 +53,13 @@ def test_fit_predict_leave_global_state_and_inputs_alone(estimator):
     X_copy, y_copy = X.copy(), None if y is None else y.copy()
     py_state = random.getstate()
     np_state = np.random.get_state()  # noqa: NPY002 - the global state is the point
+    torch_state = _torch_rng_state()
     estimator.fit(X, y)
     estimator.predict(X)
     after = np.random.get_state()  # noqa: NPY002
     assert random.getstate() == py_state
+    if torch_state is not None:  # PyTorch's generator, on that Keras backend
+        assert np.array_equal(_torch_rng_state(), torch_state)
     assert after[0] == np_state[0] and np.array_equal(after[1], np_state[1])
     assert after[2:] == np_state[2:]
     np.testing.assert_array_equal(X, X_copy)
