@@ -481,12 +481,18 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                     raise
                 interrupted = exc  # ``state`` is still the last completed epoch's
                 break
-            if not np.isfinite(loss):
+            if not np.isfinite(loss) and not early_stopping:
+                # scikit-learn's error; with early stopping, training goes on as
+                # there: NaN validation scores never improve, the best weights stay
                 raise ValueError(
-                    f"Training diverged: the loss became {loss} at epoch "
-                    f"{self.n_iter_ + 1}. Lower learning_rate_init, scale the "
-                    "features (e.g. StandardScaler) or use a bounded activation."
+                    "Solver produced non-finite parameter weights. The input data "
+                    "may contain large values and need to be preprocessed. (The "
+                    f"training loss became {loss} at epoch {self.n_iter_ + 1}: "
+                    "lower learning_rate_init, scale the features, e.g. with "
+                    "StandardScaler, or use a bounded activation.)"
                 )
+            if not np.isfinite(score):
+                score = np.nan
             self.n_iter_ += 1
             completed += 1
             self.t_ += n_samples

@@ -95,6 +95,8 @@ def _validation_score(y, p, w, task):
     """Accuracy (subset accuracy for multilabel) or R², weighted by ``w``."""
     from sklearn.metrics import r2_score
 
+    if not np.all(np.isfinite(p)):  # a diverged network: no score (NaN, as sklearn)
+        return float("nan")
     if task == "regression":
         return float(r2_score(y, p, sample_weight=w))
     if task == "multiclass":

@@ -764,13 +764,13 @@ def test_invalid_parameters_are_reported(iris):
 
 @pytest.mark.parametrize("engine", ["numpy", "tensorflow"])
 @pytest.mark.parametrize("dtype, scale", [("float32", 1e18), ("float64", 1e150)])
-def test_divergence_is_a_clear_error(engine, dtype, scale):
+def test_divergence_is_scikit_learns_error(engine, dtype, scale):
     X = np.random.RandomState(0).normal(size=(40, 3)) * scale
     y = np.arange(40, dtype=float) * scale
     with warnings.catch_warnings():
         # the error, not NumPy's overflow warnings on the way, tells the user
         warnings.simplefilter("error", RuntimeWarning)
-        with pytest.raises(ValueError, match="Training diverged"):
+        with pytest.raises(ValueError, match="Solver produced non-finite parameter"):
             MLPRegressor(
                 hidden_layer_sizes=(4,),
                 learning_rate_init=10.0,
@@ -779,3 +779,47 @@ def test_divergence_is_a_clear_error(engine, dtype, scale):
                 engine=engine,
                 dtype=dtype,
             ).fit(X, y)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "keras"])
+def test_divergence_under_early_stopping_finishes_as_scikit_learn(engine):
+    """scikit-learn's MLP records NaN validation scores for a diverged network and
+    keeps the best weights; so does skdeep (instead of raising)."""
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    y = X.sum(axis=1) * 100
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg = MLPRegressor(
+            solver="sgd",
+            learning_rate_init=1e3,
+            early_stopping=True,
+            max_iter=30,
+            random_state=0,
+            engine=engine,
+        ).fit(X, y)
+    scores = np.asarray(reg.validation_scores_)
+    assert np.isnan(scores).any()  # the divergence was recorded, not raised
+    assert reg.best_validation_score_ == np.nanmax(scores)
+    assert reg.n_iter_ < 30  # NaN never improves: stopped by n_iter_no_change
+    assert np.all(np.isfinite(reg.predict(X)))  # the best (finite) weights
+
+
+def test_early_stopping_with_a_one_member_class_raises_the_stratification_error():
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    y = np.r_[np.zeros(20), np.ones(19), [2]]
+    with pytest.raises(ValueError, match="least populated class.* only 1 member"):
+        MLPClassifier(early_stopping=True, max_iter=3).fit(X, y)
+
+
+def test_dataframe_fit_with_early_stopping_warns_nothing_about_feature_names():
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(np.random.RandomState(0).normal(size=(40, 3)), columns=list("abc"))
+    y = np.r_[np.zeros(20), np.ones(20)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        clf = MLPClassifier(early_stopping=True, max_iter=3, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X, y)
+        clf.predict(X)
+    assert list(clf.feature_names_in_) == ["a", "b", "c"]
