@@ -7,6 +7,8 @@ also picks the inference pass), tags and pickling. Estimators declare their para
 and override a few small hooks (``_architecture``, ``_encode_y``, ``_loss_name`` ...).
 """
 
+import copy
+import os
 import re
 import warnings
 from abc import ABCMeta, abstractmethod
@@ -16,7 +18,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    Options,
+    StrOptions,
+)
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -27,7 +34,8 @@ from skdeep.neural_network._architectures import ACTIVATIONS
 from skdeep.neural_network._inference import NonFiniteInputError
 from skdeep.utils._random import _MAX_SEED, local_random_state
 
-SOLVERS = {"sgd", "adam", "nadam", "rmsprop", "adagrad", "adamax", "lbfgs"}
+SOLVERS = {"sgd", "adam", "nadam", "rmsprop", "adagrad", "adamax", "adamw", "lbfgs"}
+SCHEDULES = {"constant", "invscaling", "exponential", "piecewise", "adaptive", "1cycle"}
 INITIALIZERS = {
     "auto",
     "glorot_uniform",
@@ -41,6 +49,19 @@ INITIALIZERS = {
     "random_uniform",
     "truncated_normal",
 }
+# What a checkpoint restores to resume a fit (the records of the epochs run).
+_RESUMED_ATTRIBUTES = (
+    "n_iter_",
+    "t_",
+    "loss_",
+    "loss_curve_",
+    "history_",
+    "_no_improvement_count",
+    "validation_scores_",
+    "best_validation_score_",
+    "best_loss_",
+    "_learning_rate_",
+)
 _DEVICE_PATTERN = re.compile(r"^(auto|cpu|gpu(:\d+)?)$", re.IGNORECASE)
 
 
@@ -57,13 +78,13 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             Interval(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "solver": [StrOptions(SOLVERS)],
+        "solver": [StrOptions(SOLVERS), HasMethods(["apply", "get_config"])],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
         ],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [StrOptions(SCHEDULES)],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -90,6 +111,18 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         "device": [str],
         "dtype": [StrOptions({"auto", "float32", "float64"})],
         "engine": [StrOptions({"auto", "numpy", "tensorflow", "keras"})],
+        "rho": [Interval(Real, 0, 1, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "decay_rate": [Interval(Real, 0, None, closed="neither")],
+        "decay_steps": [Interval(Integral, 1, None, closed="left"), None],
+        "piecewise_boundaries": ["array-like", None],
+        "piecewise_values": ["array-like", None],
+        "reduce_factor": [Interval(Real, 0, 1, closed="neither")],
+        "max_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+        "callbacks": [list, tuple, None],
+        "checkpoint_path": [str, os.PathLike, None],
+        "checkpoint_best_only": ["boolean"],
+        "tensorboard_log_dir": [str, os.PathLike, None],
     }
 
     @abstractmethod
@@ -125,6 +158,18 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         device,
         dtype,
         engine,
+        rho,
+        weight_decay,
+        decay_rate,
+        decay_steps,
+        piecewise_boundaries,
+        piecewise_values,
+        reduce_factor,
+        max_learning_rate,
+        callbacks,
+        checkpoint_path,
+        checkpoint_best_only,
+        tensorboard_log_dir,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -155,6 +200,18 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         self.device = device
         self.dtype = dtype
         self.engine = engine
+        self.rho = rho
+        self.weight_decay = weight_decay
+        self.decay_rate = decay_rate
+        self.decay_steps = decay_steps
+        self.piecewise_boundaries = piecewise_boundaries
+        self.piecewise_values = piecewise_values
+        self.reduce_factor = reduce_factor
+        self.max_learning_rate = max_learning_rate
+        self.callbacks = callbacks
+        self.checkpoint_path = checkpoint_path
+        self.checkpoint_best_only = checkpoint_best_only
+        self.tensorboard_log_dir = tensorboard_log_dir
 
     # ------------------------------------------------------------------ hooks
     # Estimators override these; everything else lives here.
@@ -211,6 +268,23 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                 "hidden_layer_sizes must be a sequence of positive integers, got "
                 f"{self.hidden_layer_sizes!r}."
             )
+        from skdeep.neural_network._schedules import check_schedule
+
+        check_schedule(self)
+        if not isinstance(self.solver, str):
+            rate = self.solver.get_config().get("learning_rate")
+            if not isinstance(rate, Real) and self.learning_rate != "constant":
+                raise ValueError(
+                    "The Keras optimizer given as solver has its own learning-rate "
+                    f"schedule; leave learning_rate='constant' (got "
+                    f"{self.learning_rate!r}) or give the optimizer a float rate."
+                )
+            if self.engine in ("numpy", "tensorflow"):
+                raise ValueError(
+                    f"engine={self.engine!r} trains skdeep's solvers only; a Keras "
+                    "optimizer instance as solver trains on engine='keras' (or "
+                    "'auto')."
+                )
         if not _DEVICE_PATTERN.match(self.device):
             raise ValueError(
                 f"device must be 'auto', 'cpu', 'gpu' or 'gpu:N', got {self.device!r}."
@@ -233,25 +307,39 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         """What every engine needs to know about this fit (``_engine.EpochSpec``)."""
         from skdeep.neural_network._engine import EpochSpec, solver_hyper
 
+        custom = not isinstance(self.solver, str)
         return EpochSpec(
             architecture=architecture,
             loss_name=self._loss_name(),
             task=self._task(),
-            solver=self.solver,
-            hyper=solver_hyper(
+            solver="keras" if custom else self.solver,
+            hyper=()
+            if custom
+            else solver_hyper(
                 self.solver,
                 momentum=self.momentum,
                 nesterovs_momentum=self.nesterovs_momentum,
                 beta_1=self.beta_1,
                 beta_2=self.beta_2,
                 epsilon=self.epsilon,
+                rho=self.rho,
+                weight_decay=self.weight_decay,
             ),
             alpha=float(self.alpha),
             loss_weights=tuple(float(w) for w in self._loss_weights()),
             dtype=self._dtype,
             batch_size=int(batch_size),
             shuffle=bool(self.shuffle),
+            optimizer=_clone_optimizer(self.solver) if custom else None,
         )
+
+    def _initial_rate(self):
+        """``learning_rate_init``, or the float rate of a Keras optimizer solver."""
+        if not isinstance(self.solver, str):
+            rate = self.solver.get_config().get("learning_rate")
+            if isinstance(rate, Real):
+                return float(rate)
+        return float(self.learning_rate_init)
 
     def _make_engine(self, spec, data, validation):
         from skdeep.neural_network._engine import make_engine
@@ -290,7 +378,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             )
         if self.engine != "auto":
             return self.engine
-        if not interpretable:
+        if not interpretable or not isinstance(self.solver, str):
             return "keras"
         return "tensorflow" if is_gpu(device) else "numpy"
 
@@ -430,13 +518,21 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                 ),
             )
             previous = getattr(self, "_optimizer_state", None)
-            state = engine.initial_state(previous if incremental else None)
+            resumed = self._resume(first_pass, _strip_seed(spec), engine)
+            if resumed is not None:
+                state, best_state = resumed
+            else:
+                state = engine.initial_state(previous if incremental else None)
+                best_state = state
             state, interrupted = self._train(
                 engine,
                 state,
+                best_state,
                 shuffle_seed=int(seeds[1]),
                 incremental=incremental,
                 n_samples=n_samples,
+                n_batches=-(-n_samples // batch_size),
+                resumed=resumed is not None,
             )
             self._optimizer_state = engine.write_back(state)
         self._predictor = self._make_predictor()
@@ -457,6 +553,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             self.validation_scores_ = []
             self.best_validation_score_ = -np.inf
             self.best_loss_ = None
+            self.history_["val_loss"] = []
             self.history_["val_score"] = []
         else:
             self.validation_scores_ = None
@@ -465,35 +562,161 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         if len(self._loss_weights()) > 1:
             for i in range(len(self._loss_weights())):
                 self.history_[f"loss_output_{i}"] = []
-        self._learning_rate_ = float(self.learning_rate_init)
+        self._learning_rate_ = self._initial_rate()
 
-    def _train(self, engine, state, *, shuffle_seed, incremental, n_samples):
+    def _resume(self, first_pass, architecture, engine):
+        """Restore an unfinished fit from ``checkpoint_path``: the weights (and the
+        best ones with early stopping), the optimizer state and the epoch records.
+        Returns ``(state, best_state)``, or None when there is nothing to resume."""
+        from skdeep.neural_network._callbacks import load_checkpoint
+
+        self._checkpoint_identity = repr(
+            (type(self).__name__, architecture, self.engine_, self._dtype)
+        )
+        if not first_pass or self.checkpoint_path is None:
+            return None
+        payload = load_checkpoint(self.checkpoint_path)
+        if payload is None or payload["finished"]:
+            return None
+        if payload["identity"] != self._checkpoint_identity:
+            raise ValueError(
+                f"checkpoint_path={os.fspath(self.checkpoint_path)!r} holds an "
+                "unfinished fit of another network, engine or dtype, which this fit "
+                "cannot resume; delete the file or choose another checkpoint_path."
+            )
+        self.__dict__.update(copy.deepcopy(payload["attributes"]))
+        previous = payload["optimizer"]
+        best_state = None
+        if payload["best_weights"] is not None:
+            self.model_.set_weights(payload["best_weights"])
+            best_state = engine.initial_state(previous)
+        self.model_.set_weights(payload["weights"])
+        state = engine.initial_state(previous)
+        if self.verbose:
+            print(f"Resuming from {self.checkpoint_path} after epoch {self.n_iter_}.")
+        return state, state if best_state is None else best_state
+
+    def _save_checkpoint(self, engine, state, best_state, *, finished=False):
+        """Write the training state to ``checkpoint_path`` (weights to ``model_``)."""
+        from skdeep.neural_network._callbacks import save_checkpoint
+
+        best_weights = None
+        if self.early_stopping and best_state is not state:
+            engine.write_back(best_state)
+            best_weights = self.model_.get_weights()
+        optimizer = engine.write_back(state)
+        attributes = {
+            name: copy.deepcopy(self.__dict__[name])
+            for name in _RESUMED_ATTRIBUTES
+            if name in self.__dict__
+        }
+        save_checkpoint(
+            self.checkpoint_path,
+            {
+                "identity": self._checkpoint_identity,
+                "finished": finished,
+                "weights": self.model_.get_weights(),
+                "best_weights": best_weights,
+                "optimizer": optimizer,
+                "attributes": attributes,
+            },
+        )
+
+    def _finish_checkpoint(self):
+        """Mark the checkpoint as a finished fit (never resumed)."""
+        from skdeep.neural_network._callbacks import load_checkpoint, save_checkpoint
+
+        payload = load_checkpoint(self.checkpoint_path)
+        if payload is not None and payload.get("identity") == getattr(
+            self, "_checkpoint_identity", None
+        ):
+            payload["finished"] = True
+            payload.pop("format")
+            save_checkpoint(self.checkpoint_path, payload)
+
+    def _epoch_hooks(self, max_epochs, n_batches):
+        """The fit's Keras callbacks: the user's (fresh copies, kept as
+        ``callbacks_``), a progress bar for ``verbose=1``, the TensorBoard writer."""
+        from skdeep.neural_network import _callbacks
+
+        self.callbacks_ = _callbacks.clone_callbacks(self.callbacks)
+        hooks = list(self.callbacks_)
+        if self.tensorboard_log_dir is not None:
+            self.tensorboard_run_dir_ = _callbacks.run_directory(
+                self.tensorboard_log_dir, self
+            )
+            hooks.append(_callbacks.tensorboard_callback(self.tensorboard_run_dir_))
+        return _callbacks.callback_list(
+            hooks, self.model_, _verbosity(self.verbose), max_epochs, n_batches
+        )
+
+    def _train(
+        self,
+        engine,
+        state,
+        best_state,
+        *,
+        shuffle_seed,
+        incremental,
+        n_samples,
+        n_batches,
+        resumed=False,
+    ):
         """Run epochs of ``engine`` until convergence.
 
         Returns the final state and None, or, when a KeyboardInterrupt arrives
         during an epoch after at least one completed, the state to keep and the
         interrupt (before that, the interrupt propagates).
         """
+        from skdeep.neural_network._schedules import Schedule
+
         early_stopping = self.early_stopping and not incremental
-        best_state = state
-        lr = self._learning_rate_ if incremental else float(self.learning_rate_init)
-        if not incremental:
-            self._learning_rate_ = lr
-        max_epochs = 1 if incremental else self.max_iter
-        if not incremental:
+        if not incremental and not resumed:
             self.n_iter_ = 0
-        converged = False
-        completed, interrupted = 0, None
+            self._learning_rate_ = self._initial_rate()
+        lr = self._learning_rate_
+        max_epochs = 1 if incremental else self.max_iter - self.n_iter_
+        cycle_momentum = self.learning_rate == "1cycle" and self.solver == "sgd"
+        if cycle_momentum and self.momentum and self.engine_ != "numpy":
+            warnings.warn(
+                f"learning_rate='1cycle' cycles SGD's momentum on the NumPy engine "
+                f"only; engine {self.engine_!r} keeps momentum={self.momentum}.",
+                UserWarning,
+                stacklevel=4,
+            )
+            cycle_momentum = False
+        schedule = Schedule(
+            self,
+            initial_rate=self._initial_rate(),
+            n_batches=n_batches,
+            cycle_momentum=cycle_momentum and bool(self.momentum),
+        )
+        user_schedule = (
+            not isinstance(self.solver, str) and not engine.sets_rate
+            if self.engine_ == "keras"
+            else False
+        )
+        hooks = self._epoch_hooks(self.max_iter if not incremental else 1, n_batches)
+        needs_weights = bool(self.callbacks_) or self.checkpoint_path is not None
+        self.model_.stop_training = False
+        converged = stopped = False
+        completed, interrupted, logs = 0, None, {}
+        hooks.on_train_begin()
         for _ in range(max_epochs):
+            epoch = self.n_iter_
+            rates = schedule.rates(epoch, self.t_, lr)
+            momenta = schedule.momenta(epoch)
             try:
-                state, loss, parts, score = engine.run_epoch(
-                    state, (shuffle_seed, self.t_), lr
-                )  # an EpochResult
+                hooks.on_epoch_begin(epoch)
+                result = engine.run_epoch(
+                    state, (shuffle_seed, self.t_), rates, momenta
+                )
             except KeyboardInterrupt as exc:
                 if not completed:
                     raise
                 interrupted = exc  # ``state`` is still the last completed epoch's
                 break
+            state, loss, parts, score, val_loss = result
             if not np.isfinite(loss):
                 raise ValueError(
                     f"Training diverged: the loss became {loss} at epoch "
@@ -505,38 +728,71 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             self.t_ += n_samples
             self.loss_ = loss
             self.loss_curve_.append(loss)
-            self.history_["loss"].append(loss)
-            self.history_["learning_rate"].append(lr)
+            rate = (
+                float(np.asarray(self.model_.optimizer.learning_rate))
+                if user_schedule
+                else float(np.mean(rates))
+            )
+            logs = {"loss": loss}
             if len(self._loss_weights()) > 1:
                 for i, part in enumerate(_to_float_list(parts)):
-                    self.history_[f"loss_output_{i}"].append(part)
-            if self.verbose:
-                print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
+                    logs[f"loss_output_{i}"] = part
+            if early_stopping:
+                logs.update(val_loss=val_loss, val_score=score)
+            logs["learning_rate"] = rate
+            if momenta is not None:
+                logs["momentum"] = float(np.mean(momenta))
+            for name, value in logs.items():
+                self.history_.setdefault(name, []).append(value)
             if early_stopping:
                 self.validation_scores_.append(score)
-                self.history_["val_score"].append(score)
-                if self.verbose:
-                    print(f"Validation score: {score:f}")
                 improved = score >= self.best_validation_score_ + self.tol
-                if score > self.best_validation_score_:
+                best = score > self.best_validation_score_
+                if best:
                     self.best_validation_score_ = score
                     best_state = state
             else:
                 improved = loss <= self.best_loss_ - self.tol
+                best = loss < self.best_loss_
                 self.best_loss_ = min(self.best_loss_, loss)
             self._no_improvement_count = (
                 0 if improved else (self._no_improvement_count + 1)
             )
-            if self.solver == "sgd" and self.learning_rate == "invscaling":
-                lr = float(self.learning_rate_init) / (self.t_ + 1) ** self.power_t
-            if self._no_improvement_count > self.n_iter_no_change:
-                if self.solver == "sgd" and self.learning_rate == "adaptive":
-                    if lr > 1e-6:
-                        lr /= 5.0
-                        self._no_improvement_count = 0
-                        if self.verbose:
-                            print(f"Setting learning rate to {lr:f}")
-                        continue
+            if _verbosity(self.verbose) == 2:
+                print(
+                    f"Epoch {self.n_iter_}/{self.max_iter} - "
+                    + " - ".join(f"{k}: {v:.6g}" for k, v in logs.items())
+                )
+            lr_changed = False
+            if (
+                self._no_improvement_count > self.n_iter_no_change
+                and self.learning_rate == "adaptive"
+                and lr > 1e-6
+            ):
+                lr *= float(self.reduce_factor)
+                self._no_improvement_count = 0
+                lr_changed = True
+                if self.verbose:
+                    print(f"Setting learning rate to {lr:f}")
+            self._learning_rate_ = lr
+            if self.checkpoint_path is not None and (
+                best or not self.checkpoint_best_only
+            ):
+                self._save_checkpoint(engine, state, best_state)
+            elif needs_weights:
+                engine.write_back(state)  # callbacks see the epoch's model
+            try:
+                hooks.on_train_batch_end(n_batches - 1, logs)  # the progress bar
+                hooks.on_epoch_end(epoch, logs)
+            except KeyboardInterrupt as exc:
+                interrupted = exc
+                break
+            if self.model_.stop_training:
+                stopped = True
+                if self.verbose:
+                    print(f"A callback stopped training after epoch {self.n_iter_}.")
+                break
+            if self._no_improvement_count > self.n_iter_no_change and not lr_changed:
                 if self.verbose:
                     what = "Validation score" if early_stopping else "Training loss"
                     print(
@@ -545,8 +801,16 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                     )
                 converged = True
                 break
-        self._learning_rate_ = lr
-        if not incremental and not converged and interrupted is None:
+        hooks.on_train_end(logs)
+        if self.checkpoint_path is not None and interrupted is None and completed:
+            self._finish_checkpoint()
+        if (
+            not incremental
+            and not converged
+            and not stopped
+            and interrupted is None
+            and self.n_iter_ >= self.max_iter
+        ):
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",
@@ -668,6 +932,18 @@ def _is_column_vector(y):
         )
         return True
     return False
+
+
+def _verbosity(verbose):
+    """0 silent, 1 a progress bar, 2 a line per epoch (``True``, scikit-learn's)."""
+    if verbose is True or isinstance(verbose, np.bool_) and verbose:
+        return 2
+    return min(int(verbose), 2)
+
+
+def _clone_optimizer(optimizer):
+    """A fresh, unbuilt copy of a Keras optimizer (its class and configuration)."""
+    return type(optimizer).from_config(optimizer.get_config())
 
 
 def _strip_seed(spec):
