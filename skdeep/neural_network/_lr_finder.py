@@ -1,12 +1,15 @@
 """The learning-rate finder: grow the rate exponentially over one pass and watch
 the loss (Smith 2015; Hands-On ML ch. 11)."""
 
+import copy
 import warnings
 
 import numpy as np
 from sklearn.base import clone, is_classifier
-from sklearn.utils import Bunch, check_random_state
+from sklearn.utils import Bunch
 from sklearn.utils.multiclass import type_of_target, unique_labels
+
+from skdeep.utils._random import local_random_state
 
 
 def find_learning_rate(
@@ -93,7 +96,8 @@ def find_learning_rate(
     batch_size = min(200, n) if probe.batch_size == "auto" else int(probe.batch_size)
     batch_size = max(1, min(batch_size, n))
     probe.set_params(batch_size=batch_size)
-    order = check_random_state(estimator.random_state).permutation(n)
+    # a copy: neither the estimator's RandomState nor NumPy's global one advances
+    order = local_random_state(copy.deepcopy(estimator.random_state)).permutation(n)
     n_steps = max(1, n // batch_size)  # full minibatches only
     rates = np.geomspace(min_rate, max_rate, n_steps)
     fit_kwargs = {}

@@ -242,22 +242,15 @@ def test_schedules_are_searchable(iris):
 
 
 def test_find_learning_rate_grows_the_rate_and_leaves_the_estimator(iris):
-    pytest.importorskip("matplotlib")
-    import matplotlib
-
-    matplotlib.use("Agg")  # noqa: no display in tests
-    import matplotlib.pyplot as plt
+    figure = pytest.importorskip("matplotlib.figure")  # a test extra
 
     X, y = iris
     est = _fit(_small(batch_size=4), X, y)
     params, coefs = est.get_params(), [c.copy() for c in est.coefs_]
     state = set(vars(est))
-    fig, ax = plt.subplots()
-    try:
-        result = find_learning_rate(est, X, y, min_rate=1e-4, max_rate=10, ax=ax)
-        assert result.ax is ax and len(ax.get_lines()) == 2
-    finally:
-        plt.close(fig)
+    ax = figure.Figure().subplots()  # no pyplot: no global figure state
+    result = find_learning_rate(est, X, y, min_rate=1e-4, max_rate=10, ax=ax)
+    assert result.ax is ax and len(ax.get_lines()) == 2
     rates, losses = result.rates, result.losses
     assert len(rates) == len(losses) >= 5
     np.testing.assert_allclose(rates[1:] / rates[:-1], rates[1] / rates[0])
@@ -432,3 +425,30 @@ def test_verbose_levels(iris, capsys):
     _fit(_small(verbose=1, early_stopping=True), X, y)
     out = capsys.readouterr().out
     assert out.count("Epoch ") == 4 and "val_score" in out and "━" in out
+
+
+# ------------------------------------------------------------------ side effects
+
+
+def test_training_options_leave_global_state_alone(iris, tmp_path):
+    import random
+
+    X, y = iris
+    state = (random.getstate(), np.random.get_state()[1].copy())  # noqa: NPY002
+    keras_state = (keras.backend.floatx(), keras.config.dtype_policy().name)
+    rng = np.random.RandomState(0)
+    est = _small(
+        random_state=rng,
+        learning_rate="1cycle",
+        callbacks=[Recorder()],
+        checkpoint_path=tmp_path / "c.ckpt",
+        tensorboard_log_dir=tmp_path,
+        early_stopping=True,
+    )
+    before = rng.get_state()[1].copy()
+    find_learning_rate(est, X, y, plot=False)
+    np.testing.assert_array_equal(rng.get_state()[1], before)
+    clone(est).set_params(random_state=None).fit(X, y)
+    assert random.getstate() == state[0]
+    np.testing.assert_array_equal(np.random.get_state()[1], state[1])  # noqa: NPY002
+    assert (keras.backend.floatx(), keras.config.dtype_policy().name) == keras_state
