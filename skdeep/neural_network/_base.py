@@ -279,11 +279,11 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                     f"schedule; leave learning_rate='constant' (got "
                     f"{self.learning_rate!r}) or give the optimizer a float rate."
                 )
-            if self.engine in ("numpy", "tensorflow"):
+            if self.engine in ("numpy", "tensorflow") and not self._solver_setting()[0]:
                 raise ValueError(
-                    f"engine={self.engine!r} trains skdeep's solvers only; a Keras "
-                    "optimizer instance as solver trains on engine='keras' (or "
-                    "'auto')."
+                    f"engine={self.engine!r} trains skdeep's solvers only; this "
+                    f"{type(self.solver).__name__} (its class or settings have no "
+                    "counterpart there) trains on engine='keras' (or 'auto')."
                 )
         if not _DEVICE_PATTERN.match(self.device):
             raise ValueError(
@@ -307,16 +307,12 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         """What every engine needs to know about this fit (``_engine.EpochSpec``)."""
         from skdeep.neural_network._engine import EpochSpec, solver_hyper
 
-        custom = not isinstance(self.solver, str)
-        return EpochSpec(
-            architecture=architecture,
-            loss_name=self._loss_name(),
-            task=self._task(),
-            solver="keras" if custom else self.solver,
-            hyper=()
-            if custom
-            else solver_hyper(
-                self.solver,
+        solver, hyper = self._solver_setting()
+        if solver is None:  # a Keras optimizer only the Keras engine trains
+            solver, hyper = "keras", ()
+        elif hyper is None:
+            hyper = solver_hyper(
+                solver,
                 momentum=self.momentum,
                 nesterovs_momentum=self.nesterovs_momentum,
                 beta_1=self.beta_1,
@@ -324,14 +320,30 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                 epsilon=self.epsilon,
                 rho=self.rho,
                 weight_decay=self.weight_decay,
-            ),
+            )
+        return EpochSpec(
+            architecture=architecture,
+            loss_name=self._loss_name(),
+            task=self._task(),
+            solver=solver,
+            hyper=hyper,
             alpha=float(self.alpha),
             loss_weights=tuple(float(w) for w in self._loss_weights()),
             dtype=self._dtype,
             batch_size=int(batch_size),
             shuffle=bool(self.shuffle),
-            optimizer=_clone_optimizer(self.solver) if custom else None,
+            optimizer=_clone_optimizer(self.solver) if solver == "keras" else None,
         )
+
+    def _solver_setting(self):
+        """``(solver, hyper)``: a solver name and None (the constants come from the
+        parameters), the solver a Keras optimizer instance amounts to and its
+        constants, or ``(None, None)`` for an instance only Keras can train."""
+        if isinstance(self.solver, str):
+            return self.solver, None
+        from skdeep.neural_network._engine import keras_solver
+
+        return keras_solver(self.solver) or (None, None)
 
     def _initial_rate(self):
         """``learning_rate_init``, or the float rate of a Keras optimizer solver."""
@@ -378,7 +390,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             )
         if self.engine != "auto":
             return self.engine
-        if not interpretable or not isinstance(self.solver, str):
+        if not interpretable or self._solver_setting()[0] is None:
             return "keras"
         return "tensorflow" if is_gpu(device) else "numpy"
 
@@ -570,10 +582,12 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         Returns ``(state, best_state)``, or None when there is nothing to resume."""
         from skdeep.neural_network._callbacks import load_checkpoint
 
+        if self.checkpoint_path is None:
+            return None
         self._checkpoint_identity = repr(
             (type(self).__name__, architecture, self.engine_, self._dtype)
         )
-        if not first_pass or self.checkpoint_path is None:
+        if not first_pass:
             return None
         payload = load_checkpoint(self.checkpoint_path)
         if payload is None or payload["finished"]:
@@ -802,7 +816,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                 converged = True
                 break
         hooks.on_train_end(logs)
-        if self.checkpoint_path is not None and interrupted is None and completed:
+        if self.checkpoint_path is not None and interrupted is None:
             self._finish_checkpoint()
         if (
             not incremental

@@ -62,6 +62,57 @@ def solver_hyper(
     return tuple((name, values[name]) for name in _SOLVER_HYPER[solver])
 
 
+# Keras optimizer classes skdeep's own solvers reproduce, and the settings under
+# which they do (anything else trains the Keras optimizer itself).
+_KERAS_CLASSES = {
+    "SGD": "sgd",
+    "Adam": "adam",
+    "AdamW": "adamw",
+    "Nadam": "nadam",
+    "Adamax": "adamax",
+    "RMSprop": "rmsprop",
+    "Adagrad": "adagrad",
+}
+_PLAIN_SETTINGS = {
+    "weight_decay": None,
+    "clipnorm": None,
+    "global_clipnorm": None,
+    "clipvalue": None,
+    "use_ema": False,
+    "loss_scale_factor": None,
+    "gradient_accumulation_steps": None,
+    "amsgrad": False,
+    "centered": False,
+    "initial_accumulator_value": 0.1,
+}
+
+
+def keras_solver(optimizer):
+    """``(solver, hyper)`` when the Keras ``optimizer`` is one of skdeep's solvers
+    with a float rate and no extra (clipping, EMA, AMSGrad ...), else None: such an
+    optimizer trains on every engine, the others on the Keras engine only."""
+    import keras
+
+    cls = type(optimizer)
+    solver = _KERAS_CLASSES.get(cls.__name__)
+    if solver is None or getattr(keras.optimizers, cls.__name__) is not cls:
+        return None
+    config = optimizer.get_config()
+    if not isinstance(config.get("learning_rate"), float):
+        return None
+    for key, plain in _PLAIN_SETTINGS.items():
+        if key in config and config[key] != plain:
+            if not (key == "weight_decay" and solver == "adamw"):
+                return None
+    if solver == "rmsprop" and config.get("momentum"):
+        return None
+    hyper = tuple(
+        (name, bool(config[name]) if name == "nesterov" else float(config[name]))
+        for name in _SOLVER_HYPER[solver]
+    )
+    return solver, hyper
+
+
 @dataclass(frozen=True)
 class EpochSpec:
     """Everything an engine needs to know about a fit besides the data.

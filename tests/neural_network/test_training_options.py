@@ -84,11 +84,12 @@ def test_adamw_weight_decay_shrinks_the_weights(iris):
     assert norms[1] < 0.6 * norms[0]
 
 
-def test_keras_optimizer_instance_is_copied_and_trains_on_the_keras_engine(iris):
+def test_keras_optimizer_instance_is_copied_and_its_settings_used(iris):
     X, y = iris
     optimizer = keras.optimizers.SGD(learning_rate=0.05, momentum=0.5)
     est = _fit(_small(solver=optimizer, shuffle=False), X, y)
-    assert est.engine_ == "keras"
+    # plain SGD is skdeep's own solver: it trains on the fastest engine
+    assert est.engine_ == ENGINES[0]
     assert not optimizer.built  # the instance itself is never used
     assert est.history_["learning_rate"] == pytest.approx([0.05] * 4)
     same = _small(
@@ -96,18 +97,25 @@ def test_keras_optimizer_instance_is_copied_and_trains_on_the_keras_engine(iris)
         momentum=0.5,
         nesterovs_momentum=False,
         learning_rate_init=0.05,
-        engine="keras",
         shuffle=False,
     )
-    np.testing.assert_allclose(est.loss_curve_, _fit(same, X, y).loss_curve_, rtol=1e-5)
+    reference = _fit(same, X, y).loss_curve_
+    np.testing.assert_allclose(est.loss_curve_, reference, rtol=1e-5)
+    # with a setting skdeep's solvers lack, the Keras optimizer itself trains
+    clipped = keras.optimizers.SGD(learning_rate=0.05, momentum=0.5, clipvalue=1e-3)
+    est = _fit(_small(solver=clipped, shuffle=False), X, y)
+    assert est.engine_ == "keras" and not clipped.built
+    unclipped = _fit(clone(same).set_params(engine="keras"), X, y).loss_curve_
+    assert est.loss_curve_[0] == pytest.approx(unclipped[0], rel=1e-5)
+    assert est.loss_curve_[-1] > unclipped[-1] + 1e-3  # tiny steps: slower
     # searchable and clonable like any parameter
     search = GridSearchCV(
-        est, {"solver": [optimizer, "adam"]}, cv=2, error_score="raise"
+        est, {"solver": [clipped, optimizer, "adam"]}, cv=2, error_score="raise"
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         search.fit(X, y)
-    assert not optimizer.built
+    assert not optimizer.built and not clipped.built
 
 
 def test_keras_optimizer_instance_errors(iris):
@@ -117,7 +125,7 @@ def test_keras_optimizer_instance_errors(iris):
         _small(solver=keras.optimizers.Adam(schedule), learning_rate="1cycle").fit(X, y)
     if TF:
         with pytest.raises(ValueError, match="engine='keras'"):
-            _small(solver=keras.optimizers.Adam(), engine="numpy").fit(X, y)
+            _small(solver=keras.optimizers.Adam(amsgrad=True), engine="numpy").fit(X, y)
 
 
 # ------------------------------------------------------------------ schedules
@@ -448,7 +456,7 @@ def test_training_options_leave_global_state_alone(iris, tmp_path):
     before = rng.get_state()[1].copy()
     find_learning_rate(est, X, y, plot=False)
     np.testing.assert_array_equal(rng.get_state()[1], before)
-    clone(est).set_params(random_state=None).fit(X, y)
+    _fit(clone(est).set_params(random_state=None), X, y)
     assert random.getstate() == state[0]
     np.testing.assert_array_equal(np.random.get_state()[1], state[1])  # noqa: NPY002
     assert (keras.backend.floatx(), keras.config.dtype_policy().name) == keras_state
