@@ -106,8 +106,9 @@ def test_keras_optimizer_instance_is_copied_and_its_settings_used(iris):
     est = _fit(_small(solver=clipped, shuffle=False), X, y)
     assert est.engine_ == "keras" and not clipped.built
     unclipped = _fit(clone(same).set_params(engine="keras"), X, y).loss_curve_
-    assert est.loss_curve_[0] == pytest.approx(unclipped[0], rel=1e-5)
-    assert est.loss_curve_[-1] > unclipped[-1] + 1e-3  # tiny steps: slower
+    # steps of at most 0.05 * 1e-3 per weight: the loss hardly moves
+    assert np.ptp(est.loss_curve_) < 0.2 * np.ptp(unclipped)
+    assert est.loss_curve_[-1] > unclipped[-1] + 1e-3
     # searchable and clonable like any parameter
     search = GridSearchCV(
         est, {"solver": [clipped, optimizer, "adam"]}, cv=2, error_score="raise"
