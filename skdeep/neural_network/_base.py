@@ -816,6 +816,8 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                 converged = True
                 break
         hooks.on_train_end(logs)
+        for callback in self.callbacks_:  # no reference to the network kept
+            callback.set_model(None)
         if self.checkpoint_path is not None and interrupted is None:
             self._finish_checkpoint()
         if (

@@ -317,6 +317,23 @@ def test_callbacks_get_the_logs_and_the_epoch_model(iris):
     assert not np.array_equal(copy.weights[0], copy.weights[-1])
 
 
+def test_fitted_with_callbacks_and_an_optimizer_instance_pickles(iris):
+    X, y = iris
+    est = _fit(
+        _small(
+            callbacks=[Recorder()],
+            solver=keras.optimizers.Adam(0.01, clipnorm=1.0),
+            learning_rate="1cycle",
+        ),
+        X,
+        y,
+    )
+    assert est.callbacks_[0].model is None  # the copies do not hold the network
+    loaded = pickle.loads(pickle.dumps(est))
+    np.testing.assert_allclose(loaded.predict_proba(X), est.predict_proba(X))
+    assert loaded.callbacks_[0].epochs == [0, 1, 2, 3]
+
+
 def test_a_callback_stops_training(iris):
     X, y = iris
     with warnings.catch_warnings():
