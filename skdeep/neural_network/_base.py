@@ -7,7 +7,6 @@ also picks the inference pass), tags and pickling. Estimators declare their para
 and override a few small hooks (``_architecture``, ``_encode_y``, ``_loss_name`` ...).
 """
 
-import copy
 import os
 import re
 import warnings
@@ -30,6 +29,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from skdeep.neural_network import _callbacks
 from skdeep.neural_network._architectures import ACTIVATIONS
 from skdeep.neural_network._inference import NonFiniteInputError
 from skdeep.utils._random import _MAX_SEED, local_random_state
@@ -49,19 +49,6 @@ INITIALIZERS = {
     "random_uniform",
     "truncated_normal",
 }
-# What a checkpoint restores to resume a fit (the records of the epochs run).
-_RESUMED_ATTRIBUTES = (
-    "n_iter_",
-    "t_",
-    "loss_",
-    "loss_curve_",
-    "history_",
-    "_no_improvement_count",
-    "validation_scores_",
-    "best_validation_score_",
-    "best_loss_",
-    "_learning_rate_",
-)
 _DEVICE_PATTERN = re.compile(r"^(auto|cpu|gpu(:\d+)?)$", re.IGNORECASE)
 
 
@@ -530,7 +517,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                 ),
             )
             previous = getattr(self, "_optimizer_state", None)
-            resumed = self._resume(first_pass, _strip_seed(spec), engine)
+            resumed = _callbacks.resume(self, first_pass, _strip_seed(spec), engine)
             if resumed is not None:
                 state, best_state = resumed
             else:
@@ -575,94 +562,6 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             for i in range(len(self._loss_weights())):
                 self.history_[f"loss_output_{i}"] = []
         self._learning_rate_ = self._initial_rate()
-
-    def _resume(self, first_pass, architecture, engine):
-        """Restore an unfinished fit from ``checkpoint_path``: the weights (and the
-        best ones with early stopping), the optimizer state and the epoch records.
-        Returns ``(state, best_state)``, or None when there is nothing to resume."""
-        from skdeep.neural_network._callbacks import load_checkpoint
-
-        if self.checkpoint_path is None:
-            return None
-        self._checkpoint_identity = repr(
-            (type(self).__name__, architecture, self.engine_, self._dtype)
-        )
-        if not first_pass:
-            return None
-        payload = load_checkpoint(self.checkpoint_path)
-        if payload is None or payload["finished"]:
-            return None
-        if payload["identity"] != self._checkpoint_identity:
-            raise ValueError(
-                f"checkpoint_path={os.fspath(self.checkpoint_path)!r} holds an "
-                "unfinished fit of another network, engine or dtype, which this fit "
-                "cannot resume; delete the file or choose another checkpoint_path."
-            )
-        self.__dict__.update(copy.deepcopy(payload["attributes"]))
-        previous = payload["optimizer"]
-        best_state = None
-        if payload["best_weights"] is not None:
-            self.model_.set_weights(payload["best_weights"])
-            best_state = engine.initial_state(previous)
-        self.model_.set_weights(payload["weights"])
-        state = engine.initial_state(previous)
-        if self.verbose:
-            print(f"Resuming from {self.checkpoint_path} after epoch {self.n_iter_}.")
-        return state, state if best_state is None else best_state
-
-    def _save_checkpoint(self, engine, state, best_state, *, finished=False):
-        """Write the training state to ``checkpoint_path`` (weights to ``model_``)."""
-        from skdeep.neural_network._callbacks import save_checkpoint
-
-        best_weights = None
-        if self.early_stopping and best_state is not state:
-            engine.write_back(best_state)
-            best_weights = self.model_.get_weights()
-        optimizer = engine.write_back(state)
-        attributes = {
-            name: copy.deepcopy(self.__dict__[name])
-            for name in _RESUMED_ATTRIBUTES
-            if name in self.__dict__
-        }
-        save_checkpoint(
-            self.checkpoint_path,
-            {
-                "identity": self._checkpoint_identity,
-                "finished": finished,
-                "weights": self.model_.get_weights(),
-                "best_weights": best_weights,
-                "optimizer": optimizer,
-                "attributes": attributes,
-            },
-        )
-
-    def _finish_checkpoint(self):
-        """Mark the checkpoint as a finished fit (never resumed)."""
-        from skdeep.neural_network._callbacks import load_checkpoint, save_checkpoint
-
-        payload = load_checkpoint(self.checkpoint_path)
-        if payload is not None and payload.get("identity") == getattr(
-            self, "_checkpoint_identity", None
-        ):
-            payload["finished"] = True
-            payload.pop("format")
-            save_checkpoint(self.checkpoint_path, payload)
-
-    def _epoch_hooks(self, max_epochs, n_batches):
-        """The fit's Keras callbacks: the user's (fresh copies, kept as
-        ``callbacks_``), a progress bar for ``verbose=1``, the TensorBoard writer."""
-        from skdeep.neural_network import _callbacks
-
-        self.callbacks_ = _callbacks.clone_callbacks(self.callbacks)
-        hooks = list(self.callbacks_)
-        if self.tensorboard_log_dir is not None:
-            self.tensorboard_run_dir_ = _callbacks.run_directory(
-                self.tensorboard_log_dir, self
-            )
-            hooks.append(_callbacks.tensorboard_callback(self.tensorboard_run_dir_))
-        return _callbacks.callback_list(
-            hooks, self.model_, _verbosity(self.verbose), max_epochs, n_batches
-        )
 
     def _train(
         self,
@@ -710,7 +609,9 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             if self.engine_ == "keras"
             else False
         )
-        hooks = self._epoch_hooks(self.max_iter if not incremental else 1, n_batches)
+        hooks = _callbacks.epoch_hooks(
+            self, self.max_iter if not incremental else 1, n_batches
+        )
         needs_weights = bool(self.callbacks_) or self.checkpoint_path is not None
         self.model_.stop_training = False
         converged = stopped = False
@@ -772,7 +673,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             self._no_improvement_count = (
                 0 if improved else (self._no_improvement_count + 1)
             )
-            if _verbosity(self.verbose) == 2:
+            if _callbacks.verbosity(self.verbose) == 2:
                 print(
                     f"Epoch {self.n_iter_}/{self.max_iter} - "
                     + " - ".join(f"{k}: {v:.6g}" for k, v in logs.items())
@@ -792,7 +693,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             if self.checkpoint_path is not None and (
                 best or not self.checkpoint_best_only
             ):
-                self._save_checkpoint(engine, state, best_state)
+                _callbacks.save_state(self, engine, state, best_state)
             elif needs_weights:
                 engine.write_back(state)  # callbacks see the epoch's model
             try:
@@ -819,7 +720,7 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         for callback in self.callbacks_:  # no reference to the network kept
             callback.set_model(None)
         if self.checkpoint_path is not None and interrupted is None:
-            self._finish_checkpoint()
+            _callbacks.finish(self)
         if (
             not incremental
             and not converged
@@ -948,13 +849,6 @@ def _is_column_vector(y):
         )
         return True
     return False
-
-
-def _verbosity(verbose):
-    """0 silent, 1 a progress bar, 2 a line per epoch (``True``, scikit-learn's)."""
-    if verbose is True or isinstance(verbose, np.bool_) and verbose:
-        return 2
-    return min(int(verbose), 2)
 
 
 def _clone_optimizer(optimizer):

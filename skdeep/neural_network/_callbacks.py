@@ -13,7 +13,29 @@ import pickle
 import re
 from datetime import datetime
 
+import numpy as np
+
 _CHECKPOINT_FORMAT = 1
+# What a checkpoint restores to resume a fit (the records of the epochs run).
+RESUMED_ATTRIBUTES = (
+    "n_iter_",
+    "t_",
+    "loss_",
+    "loss_curve_",
+    "history_",
+    "_no_improvement_count",
+    "validation_scores_",
+    "best_validation_score_",
+    "best_loss_",
+    "_learning_rate_",
+)
+
+
+def verbosity(verbose):
+    """0 silent, 1 a progress bar, 2 a line per epoch (``True``, scikit-learn's)."""
+    if verbose is True or isinstance(verbose, np.bool_) and verbose:
+        return 2
+    return min(int(verbose), 2)
 
 
 def clone_callbacks(callbacks):
@@ -119,3 +141,91 @@ def load_checkpoint(path):
             "delete it or choose another path."
         )
     return payload
+
+
+# ------------------------------------------------------- the epoch loop's side
+
+
+def resume(estimator, first_pass, architecture, engine):
+    """Restore an unfinished fit from ``checkpoint_path``: the weights (and the
+    best ones with early stopping), the optimizer state and the epoch records.
+    Returns ``(state, best_state)``, or None when there is nothing to resume."""
+    if estimator.checkpoint_path is None:
+        return None
+    estimator._checkpoint_identity = repr(
+        (type(estimator).__name__, architecture, estimator.engine_, estimator._dtype)
+    )
+    if not first_pass:
+        return None
+    payload = load_checkpoint(estimator.checkpoint_path)
+    if payload is None or payload["finished"]:
+        return None
+    if payload["identity"] != estimator._checkpoint_identity:
+        raise ValueError(
+            f"checkpoint_path={os.fspath(estimator.checkpoint_path)!r} holds an "
+            "unfinished fit of another network, engine or dtype, which this fit "
+            "cannot resume; delete the file or choose another checkpoint_path."
+        )
+    estimator.__dict__.update(copy.deepcopy(payload["attributes"]))
+    previous = payload["optimizer"]
+    best_state = None
+    if payload["best_weights"] is not None:
+        estimator.model_.set_weights(payload["best_weights"])
+        best_state = engine.initial_state(previous)
+    estimator.model_.set_weights(payload["weights"])
+    state = engine.initial_state(previous)
+    if estimator.verbose:
+        path, epoch = estimator.checkpoint_path, estimator.n_iter_
+        print(f"Resuming from {path} after epoch {epoch}.")
+    return state, state if best_state is None else best_state
+
+
+def save_state(estimator, engine, state, best_state):
+    """Write the training state to ``checkpoint_path`` (weights to ``model_``)."""
+    best_weights = None
+    if estimator.early_stopping and best_state is not state:
+        engine.write_back(best_state)
+        best_weights = estimator.model_.get_weights()
+    optimizer = engine.write_back(state)
+    attributes = {
+        name: copy.deepcopy(estimator.__dict__[name])
+        for name in RESUMED_ATTRIBUTES
+        if name in estimator.__dict__
+    }
+    save_checkpoint(
+        estimator.checkpoint_path,
+        {
+            "identity": estimator._checkpoint_identity,
+            "finished": False,
+            "weights": estimator.model_.get_weights(),
+            "best_weights": best_weights,
+            "optimizer": optimizer,
+            "attributes": attributes,
+        },
+    )
+
+
+def finish(estimator):
+    """Mark the checkpoint as a finished fit (never resumed)."""
+    payload = load_checkpoint(estimator.checkpoint_path)
+    if payload is not None and payload.get("identity") == getattr(
+        estimator, "_checkpoint_identity", None
+    ):
+        payload["finished"] = True
+        payload.pop("format")
+        save_checkpoint(estimator.checkpoint_path, payload)
+
+
+def epoch_hooks(estimator, max_epochs, n_batches):
+    """The fit's Keras callbacks: the user's (fresh copies, kept as
+    ``callbacks_``), a progress bar for ``verbose=1``, the TensorBoard writer."""
+    estimator.callbacks_ = clone_callbacks(estimator.callbacks)
+    hooks = list(estimator.callbacks_)
+    if estimator.tensorboard_log_dir is not None:
+        estimator.tensorboard_run_dir_ = run_directory(
+            estimator.tensorboard_log_dir, estimator
+        )
+        hooks.append(tensorboard_callback(estimator.tensorboard_run_dir_))
+    return callback_list(
+        hooks, estimator.model_, verbosity(estimator.verbose), max_epochs, n_batches
+    )
