@@ -1,7 +1,7 @@
 """
-=========================================================
+=============================================================
 Learning-rate schedules and the learning-rate finder (ch. 11)
-=========================================================
+=============================================================
 
 :func:`~skdeep.neural_network.find_learning_rate` trains a copy of an estimator for
 one pass with the rate growing exponentially and records the loss of each step; the
