@@ -381,6 +381,32 @@ def test_resume_continues_the_epoch_count_and_the_optimizer(iris, tmp_path):
     np.testing.assert_allclose(again.loss_curve_, uninterrupted.loss_curve_)
 
 
+def test_resume_with_early_stopping_keeps_the_best_epoch(iris, tmp_path):
+    X, y = iris
+    params = dict(
+        max_iter=12,
+        early_stopping=True,
+        n_iter_no_change=3,
+        learning_rate="adaptive",
+        learning_rate_init=0.05,
+    )
+    uninterrupted = _fit(_small(**params), X, y)
+    assert uninterrupted.n_iter_ > 4  # the interruption below cuts the fit short
+    path = tmp_path / "es.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        _small(
+            checkpoint_path=path, callbacks=[Recorder(interrupt_at=4)], **params
+        ).fit(X, y)
+    resumed = _fit(_small(checkpoint_path=path, **params), X, y)
+    assert resumed.n_iter_ == uninterrupted.n_iter_
+    assert set(resumed.history_) == set(uninterrupted.history_)
+    for key, values in uninterrupted.history_.items():
+        np.testing.assert_allclose(resumed.history_[key], values, rtol=1e-10)
+    np.testing.assert_allclose(
+        resumed.predict_proba(X), uninterrupted.predict_proba(X), rtol=1e-10
+    )
+
+
 def test_checkpoint_best_only_saves_improving_epochs(iris, tmp_path):
     X, y = iris
     path = tmp_path / "best.ckpt"
