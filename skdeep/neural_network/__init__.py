@@ -17,7 +17,8 @@ Where each concern lives (the wrappers for a user's own model are in
   network both NumPy passes share; ``_device``: the ``device`` parameter.
 """
 
+from skdeep.neural_network._lr_finder import find_learning_rate
 from skdeep.neural_network._mlp import MLPClassifier, MLPRegressor
 from skdeep.neural_network._wide_deep import WideDeepRegressor
 
-__all__ = ["MLPClassifier", "MLPRegressor", "WideDeepRegressor"]
+__all__ = ["MLPClassifier", "MLPRegressor", "WideDeepRegressor", "find_learning_rate"]

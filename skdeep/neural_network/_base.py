@@ -7,6 +7,7 @@ also picks the inference pass), tags and pickling. Estimators declare their para
 and override a few small hooks (``_architecture``, ``_encode_y``, ``_loss_name`` ...).
 """
 
+import os
 import re
 import warnings
 from abc import ABCMeta, abstractmethod
@@ -16,18 +17,25 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    Options,
+    StrOptions,
+)
 from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
 
 from skdeep._bridge._estimator import KerasEstimator
+from skdeep.neural_network import _callbacks
 from skdeep.neural_network._architectures import ACTIVATIONS
 from skdeep.neural_network._inference import NonFiniteInputError
 from skdeep.utils._random import _MAX_SEED, local_random_state
 
-SOLVERS = {"sgd", "adam", "nadam", "rmsprop", "adagrad", "adamax", "lbfgs"}
+SOLVERS = {"sgd", "adam", "nadam", "rmsprop", "adagrad", "adamax", "adamw", "lbfgs"}
+SCHEDULES = {"constant", "invscaling", "exponential", "piecewise", "adaptive", "1cycle"}
 INITIALIZERS = {
     "auto",
     "glorot_uniform",
@@ -57,13 +65,13 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             Interval(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "solver": [StrOptions(SOLVERS)],
+        "solver": [StrOptions(SOLVERS), HasMethods(["apply", "get_config"])],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
         ],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [StrOptions(SCHEDULES)],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -90,6 +98,18 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         "device": [str],
         "dtype": [StrOptions({"auto", "float32", "float64"})],
         "engine": [StrOptions({"auto", "numpy", "tensorflow", "keras"})],
+        "rho": [Interval(Real, 0, 1, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "decay_rate": [Interval(Real, 0, None, closed="neither")],
+        "decay_steps": [Interval(Integral, 1, None, closed="left"), None],
+        "piecewise_boundaries": ["array-like", None],
+        "piecewise_values": ["array-like", None],
+        "reduce_factor": [Interval(Real, 0, 1, closed="neither")],
+        "max_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+        "callbacks": [list, tuple, None],
+        "checkpoint_path": [str, os.PathLike, None],
+        "checkpoint_best_only": ["boolean"],
+        "tensorboard_log_dir": [str, os.PathLike, None],
     }
 
     @abstractmethod
@@ -125,6 +145,18 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         device,
         dtype,
         engine,
+        rho,
+        weight_decay,
+        decay_rate,
+        decay_steps,
+        piecewise_boundaries,
+        piecewise_values,
+        reduce_factor,
+        max_learning_rate,
+        callbacks,
+        checkpoint_path,
+        checkpoint_best_only,
+        tensorboard_log_dir,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -155,6 +187,18 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         self.device = device
         self.dtype = dtype
         self.engine = engine
+        self.rho = rho
+        self.weight_decay = weight_decay
+        self.decay_rate = decay_rate
+        self.decay_steps = decay_steps
+        self.piecewise_boundaries = piecewise_boundaries
+        self.piecewise_values = piecewise_values
+        self.reduce_factor = reduce_factor
+        self.max_learning_rate = max_learning_rate
+        self.callbacks = callbacks
+        self.checkpoint_path = checkpoint_path
+        self.checkpoint_best_only = checkpoint_best_only
+        self.tensorboard_log_dir = tensorboard_log_dir
 
     # ------------------------------------------------------------------ hooks
     # Estimators override these; everything else lives here.
@@ -211,6 +255,23 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                 "hidden_layer_sizes must be a sequence of positive integers, got "
                 f"{self.hidden_layer_sizes!r}."
             )
+        from skdeep.neural_network._schedules import check_schedule
+
+        check_schedule(self)
+        if not isinstance(self.solver, str):
+            rate = self.solver.get_config().get("learning_rate")
+            if not isinstance(rate, Real) and self.learning_rate != "constant":
+                raise ValueError(
+                    "The Keras optimizer given as solver has its own learning-rate "
+                    f"schedule; leave learning_rate='constant' (got "
+                    f"{self.learning_rate!r}) or give the optimizer a float rate."
+                )
+            if self.engine in ("numpy", "tensorflow") and not self._solver_setting()[0]:
+                raise ValueError(
+                    f"engine={self.engine!r} trains skdeep's solvers only; this "
+                    f"{type(self.solver).__name__} (its class or settings have no "
+                    "counterpart there) trains on engine='keras' (or 'auto')."
+                )
         if not _DEVICE_PATTERN.match(self.device):
             raise ValueError(
                 f"device must be 'auto', 'cpu', 'gpu' or 'gpu:N', got {self.device!r}."
@@ -233,25 +294,51 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         """What every engine needs to know about this fit (``_engine.EpochSpec``)."""
         from skdeep.neural_network._engine import EpochSpec, solver_hyper
 
-        return EpochSpec(
-            architecture=architecture,
-            loss_name=self._loss_name(),
-            task=self._task(),
-            solver=self.solver,
-            hyper=solver_hyper(
-                self.solver,
+        solver, hyper = self._solver_setting()
+        if solver is None:  # a Keras optimizer only the Keras engine trains
+            solver, hyper = "keras", ()
+        elif hyper is None:
+            hyper = solver_hyper(
+                solver,
                 momentum=self.momentum,
                 nesterovs_momentum=self.nesterovs_momentum,
                 beta_1=self.beta_1,
                 beta_2=self.beta_2,
                 epsilon=self.epsilon,
-            ),
+                rho=self.rho,
+                weight_decay=self.weight_decay,
+            )
+        return EpochSpec(
+            architecture=architecture,
+            loss_name=self._loss_name(),
+            task=self._task(),
+            solver=solver,
+            hyper=hyper,
             alpha=float(self.alpha),
             loss_weights=tuple(float(w) for w in self._loss_weights()),
             dtype=self._dtype,
             batch_size=int(batch_size),
             shuffle=bool(self.shuffle),
+            optimizer=_clone_optimizer(self.solver) if solver == "keras" else None,
         )
+
+    def _solver_setting(self):
+        """``(solver, hyper)``: a solver name and None (the constants come from the
+        parameters), the solver a Keras optimizer instance amounts to and its
+        constants, or ``(None, None)`` for an instance only Keras can train."""
+        if isinstance(self.solver, str):
+            return self.solver, None
+        from skdeep.neural_network._engine import keras_solver
+
+        return keras_solver(self.solver) or (None, None)
+
+    def _initial_rate(self):
+        """``learning_rate_init``, or the float rate of a Keras optimizer solver."""
+        if not isinstance(self.solver, str):
+            rate = self.solver.get_config().get("learning_rate")
+            if isinstance(rate, Real):
+                return float(rate)
+        return float(self.learning_rate_init)
 
     def _make_engine(self, spec, data, validation):
         from skdeep.neural_network._engine import make_engine
@@ -290,7 +377,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             )
         if self.engine != "auto":
             return self.engine
-        if not interpretable:
+        if not interpretable or self._solver_setting()[0] is None:
             return "keras"
         return "tensorflow" if is_gpu(device) else "numpy"
 
@@ -417,13 +504,21 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                 ),
             )
             previous = getattr(self, "_optimizer_state", None)
-            state = engine.initial_state(previous if incremental else None)
+            resumed = _callbacks.resume(self, first_pass, _strip_seed(spec), engine)
+            if resumed is not None:
+                state, best_state = resumed
+            else:
+                state = engine.initial_state(previous if incremental else None)
+                best_state = state
             state, interrupted = self._train(
                 engine,
                 state,
+                best_state,
                 shuffle_seed=int(seeds[1]),
                 incremental=incremental,
                 n_samples=n_samples,
+                n_batches=-(-n_samples // batch_size),
+                resumed=resumed is not None,
             )
             self._optimizer_state = engine.write_back(state)
         self._predictor = self._make_predictor()
@@ -444,6 +539,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             self.validation_scores_ = []
             self.best_validation_score_ = -np.inf
             self.best_loss_ = None
+            self.history_["val_loss"] = []
             self.history_["val_score"] = []
         else:
             self.validation_scores_ = None
@@ -452,35 +548,77 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         if len(self._loss_weights()) > 1:
             for i in range(len(self._loss_weights())):
                 self.history_[f"loss_output_{i}"] = []
-        self._learning_rate_ = float(self.learning_rate_init)
+        self._learning_rate_ = self._initial_rate()
 
-    def _train(self, engine, state, *, shuffle_seed, incremental, n_samples):
+    def _train(
+        self,
+        engine,
+        state,
+        best_state,
+        *,
+        shuffle_seed,
+        incremental,
+        n_samples,
+        n_batches,
+        resumed=False,
+    ):
         """Run epochs of ``engine`` until convergence.
 
         Returns the final state and None, or, when a KeyboardInterrupt arrives
         during an epoch after at least one completed, the state to keep and the
         interrupt (before that, the interrupt propagates).
         """
+        from skdeep.neural_network._schedules import Schedule
+
         early_stopping = self.early_stopping and not incremental
-        best_state = state
-        lr = self._learning_rate_ if incremental else float(self.learning_rate_init)
-        if not incremental:
-            self._learning_rate_ = lr
-        max_epochs = 1 if incremental else self.max_iter
-        if not incremental:
+        if not incremental and not resumed:
             self.n_iter_ = 0
-        converged = False
-        completed, interrupted = 0, None
+            self._learning_rate_ = self._initial_rate()
+        lr = self._learning_rate_
+        max_epochs = 1 if incremental else self.max_iter - self.n_iter_
+        cycle_momentum = self.learning_rate == "1cycle" and self.solver == "sgd"
+        if cycle_momentum and self.momentum and self.engine_ != "numpy":
+            warnings.warn(
+                f"learning_rate='1cycle' cycles SGD's momentum on the NumPy engine "
+                f"only; engine {self.engine_!r} keeps momentum={self.momentum}.",
+                UserWarning,
+                stacklevel=4,
+            )
+            cycle_momentum = False
+        schedule = Schedule(
+            self,
+            initial_rate=self._initial_rate(),
+            n_batches=n_batches,
+            cycle_momentum=cycle_momentum and bool(self.momentum),
+        )
+        user_schedule = (
+            not isinstance(self.solver, str) and not engine.sets_rate
+            if self.engine_ == "keras"
+            else False
+        )
+        hooks = _callbacks.epoch_hooks(
+            self, self.max_iter if not incremental else 1, n_batches
+        )
+        needs_weights = bool(self.callbacks_) or self.checkpoint_path is not None
+        self.model_.stop_training = False
+        converged = stopped = False
+        completed, interrupted, logs = 0, None, {}
+        hooks.on_train_begin()
         for _ in range(max_epochs):
+            epoch = self.n_iter_
+            rates = schedule.rates(epoch, self.t_, lr)
+            momenta = schedule.momenta(epoch)
             try:
-                state, loss, parts, score = engine.run_epoch(
-                    state, (shuffle_seed, self.t_), lr
-                )  # an EpochResult
+                hooks.on_epoch_begin(epoch)
+                result = engine.run_epoch(
+                    state, (shuffle_seed, self.t_), rates, momenta
+                )
             except KeyboardInterrupt as exc:
                 if not completed:
                     raise
                 interrupted = exc  # ``state`` is still the last completed epoch's
                 break
+            state, loss, parts, score, val_loss = result
             if not np.isfinite(loss) and not early_stopping:
                 # scikit-learn's error; with early stopping, training goes on as
                 # there: NaN validation scores never improve, the best weights stay
@@ -498,39 +636,70 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             self.t_ += n_samples
             self.loss_ = loss
             self.loss_curve_.append(loss)
-            record = {"loss": [loss], "learning_rate": [lr]}
+            rate = (
+                float(np.asarray(self.model_.optimizer.learning_rate))
+                if user_schedule
+                else float(np.mean(rates))
+            )
+            logs = {"loss": loss}
             if len(self._loss_weights()) > 1:
                 for i, part in enumerate(_to_float_list(parts)):
-                    record[f"loss_output_{i}"] = [part]
-            if self.verbose:
-                print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
+                    logs[f"loss_output_{i}"] = part
+            if early_stopping:
+                logs.update(val_loss=val_loss, val_score=score)
+            logs["learning_rate"] = rate
+            if momenta is not None:
+                logs["momentum"] = float(np.mean(momenta))
+            self._extend_history({name: [value] for name, value in logs.items()})
             if early_stopping:
                 self.validation_scores_.append(score)
-                record["val_score"] = [score]
-            self._extend_history(record)
-            if early_stopping:
-                if self.verbose:
-                    print(f"Validation score: {score:f}")
                 improved = score >= self.best_validation_score_ + self.tol
-                if score > self.best_validation_score_:
+                best = score > self.best_validation_score_
+                if best:
                     self.best_validation_score_ = score
                     best_state = state
             else:
                 improved = loss <= self.best_loss_ - self.tol
+                best = loss < self.best_loss_
                 self.best_loss_ = min(self.best_loss_, loss)
             self._no_improvement_count = (
                 0 if improved else (self._no_improvement_count + 1)
             )
-            if self.solver == "sgd" and self.learning_rate == "invscaling":
-                lr = float(self.learning_rate_init) / (self.t_ + 1) ** self.power_t
-            if self._no_improvement_count > self.n_iter_no_change:
-                if self.solver == "sgd" and self.learning_rate == "adaptive":
-                    if lr > 1e-6:
-                        lr /= 5.0
-                        self._no_improvement_count = 0
-                        if self.verbose:
-                            print(f"Setting learning rate to {lr:f}")
-                        continue
+            if _callbacks.verbosity(self.verbose) == 2:
+                print(
+                    f"Epoch {self.n_iter_}/{self.max_iter} - "
+                    + " - ".join(f"{k}: {v:.6g}" for k, v in logs.items())
+                )
+            lr_changed = False
+            if (
+                self._no_improvement_count > self.n_iter_no_change
+                and self.learning_rate == "adaptive"
+                and lr > 1e-6
+            ):
+                lr *= float(self.reduce_factor)
+                self._no_improvement_count = 0
+                lr_changed = True
+                if self.verbose:
+                    print(f"Setting learning rate to {lr:f}")
+            self._learning_rate_ = lr
+            if self.checkpoint_path is not None and (
+                best or not self.checkpoint_best_only
+            ):
+                _callbacks.save_state(self, engine, state, best_state)
+            elif needs_weights:
+                engine.write_back(state)  # callbacks see the epoch's model
+            try:
+                hooks.on_train_batch_end(n_batches - 1, logs)  # the progress bar
+                hooks.on_epoch_end(epoch, logs)
+            except KeyboardInterrupt as exc:
+                interrupted = exc
+                break
+            if self.model_.stop_training:
+                stopped = True
+                if self.verbose:
+                    print(f"A callback stopped training after epoch {self.n_iter_}.")
+                break
+            if self._no_improvement_count > self.n_iter_no_change and not lr_changed:
                 if self.verbose:
                     what = "Validation score" if early_stopping else "Training loss"
                     print(
@@ -539,8 +708,18 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                     )
                 converged = True
                 break
-        self._learning_rate_ = lr
-        if not incremental and not converged and interrupted is None:
+        hooks.on_train_end(logs)
+        for callback in self.callbacks_:  # no reference to the network kept
+            callback.set_model(None)
+        if self.checkpoint_path is not None and interrupted is None:
+            _callbacks.finish(self)
+        if (
+            not incremental
+            and not converged
+            and not stopped
+            and interrupted is None
+            and self.n_iter_ >= self.max_iter
+        ):
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",
@@ -661,6 +840,11 @@ def _is_column_vector(y):
         )
         return True
     return False
+
+
+def _clone_optimizer(optimizer):
+    """A fresh, unbuilt copy of a Keras optimizer (its class and configuration)."""
+    return type(optimizer).from_config(optimizer.get_config())
 
 
 def _strip_seed(spec):

@@ -18,25 +18,37 @@ object with ``__call__(*inputs, check_finite=False)`` (the network's outputs) an
 ``labels(*inputs, check_finite=False)`` (a one-output classifier's decisions).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
 import numpy as np
 
 ENGINES = ("numpy", "tensorflow", "keras")
 
-# The update rule's constants of each solver, from scikit-learn's parameter names.
+# The update rule's constants of each solver, from scikit-learn's parameter names
+# (Keras' for those scikit-learn lacks: ``rho``, ``weight_decay``).
 _SOLVER_HYPER = {
     "sgd": ("momentum", "nesterov"),
     "adam": ("beta_1", "beta_2", "epsilon"),
     "nadam": ("beta_1", "beta_2", "epsilon"),
     "adamax": ("beta_1", "beta_2", "epsilon"),
+    "adamw": ("beta_1", "beta_2", "epsilon", "weight_decay"),
     "rmsprop": ("rho", "epsilon"),
     "adagrad": ("epsilon",),
 }
 
 
-def solver_hyper(solver, *, momentum, nesterovs_momentum, beta_1, beta_2, epsilon):
+def solver_hyper(
+    solver,
+    *,
+    momentum,
+    nesterovs_momentum,
+    beta_1,
+    beta_2,
+    epsilon,
+    rho=0.9,
+    weight_decay=0.004,
+):
     """The constants of ``solver``'s update rule, as every engine names them."""
     values = {
         "momentum": float(momentum),
@@ -44,9 +56,61 @@ def solver_hyper(solver, *, momentum, nesterovs_momentum, beta_1, beta_2, epsilo
         "beta_1": float(beta_1),
         "beta_2": float(beta_2),
         "epsilon": float(epsilon),
-        "rho": 0.9,  # Keras' RMSprop default; scikit-learn has no such solver
+        "rho": float(rho),
+        "weight_decay": float(weight_decay),
     }
     return tuple((name, values[name]) for name in _SOLVER_HYPER[solver])
+
+
+# Keras optimizer classes skdeep's own solvers reproduce, and the settings under
+# which they do (anything else trains the Keras optimizer itself).
+_KERAS_CLASSES = {
+    "SGD": "sgd",
+    "Adam": "adam",
+    "AdamW": "adamw",
+    "Nadam": "nadam",
+    "Adamax": "adamax",
+    "RMSprop": "rmsprop",
+    "Adagrad": "adagrad",
+}
+_PLAIN_SETTINGS = {
+    "weight_decay": None,
+    "clipnorm": None,
+    "global_clipnorm": None,
+    "clipvalue": None,
+    "use_ema": False,
+    "loss_scale_factor": None,
+    "gradient_accumulation_steps": None,
+    "amsgrad": False,
+    "centered": False,
+    "initial_accumulator_value": 0.1,
+}
+
+
+def keras_solver(optimizer):
+    """``(solver, hyper)`` when the Keras ``optimizer`` is one of skdeep's solvers
+    with a float rate and no extra (clipping, EMA, AMSGrad ...), else None: such an
+    optimizer trains on every engine, the others on the Keras engine only."""
+    import keras
+
+    cls = type(optimizer)
+    solver = _KERAS_CLASSES.get(cls.__name__)
+    if solver is None or getattr(keras.optimizers, cls.__name__) is not cls:
+        return None
+    config = optimizer.get_config()
+    if not isinstance(config.get("learning_rate"), float):
+        return None
+    for key, plain in _PLAIN_SETTINGS.items():
+        if key in config and config[key] != plain:
+            if not (key == "weight_decay" and solver == "adamw"):
+                return None
+    if solver == "rmsprop" and config.get("momentum"):
+        return None
+    hyper = tuple(
+        (name, bool(config[name]) if name == "nesterov" else float(config[name]))
+        for name in _SOLVER_HYPER[solver]
+    )
+    return solver, hyper
 
 
 @dataclass(frozen=True)
@@ -67,6 +131,8 @@ class EpochSpec:
     dtype: str
     batch_size: int
     shuffle: bool
+    # a user's Keras optimizer (``solver`` is then "keras"): the Keras engine's alone
+    optimizer: object = field(default=None, compare=False, hash=False)
 
     @property
     def hyper_dict(self):
@@ -75,12 +141,14 @@ class EpochSpec:
 
 class EpochResult(NamedTuple):
     """What one epoch gives: the new state, the training loss (and its parts per
-    output), and the validation score (NaN without validation data)."""
+    output), the validation score and loss (NaN without validation data; the loss
+    without the L2 penalty)."""
 
     state: object
     loss: float
     parts: np.ndarray
     score: float
+    val_loss: float = float("nan")
 
 
 class Engine(Protocol):
@@ -94,7 +162,9 @@ class Engine(Protocol):
 
     def initial_state(self, previous=None): ...
 
-    def run_epoch(self, state, seed, learning_rate) -> EpochResult: ...
+    def run_epoch(self, state, seed, learning_rate, momentum=None) -> EpochResult:
+        """One epoch. ``learning_rate`` is one rate or one per minibatch step
+        (``_schedules``); ``momentum`` (SGD only) None or one per step."""
 
     def write_back(self, state): ...
 

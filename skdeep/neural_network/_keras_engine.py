@@ -77,6 +77,7 @@ _OPTIMIZERS = {
     "adam": "Adam",
     "nadam": "Nadam",
     "adamax": "Adamax",
+    "adamw": "AdamW",
     "rmsprop": "RMSprop",
     "adagrad": "Adagrad",
 }
@@ -136,8 +137,17 @@ class KerasEngine:
             LOSSES[spec.loss_name], dtype=dtype, name=spec.loss_name
         )
         n_outputs = len(loss_weights)
+        if spec.optimizer is not None:  # the user's (a fresh copy of it)
+            optimizer = spec.optimizer
+        else:
+            optimizer = keras_optimizer(spec.solver, spec.hyper_dict, 1e-3)
+        # a LearningRateSchedule of the user's optimizer stays in charge
+        self.sets_rate = not isinstance(
+            optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule
+        )
+        self.loss_name, self.loss_weights = spec.loss_name, loss_weights
         model.compile(
-            optimizer=keras_optimizer(spec.solver, spec.hyper_dict, 1e-3),
+            optimizer=optimizer,
             loss=[loss] * n_outputs if n_outputs > 1 else loss,
             loss_weights=list(loss_weights) if n_outputs > 1 else None,
             jit_compile=False,
@@ -178,11 +188,12 @@ class KerasEngine:
         self.model.set_weights(state)
         return [np.array(v.numpy()) for v in self.model.optimizer.variables]
 
-    def run_epoch(self, state, seed, learning_rate):
+    def run_epoch(self, state, seed, learning_rate, momentum=None):
+        if momentum is not None:  # pragma: no cover - the estimators route 1cycle SGD
+            raise ValueError("the Keras engine cannot cycle the momentum")
         model = self.model
         if state is not self._held:  # the model already holds the state it returned
             model.set_weights(state)
-        model.optimizer.learning_rate = float(learning_rate)
         model.reset_metrics()
         rng = np.random.default_rng([int(s) for s in seed])
         order = (
@@ -190,16 +201,32 @@ class KerasEngine:
             if self.shuffle
             else np.arange(self.n_samples)
         )
-        logs = self.loop.train_epoch(order)
+        batch_size = self.loop.batch_size
+        rates = np.broadcast_to(
+            np.asarray(learning_rate, np.float64), -(-len(order) // batch_size)
+        )
+        # the compiled epoch reads one rate: a rate that changes within the epoch
+        # (a per-step schedule) runs as one call per run of equal rates
+        changes = np.flatnonzero(np.diff(rates)) + 1
+        for begin, end in zip(
+            np.concatenate([[0], changes]), np.concatenate([changes, [len(rates)]])
+        ):
+            if self.sets_rate:
+                model.optimizer.learning_rate = float(rates[begin])
+            logs = self.loop.train_epoch(order[begin * batch_size : end * batch_size])
         parts = np.array(
             [value for name, value in logs.items() if name.endswith("_loss")]
         )
-        score = np.nan
+        score = val_loss = np.nan
         if self.validation is not None:
+            from skdeep.neural_network._numpy_training import validation_loss
+
             X_val, Y_val, w_val = self.validation
             out = self.predictor(X_val)
-            if isinstance(out, (list, tuple)):
-                out = out[0]
-            score = _validation_score(Y_val, out, w_val, self.task)
+            outputs = list(out) if isinstance(out, (list, tuple)) else [out]
+            score = _validation_score(Y_val, outputs[0], w_val, self.task)
+            val_loss = validation_loss(
+                self.loss_name, self.loss_weights, Y_val, outputs, w_val
+            )
         self._held = [np.array(w) for w in model.get_weights()]
-        return EpochResult(self._held, float(logs["loss"]), parts, score)
+        return EpochResult(self._held, float(logs["loss"]), parts, score, val_loss)

@@ -23,10 +23,16 @@ TRAINING_PARAMETERS_DOC = """\
         Activation of the hidden layers. The first four are scikit-learn's; the
         others come from Keras (``leaky_relu`` uses Keras' slope of 0.2).
 
-    solver : {'adam', 'sgd', 'nadam', 'rmsprop', 'adagrad', 'adamax'}, \
-default='adam'
-        The Keras optimizer. ``'lbfgs'`` is accepted by the constructor for drop-in
-        compatibility but raises a ValueError at fit: use scikit-learn's MLP for it.
+    solver : {'adam', 'sgd', 'nadam', 'rmsprop', 'adagrad', 'adamax', 'adamw'} \
+or keras.optimizers.Optimizer, default='adam'
+        The update rule, with Keras' formulas: 'sgd' uses ``momentum`` and
+        ``nesterovs_momentum``, 'rmsprop' ``rho``, 'adamw' ``weight_decay``, the
+        Adam family ``beta_1``, ``beta_2`` and ``epsilon``. A Keras optimizer
+        instance is copied at each fit (the instance itself is never built or
+        changed) and trains on the Keras engine; its float learning rate replaces
+        ``learning_rate_init``, and a ``LearningRateSchedule`` of its own needs
+        ``learning_rate='constant'``. ``'lbfgs'`` is accepted by the constructor for
+        drop-in compatibility but raises a ValueError at fit: use scikit-learn's MLP.
 
     alpha : float, default=0.0001
         Strength of the L2 penalty on the kernels, with scikit-learn's scaling
@@ -35,10 +41,31 @@ default='adam'
     batch_size : int or 'auto', default='auto'
         Minibatch size; ``'auto'`` is ``min(200, n_samples)``.
 
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Learning-rate schedule for ``solver='sgd'``, as in scikit-learn: constant,
-        ``learning_rate_init / (t + 1) ** power_t`` after each epoch, or divided by
-        5 whenever ``n_iter_no_change`` epochs pass without improvement.
+    learning_rate : {'constant', 'invscaling', 'exponential', 'piecewise', \
+'adaptive', '1cycle'}, default='constant'
+        Learning-rate schedule, for every solver (scikit-learn applies its three to
+        'sgd' only):
+
+        - 'constant': ``learning_rate_init`` throughout;
+        - 'invscaling' (power scheduling, scikit-learn's): ``learning_rate_init /
+          (t + 1) ** power_t`` with ``t`` the samples seen, updated each epoch;
+        - 'exponential': ``learning_rate_init * decay_rate ** (step /
+          decay_steps)``, updated at each minibatch step;
+        - 'piecewise': ``piecewise_values[i]`` from epoch
+          ``piecewise_boundaries[i - 1]`` on;
+        - 'adaptive' (performance scheduling): multiplied by ``reduce_factor``
+          whenever ``n_iter_no_change`` epochs pass without ``tol`` improvement of
+          the validation score (``early_stopping=True``) or of the training loss;
+          training stops once the rate is below 1e-6 and progress stalls again;
+        - '1cycle' (Smith 2018), per step: up from ``learning_rate_init`` to
+          ``max_learning_rate`` over the first 45 % of the ``max_iter`` epochs'
+          steps, down again over the next 45 %, then down to ``learning_rate_init
+          / 1000`` over the last 10 %; with 'sgd' (on the NumPy engine) the
+          momentum moves inversely, from ``momentum`` down to ``momentum - 0.1``
+          and back.
+
+        The mean rate of each epoch's steps is recorded in
+        ``history_['learning_rate']``.
 
     learning_rate_init : float, default=0.001
         Initial learning rate.
@@ -59,8 +86,10 @@ default='adam'
     tol : float, default=1e-4
         Improvement below which an epoch counts as no improvement.
 
-    verbose : bool, default=False
-        Print the loss (and validation score) after each epoch.
+    verbose : bool or int, default=False
+        0 or False: silent. 1: a Keras progress bar per epoch with the loss,
+        validation figures and learning rate. 2 or True: one line per epoch with
+        the same figures.
 
     warm_start : bool, default=False
         Continue training the fitted network on the next call to ``fit``.
@@ -126,6 +155,62 @@ default='adam'
         the same updates; their results differ by rounding and by their random
         draws (shuffles, dropout masks); the Keras engine applies the L2 penalty
         ``alpha`` per full minibatch size.
+
+    rho : float, default=0.9
+        Decay of the moving average of squared gradients of ``solver='rmsprop'``.
+
+    weight_decay : float, default=0.004
+        Decoupled weight decay of ``solver='adamw'`` (Keras' default), applied to
+        every weight at each step as ``w -= weight_decay * learning_rate * w``.
+
+    decay_rate : float, default=0.1
+        Factor by which ``learning_rate='exponential'`` lowers the rate every
+        ``decay_steps`` steps.
+
+    decay_steps : int or None, default=None
+        Steps over which 'exponential' lowers the rate by ``decay_rate``; None is
+        every step of ``max_iter`` epochs.
+
+    piecewise_boundaries : array-like of int or None, default=None
+        Increasing epochs at which ``learning_rate='piecewise'`` changes rate.
+
+    piecewise_values : array-like of float or None, default=None
+        The rates of 'piecewise', one more than ``piecewise_boundaries``.
+
+    reduce_factor : float, default=0.2
+        Factor of ``learning_rate='adaptive'`` (scikit-learn divides by 5).
+
+    max_learning_rate : float or None, default=None
+        Peak rate of ``learning_rate='1cycle'``; None is ``10 *
+        learning_rate_init``. Use ``find_learning_rate`` to choose it.
+
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Keras callbacks, copied at each fit (the copies are ``callbacks_``) and
+        called at the start and end of training and of every epoch with the logs
+        ``loss``, ``val_loss`` and ``val_score`` (with early stopping) and
+        ``learning_rate``; their ``model`` is ``model_``, holding the epoch's
+        weights. A callback stops training by setting
+        ``self.model.stop_training = True``. Per-batch hooks are not called.
+
+    checkpoint_path : str, path-like or None, default=None
+        File where the training state (weights, optimizer state, epoch records)
+        is saved after every epoch, or after every improving epoch with
+        ``checkpoint_best_only=True``. A fit interrupted (e.g. by Ctrl-C or a
+        crash) resumes from it at the next ``fit`` with this path and the same
+        network: the epoch count, the records and the optimizer state continue
+        (the same ``random_state`` replays the same shuffles). A fit that
+        finishes marks the file as finished; it is then never resumed. The file
+        is a pickle: load only files you wrote.
+
+    checkpoint_best_only : bool, default=False
+        Save only epochs that improve the validation score (with early stopping)
+        or the training loss.
+
+    tensorboard_log_dir : str, path-like or None, default=None
+        Directory under which each fit writes TensorBoard event files (the epoch
+        logs as scalars) into a fresh subdirectory named by a time stamp and key
+        parameters (``tensorboard_run_dir_``); view with
+        ``tensorboard --logdir``.
 """
 
 FITTED_ATTRIBUTES_DOC = """\
@@ -169,10 +254,19 @@ FITTED_ATTRIBUTES_DOC = """\
         The trained Keras network.
 
     history_ : dict of list
-        Per-epoch records: ``loss``, ``learning_rate`` and, with early stopping,
-        ``val_score``.
+        Per-epoch records: ``loss``, ``learning_rate`` (the mean rate of the
+        epoch's steps), with early stopping ``val_loss`` (the validation loss,
+        without the L2 penalty) and ``val_score``, and ``momentum`` when 1cycle
+        cycles it.
 
-    engine_ : {'numpy', 'tensorflow'}
+    callbacks_ : list of keras.callbacks.Callback
+        The copies of ``callbacks`` the last fit called.
+
+    tensorboard_run_dir_ : str
+        The run directory of the last fit's TensorBoard logs (only with
+        ``tensorboard_log_dir``).
+
+    engine_ : {'numpy', 'tensorflow', 'keras'}
         The training loop the last fit used (see the ``engine`` parameter).
 
     n_features_in_ : int
@@ -285,6 +379,18 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         dtype="auto",
         engine="auto",
         class_weight=None,
+        rho=0.9,
+        weight_decay=0.004,
+        decay_rate=0.1,
+        decay_steps=None,
+        piecewise_boundaries=None,
+        piecewise_values=None,
+        reduce_factor=0.2,
+        max_learning_rate=None,
+        callbacks=None,
+        checkpoint_path=None,
+        checkpoint_best_only=False,
+        tensorboard_log_dir=None,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -316,6 +422,18 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
             device=device,
             dtype=dtype,
             engine=engine,
+            rho=rho,
+            weight_decay=weight_decay,
+            decay_rate=decay_rate,
+            decay_steps=decay_steps,
+            piecewise_boundaries=piecewise_boundaries,
+            piecewise_values=piecewise_values,
+            reduce_factor=reduce_factor,
+            max_learning_rate=max_learning_rate,
+            callbacks=callbacks,
+            checkpoint_path=checkpoint_path,
+            checkpoint_best_only=checkpoint_best_only,
+            tensorboard_log_dir=tensorboard_log_dir,
         )
         self.class_weight = class_weight
 
@@ -586,6 +704,18 @@ default=None
         dtype="auto",
         engine="auto",
         output_activation=None,
+        rho=0.9,
+        weight_decay=0.004,
+        decay_rate=0.1,
+        decay_steps=None,
+        piecewise_boundaries=None,
+        piecewise_values=None,
+        reduce_factor=0.2,
+        max_learning_rate=None,
+        callbacks=None,
+        checkpoint_path=None,
+        checkpoint_best_only=False,
+        tensorboard_log_dir=None,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -617,6 +747,18 @@ default=None
             device=device,
             dtype=dtype,
             engine=engine,
+            rho=rho,
+            weight_decay=weight_decay,
+            decay_rate=decay_rate,
+            decay_steps=decay_steps,
+            piecewise_boundaries=piecewise_boundaries,
+            piecewise_values=piecewise_values,
+            reduce_factor=reduce_factor,
+            max_learning_rate=max_learning_rate,
+            callbacks=callbacks,
+            checkpoint_path=checkpoint_path,
+            checkpoint_best_only=checkpoint_best_only,
+            tensorboard_log_dir=tensorboard_log_dir,
         )
         self.loss = loss
         self.output_activation = output_activation

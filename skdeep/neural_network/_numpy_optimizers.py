@@ -72,6 +72,14 @@ class Adam(_Optimizer):
         p -= tmp
 
 
+class AdamW(Adam):
+    """Adam with decoupled weight decay, applied before the step as Keras does."""
+
+    def update(self, step, p, g, slots, lr):
+        p -= p * (self.hyper["weight_decay"] * lr)
+        super().update(step, p, g, slots, lr)
+
+
 class Adamax(_Optimizer):
     n_slots = 2
 
@@ -134,6 +142,7 @@ _SOLVERS = {
     "adam": Adam,
     "nadam": Nadam,
     "adamax": Adamax,
+    "adamw": AdamW,
     "rmsprop": RMSprop,
     "adagrad": Adagrad,
 }

@@ -138,6 +138,29 @@ FUSED_LOSSES = {
 }
 
 
+def loss_values(loss_name, y, p):
+    """Per-sample loss of the outputs ``p`` (probabilities for the log losses): the
+    validation loss of every engine."""
+    if loss_name in LOSSES:
+        return LOSSES[loss_name](y, p)[0]
+    eps = 1e-7 if p.dtype == np.float32 else 1e-15
+    p = np.clip(p, eps, 1 - eps)
+    if loss_name == "log_loss":
+        return -np.sum(y * np.log(p), axis=-1)
+    return -np.sum(xlogy(y, p) + xlogy(1 - y, 1 - p), axis=-1)  # binary_log_loss
+
+
+def validation_loss(loss_name, loss_weights, Y, outputs, w):
+    """The weighted data loss (no penalty) of a network's outputs on ``Y``."""
+    with np.errstate(all="ignore"):
+        return float(
+            sum(
+                k * np.average(loss_values(loss_name, Y, np.asarray(out)), weights=w)
+                for k, out in zip(loss_weights, outputs)
+            )
+        )
+
+
 def validation_score(y, p, w, task):
     """Accuracy for classification tasks, R² for regression, weighted by ``w``.
 
@@ -350,7 +373,7 @@ class NumpyEngine:
         self.loss_weights = [float(w) for w in spec.loss_weights]
         self.batch_size = int(spec.batch_size)
         self.shuffle = bool(spec.shuffle)
-        loss_name = spec.loss_name
+        self.loss_name = loss_name = spec.loss_name
 
         def to_arrays(X, Y, w):
             arrays = [np.asarray(x, self.dtype) for x in X]
@@ -462,19 +485,19 @@ class NumpyEngine:
 
     # ------------------------------------------------------------------ epoch
 
-    def run_epoch(self, state, seed, learning_rate):
+    def run_epoch(self, state, seed, learning_rate, momentum=None):
         """One epoch from ``state``: ``(new state, loss, loss per output, score)``.
 
         ``state`` is left untouched (early stopping keeps the best one); ``seed``
         (a pair of ints) fixes the shuffle and the dropout masks; ``score`` is the
-        validation score (0 without validation data). Overflows are not warned
+        validation score (NaN without validation data). Overflows are not warned
         about: a diverging epoch shows as a non-finite loss, which the caller
         turns into an error (as with the compiled loop).
         """
         with np.errstate(all="ignore"):
-            return self._run_epoch(state, seed, learning_rate)
+            return self._run_epoch(state, seed, learning_rate, momentum)
 
-    def _run_epoch(self, state, seed, learning_rate):
+    def _run_epoch(self, state, seed, learning_rate, momentum):
         step, flat, non_trainable, slots = state
         flat = flat.copy()
         non_trainable = [v.copy() for v in non_trainable]
@@ -487,8 +510,9 @@ class NumpyEngine:
         weights = self.loss_weights
         total = 0.0
         parts_total = np.zeros(len(weights))
-        lr = float(learning_rate)
-        for start in range(0, n, self.batch_size):
+        n_batches = -(-n // self.batch_size)
+        rates = np.broadcast_to(np.asarray(learning_rate, np.float64), n_batches)
+        for b, start in enumerate(range(0, n, self.batch_size)):
             rows = (
                 order[start : start + self.batch_size]
                 if order is not None
@@ -515,15 +539,22 @@ class NumpyEngine:
                 decay = (self.alpha * inv_w_sum) * self.l2_mask * flat
                 loss += 0.5 * float(decay @ flat)
                 grad += decay
-            self.optimizer.update(step, flat, grad, slots, lr)
+            if momentum is not None:  # a cycled momentum (1cycle), SGD only
+                self.optimizer.hyper["momentum"] = float(momentum[b])
+            self.optimizer.update(step, flat, grad, slots, float(rates[b]))
             step += 1
             total += loss * w_sum
             parts_total += np.asarray(parts) * w_sum
         w_total = float(self.W.sum())
-        score = 0.0
+        score = val_loss = np.nan
         if self.validation is not None:
             X_val, Y_val, W_val = self.validation
-            p = self.predict(params, non_trainable, X_val)[0]
-            score = validation_score(Y_val, p, W_val, self.task)
+            outputs = self.predict(params, non_trainable, X_val)
+            score = validation_score(Y_val, outputs[0], W_val, self.task)
+            val_loss = validation_loss(
+                self.loss_name, self.loss_weights, Y_val, outputs, W_val
+            )
         state = (step, flat, non_trainable, slots)
-        return EpochResult(state, total / w_total, parts_total / w_total, score)
+        return EpochResult(
+            state, total / w_total, parts_total / w_total, score, val_loss
+        )

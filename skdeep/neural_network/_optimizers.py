@@ -87,6 +87,14 @@ class Adam(StatelessOptimizer):
         return p - m * alpha / (tf.sqrt(v) + eps), [m, v]
 
 
+class AdamW(Adam):
+    """Adam with decoupled weight decay, applied before the step as Keras does."""
+
+    def update(self, t, p, g, slots, lr, extra):
+        (decay,) = self._hyper(p.dtype, "weight_decay")
+        return super().update(t, p - p * decay * lr, g, slots, lr, extra)
+
+
 class Adamax(StatelessOptimizer):
     n_slots = 2
 
@@ -149,6 +157,7 @@ _SOLVERS = {
     "adam": Adam,
     "nadam": Nadam,
     "adamax": Adamax,
+    "adamw": AdamW,
     "rmsprop": RMSprop,
     "adagrad": Adagrad,
 }

@@ -206,7 +206,7 @@ def _make_epoch_function(model, optimizer, loss_name, task, alpha, loss_weights,
                 loss = loss + 0.5 * tf.reduce_sum(decay * flat)
                 grad = grad + decay
             (new_flat,), new_slots = optimizer.apply(
-                step + i, slots, [grad], [flat], learning_rate
+                step + i, slots, [grad], [flat], learning_rate[i]
             )
             w_sum = tf.reduce_sum(wb)
             return (
@@ -231,12 +231,18 @@ def _make_epoch_function(model, optimizer, loss_name, task, alpha, loss_weights,
         )
         w_total = tf.reduce_sum(W)
         if X_val is None:
-            score = tf.zeros([], dtype)
+            score = val_loss = tf.fill([], tf.constant(np.nan, dtype))
         else:
             preds, _ = call(flat, non_trainable, X_val, False, seed)
             score = validation_score(Y_val, preds[0], W_val, task)
+            val_loss = tf.add_n(
+                [
+                    _weighted_mean(LOSSES[loss_name](Y_val, p), W_val) * k
+                    for k, p in zip(loss_weights, preds)
+                ]
+            )
         state = (step + n_batches, flat, non_trainable, slots)
-        return state, total / w_total, parts_total / w_total, score
+        return state, total / w_total, parts_total / w_total, score, val_loss
 
     return epoch
 
@@ -324,10 +330,15 @@ def run_epoch(fn, state, data, controls, validation):
     sample counts reuse the same graph instead of retracing.
     """
     if fn.experimental_get_tracing_count() == 0:
+        seed, batch_size, rates, shuffle = _relaxed_spec(controls, False)
+        rates = tf.TensorSpec([None], rates.dtype)  # one rate per step
         fn.get_concrete_function(
             _relaxed_spec(state, False),
             *_relaxed_spec(data, True),
-            *_relaxed_spec(controls, False),
+            seed,
+            batch_size,
+            rates,
+            shuffle,
             *_relaxed_spec(validation, True),
         )
     return fn(state, *data, *controls, *validation)
@@ -376,14 +387,20 @@ class CompiledEngine:
     def write_back(self, state):
         return write_back(self.model, state)
 
-    def run_epoch(self, state, seed, learning_rate):
+    def run_epoch(self, state, seed, learning_rate, momentum=None):
+        if momentum is not None:  # pragma: no cover - the estimators route 1cycle SGD
+            raise ValueError("the compiled engine cannot cycle the momentum")
+        n_batches = -(-int(self.data[1].shape[0]) // int(self.batch_size))
+        rates = np.broadcast_to(np.asarray(learning_rate, np.float64), n_batches)
         controls = (
             tf.constant([int(s) for s in seed], tf.int64),
             self.batch_size,
-            tf.constant(learning_rate, self.dtype),
+            tf.constant(rates, self.dtype),
             self.shuffle,
         )
-        state, loss, parts, score = run_epoch(
+        state, loss, parts, score, val_loss = run_epoch(
             self.fn, state, self.data, controls, self.validation
         )
-        return EpochResult(state, float(loss), parts.numpy(), float(score))
+        return EpochResult(
+            state, float(loss), parts.numpy(), float(score), float(val_loss)
+        )

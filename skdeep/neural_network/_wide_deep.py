@@ -256,6 +256,18 @@ default=None
         dtype="auto",
         engine="auto",
         output_activation=None,
+        rho=0.9,
+        weight_decay=0.004,
+        decay_rate=0.1,
+        decay_steps=None,
+        piecewise_boundaries=None,
+        piecewise_values=None,
+        reduce_factor=0.2,
+        max_learning_rate=None,
+        callbacks=None,
+        checkpoint_path=None,
+        checkpoint_best_only=False,
+        tensorboard_log_dir=None,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -287,6 +299,18 @@ default=None
             device=device,
             dtype=dtype,
             engine=engine,
+            rho=rho,
+            weight_decay=weight_decay,
+            decay_rate=decay_rate,
+            decay_steps=decay_steps,
+            piecewise_boundaries=piecewise_boundaries,
+            piecewise_values=piecewise_values,
+            reduce_factor=reduce_factor,
+            max_learning_rate=max_learning_rate,
+            callbacks=callbacks,
+            checkpoint_path=checkpoint_path,
+            checkpoint_best_only=checkpoint_best_only,
+            tensorboard_log_dir=tensorboard_log_dir,
         )
         self.wide_features = wide_features
         self.deep_features = deep_features

@@ -1,0 +1,231 @@
+"""Per-epoch hooks of the built-in networks: Keras callbacks, progress, TensorBoard
+and checkpoints.
+
+The epoch loop (``_base._train``) calls one ``keras.callbacks.CallbackList`` per
+fit, as the wrappers' loop does (``skdeep._bridge.engine._loop``): the user's
+callbacks (fresh copies), a progress bar for ``verbose=1`` and the TensorBoard
+writer are peers there. Checkpoints are files of the estimator's training state.
+"""
+
+import copy
+import os
+import pickle
+import re
+from datetime import datetime
+
+import numpy as np
+
+_CHECKPOINT_FORMAT = 1
+# What a checkpoint restores to resume a fit (the records of the epochs run).
+RESUMED_ATTRIBUTES = (
+    "n_iter_",
+    "t_",
+    "loss_",
+    "loss_curve_",
+    "history_",
+    "_no_improvement_count",
+    "validation_scores_",
+    "best_validation_score_",
+    "best_loss_",
+    "_learning_rate_",
+)
+
+
+def verbosity(verbose):
+    """0 silent, 1 a progress bar, 2 a line per epoch (``True``, scikit-learn's)."""
+    if verbose is True or isinstance(verbose, np.bool_) and verbose:
+        return 2
+    return min(int(verbose), 2)
+
+
+def clone_callbacks(callbacks):
+    """Fresh copies of the user's Keras callbacks (a used one's model not copied)."""
+    import keras
+
+    clones = []
+    for callback in callbacks or ():
+        if not isinstance(callback, keras.callbacks.Callback):
+            raise TypeError(
+                "callbacks must be a list of keras.callbacks.Callback instances, got "
+                f"{type(callback).__name__}."
+            )
+        model = getattr(callback, "_model", None)
+        memo = {} if model is None else {id(model): None}
+        clones.append(copy.deepcopy(callback, memo))
+    return clones
+
+
+def tensorboard_callback(log_dir):
+    """A callback writing the epoch logs as TensorBoard scalars under ``log_dir``."""
+    import keras
+    import tensorflow as tf
+
+    class TensorBoardLogger(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.log_dir = log_dir
+            self._writer = None
+
+        def on_train_begin(self, logs=None):
+            self._writer = tf.summary.create_file_writer(self.log_dir)
+
+        def on_epoch_end(self, epoch, logs=None):
+            with self._writer.as_default():
+                for name, value in (logs or {}).items():
+                    tf.summary.scalar(f"epoch_{name}", float(value), step=epoch)
+            self._writer.flush()
+
+        def on_train_end(self, logs=None):
+            if self._writer is not None:
+                self._writer.close()
+
+    return TensorBoardLogger()
+
+
+def run_directory(root, estimator):
+    """A fresh subdirectory of ``root`` named by a time stamp and key parameters."""
+    solver = estimator.solver
+    solver = solver if isinstance(solver, str) else type(solver).__name__.lower()
+    sizes = "-".join(str(s) for s in estimator._hidden_layer_sizes()) or "linear"
+    name = (
+        f"{datetime.now():%Y%m%d-%H%M%S-%f}_{type(estimator).__name__}_{sizes}_"
+        f"{estimator.activation}_{solver}_lr{estimator.learning_rate_init:g}_"
+        f"{estimator.learning_rate}"
+    )
+    path = os.path.join(os.fspath(root), re.sub(r"[^\w.-]", "_", name))
+    os.makedirs(path)
+    return path
+
+
+def callback_list(callbacks, model, verbose, epochs, steps):
+    import keras
+
+    return keras.callbacks.CallbackList(
+        list(callbacks),
+        add_history=False,
+        add_progbar=verbose == 1,
+        verbose=1 if verbose == 1 else 0,
+        epochs=epochs,
+        steps=steps,
+        model=model,
+    )
+
+
+def save_checkpoint(path, payload):
+    """Write ``payload`` to ``path`` atomically (a crash never leaves half a file)."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    tmp = f"{path}.tmp"
+    with open(tmp, "wb") as f:
+        pickle.dump({"format": _CHECKPOINT_FORMAT, **payload}, f)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path):
+    """The payload at ``path``, or None when there is no file."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path, "rb") as f:
+            payload = pickle.load(f)
+    except Exception as exc:
+        raise ValueError(
+            f"checkpoint_path={path!r} is not a readable skdeep checkpoint ({exc}); "
+            "delete it or choose another path."
+        ) from exc
+    if not isinstance(payload, dict) or payload.get("format") != _CHECKPOINT_FORMAT:
+        raise ValueError(
+            f"checkpoint_path={path!r} is not an skdeep checkpoint of this version; "
+            "delete it or choose another path."
+        )
+    return payload
+
+
+# ------------------------------------------------------- the epoch loop's side
+
+
+def resume(estimator, first_pass, architecture, engine):
+    """Restore an unfinished fit from ``checkpoint_path``: the weights (and the
+    best ones with early stopping), the optimizer state and the epoch records.
+    Returns ``(state, best_state)``, or None when there is nothing to resume."""
+    if estimator.checkpoint_path is None:
+        return None
+    estimator._checkpoint_identity = repr(
+        (type(estimator).__name__, architecture, estimator.engine_, estimator._dtype)
+    )
+    if not first_pass:
+        return None
+    payload = load_checkpoint(estimator.checkpoint_path)
+    if payload is None or payload["finished"]:
+        return None
+    if payload["identity"] != estimator._checkpoint_identity:
+        raise ValueError(
+            f"checkpoint_path={os.fspath(estimator.checkpoint_path)!r} holds an "
+            "unfinished fit of another network, engine or dtype, which this fit "
+            "cannot resume; delete the file or choose another checkpoint_path."
+        )
+    estimator.__dict__.update(copy.deepcopy(payload["attributes"]))
+    previous = payload["optimizer"]
+    best_state = None
+    if payload["best_weights"] is not None:
+        estimator.model_.set_weights(payload["best_weights"])
+        best_state = engine.initial_state(previous)
+    estimator.model_.set_weights(payload["weights"])
+    state = engine.initial_state(previous)
+    if estimator.verbose:
+        path, epoch = estimator.checkpoint_path, estimator.n_iter_
+        print(f"Resuming from {path} after epoch {epoch}.")
+    return state, state if best_state is None else best_state
+
+
+def save_state(estimator, engine, state, best_state):
+    """Write the training state to ``checkpoint_path`` (weights to ``model_``)."""
+    best_weights = None
+    if estimator.early_stopping and best_state is not state:
+        engine.write_back(best_state)
+        best_weights = estimator.model_.get_weights()
+    optimizer = engine.write_back(state)
+    attributes = {
+        name: copy.deepcopy(estimator.__dict__[name])
+        for name in RESUMED_ATTRIBUTES
+        if name in estimator.__dict__
+    }
+    save_checkpoint(
+        estimator.checkpoint_path,
+        {
+            "identity": estimator._checkpoint_identity,
+            "finished": False,
+            "weights": estimator.model_.get_weights(),
+            "best_weights": best_weights,
+            "optimizer": optimizer,
+            "attributes": attributes,
+        },
+    )
+
+
+def finish(estimator):
+    """Mark the checkpoint as a finished fit (never resumed)."""
+    payload = load_checkpoint(estimator.checkpoint_path)
+    if payload is not None and payload.get("identity") == getattr(
+        estimator, "_checkpoint_identity", None
+    ):
+        payload["finished"] = True
+        payload.pop("format")
+        save_checkpoint(estimator.checkpoint_path, payload)
+
+
+def epoch_hooks(estimator, max_epochs, n_batches):
+    """The fit's Keras callbacks: the user's (fresh copies, kept as
+    ``callbacks_``), a progress bar for ``verbose=1``, the TensorBoard writer."""
+    estimator.callbacks_ = clone_callbacks(estimator.callbacks)
+    hooks = list(estimator.callbacks_)
+    if estimator.tensorboard_log_dir is not None:
+        estimator.tensorboard_run_dir_ = run_directory(
+            estimator.tensorboard_log_dir, estimator
+        )
+        hooks.append(tensorboard_callback(estimator.tensorboard_run_dir_))
+    return callback_list(
+        hooks, estimator.model_, verbosity(estimator.verbose), max_epochs, n_batches
+    )
