@@ -63,6 +63,16 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         Number of passes over the training data per ``fit``.
     jit_compile : bool or "auto", default="auto"
         Passed to ``model.compile`` (XLA compilation).
+    device : str or list of str, default="auto"
+        Where the model trains and predicts (TensorFlow and JAX backends):
+        ``"auto"`` (the first GPU, else the CPU; in a worker process of a parallel
+        search, the worker's own GPU, round-robin), ``"cpu"``, ``"gpu"``,
+        ``"gpu:N"``, or a list such as ``["gpu:0", "gpu:1"]`` for data-parallel
+        training (``batch_size`` is then the global batch). See the GPU guide.
+    precision : {"float32", "mixed_float16", "mixed_bfloat16"} or None, \
+            default=None
+        The Keras dtype policy the model is built under, for this estimator only;
+        None keeps the model's own (Keras' global policy). Predictions are float32.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into the sample weights.
     **kwargs
@@ -89,6 +99,8 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         Output units the model must have.
     current_epoch_ : int
         Epochs trained so far.
+    device_ : str or list of str
+        The device(s) the model was trained on (``"cpu:0"``, ``"gpu:1"`` ...).
 
     See Also
     --------
@@ -139,6 +151,8 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         run_eagerly=False,
         epochs=1,
         jit_compile="auto",
+        device="auto",
+        precision=None,
         class_weight=None,
         **kwargs,
     ):
@@ -158,6 +172,8 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
             run_eagerly=run_eagerly,
             epochs=epochs,
             jit_compile=jit_compile,
+            device=device,
+            precision=precision,
             **kwargs,
         )
         self.class_weight = class_weight
