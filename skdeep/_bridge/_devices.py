@@ -233,3 +233,14 @@ def share_gpu_memory(backend):
     if memory_mode() == "grow":
         _backend_module(backend).share_gpu_memory()
     _MEMORY_APPLIED.add(backend)
+
+
+def even_batches(placement, spec, x, y, sample_weight, validation_data):
+    """The training data and spec as the placement's data-parallel mechanism needs
+    them: unchanged except on JAX over several devices (see
+    ``_devices_jax.even_batches``)."""
+    if placement.parallel and placement.backend == "jax":
+        return _backend_module("jax").even_batches(
+            len(placement.names), spec, x, y, sample_weight, validation_data
+        )
+    return x, y, sample_weight, validation_data, spec

@@ -1,5 +1,6 @@
 """The ``device`` parameter on the JAX backend (see ``_devices``)."""
 
+import dataclasses
 import functools
 import importlib.metadata
 import os
@@ -7,6 +8,10 @@ import pkgutil
 import warnings
 
 import jax
+import numpy as np
+
+from skdeep._bridge.engine._arrays import n_samples, take
+from skdeep._bridge.engine._loop import _split_validation as split_validation
 
 PREALLOCATE_ENV = "XLA_PYTHON_CLIENT_PREALLOCATE"
 # JAX's allocation settings, read once when its GPU client starts
@@ -86,3 +91,50 @@ def _distribution(names):
 def data_parallel_scope(names):
     """``keras.distribution.DataParallel`` over ``names``: build and train in it."""
     return _distribution(tuple(names)).scope()
+
+
+def _pad(data, n_devices):
+    """``(x, y, sample_weight)`` with zero-weight copies of the first rows appended
+    until the number of rows is a multiple of ``n_devices``."""
+    x, y, sample_weight = tuple(data) + (None,) * (3 - len(data))
+    missing = -n_samples(x) % n_devices
+    if not missing:
+        return x, y, sample_weight
+    if sample_weight is None:
+        sample_weight = np.ones(n_samples(x))
+    head = slice(0, missing)
+
+    def extend(part, extra):
+        if isinstance(part, (list, tuple)):
+            return type(part)(extend(p, e) for p, e in zip(part, extra))
+        return np.concatenate([part, extra])
+
+    return (
+        extend(x, take(x, head)),
+        extend(y, take(y, head)),
+        np.concatenate([sample_weight, np.zeros(missing)]),
+    )
+
+
+def even_batches(n_devices, spec, x, y, sample_weight, validation_data):
+    """Data that ``keras.distribution.DataParallel`` can shard: JAX splits every
+    batch evenly over the devices, so batch sizes must be multiples of the device
+    count, and the sets are padded with at most ``n_devices - 1`` zero-weight rows.
+    Returns ``(x, y, sample_weight, validation_data, spec)``."""
+    for name in ("batch_size", "validation_batch_size"):
+        size = getattr(spec, name)
+        if size is not None and size % n_devices:
+            raise ValueError(
+                f"{name}={size} does not split evenly over the {n_devices} devices: "
+                f"on the JAX backend each batch is shared equally between them. Use "
+                f"a multiple of {n_devices}."
+            )
+    if spec.validation_split and validation_data is None:
+        (x, y, sample_weight), validation_data = split_validation(
+            x, y, sample_weight, spec.validation_split
+        )
+        spec = dataclasses.replace(spec, validation_split=0.0)
+    x, y, sample_weight = _pad((x, y, sample_weight), n_devices)
+    if validation_data is not None:
+        validation_data = _pad(validation_data, n_devices)
+    return x, y, sample_weight, validation_data, spec

@@ -14,7 +14,7 @@ from sklearn.utils.validation import (
 )
 
 from skdeep._bridge import _routing
-from skdeep._bridge._devices import fitted_placement, resolve
+from skdeep._bridge._devices import even_batches, fitted_placement, resolve
 from skdeep._bridge._precision import PRECISIONS, precision_scope, to_float32
 from skdeep._bridge._seeding import seeded
 from skdeep.utils._random import local_seed
@@ -340,13 +340,16 @@ class BaseWrapper(BaseEstimator):
                 verbose=int(settings.pop("verbose")),
                 seed=local_seed(seed),
             )
-            history = fit_model(
-                self.model_,
+            X, y, sample_weight, validation_data, spec = even_batches(
+                placement,
+                spec,
                 X,
                 self.target_.encode(y),
                 sample_weight,
-                spec,
-                validation_data=validation_data,
+                validation_data,
+            )
+            history = fit_model(
+                self.model_, X, y, sample_weight, spec, validation_data=validation_data
             )
         for name, values in history.history.items():
             self.history_.setdefault(name, []).extend(float(v) for v in values)
