@@ -53,3 +53,14 @@ def to_float32(outputs):
     if outputs.dtype.name in ("float16", "bfloat16"):
         return outputs.astype(np.float32)
     return outputs
+
+
+def half_precision_outputs(model):
+    """Whether ``model``'s outputs are float16 or bfloat16 (a mixed policy whose
+    output layer was not set to float32)."""
+    outputs = getattr(model, "outputs", None)
+    if outputs:
+        dtypes = {str(output.dtype) for output in outputs}
+    else:  # subclassed: the model's own policy
+        dtypes = {model.dtype_policy.compute_dtype}
+    return bool(dtypes & {"float16", "bfloat16"})

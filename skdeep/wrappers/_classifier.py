@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import column_or_1d, validate_data
 
+from skdeep._bridge._precision import half_precision_outputs
 from skdeep._bridge._targets import ClassifierTarget
 from skdeep.wrappers._base import BaseWrapper
 
@@ -193,7 +194,11 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
     def predict_proba(self, X, **kwargs):
         """Class probabilities, shape (n_samples, n_classes)."""
         raw = self._raw_predict(X, **kwargs)
-        return self.target_.proba(raw)
+        proba = self.target_.proba(raw)
+        if not self.target_.multilabel and half_precision_outputs(self.model_):
+            # a softmax computed in float16 sums to 1 only within ~1e-3
+            proba /= proba.sum(axis=1, keepdims=True)
+        return proba
 
     def predict(self, X, **kwargs):
         """Predicted class labels (the format of the training target)."""
