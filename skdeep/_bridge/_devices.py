@@ -137,6 +137,7 @@ class Placement:
 
     names: tuple
     backend: str
+    only_device: bool = False  # the backend sees no other device: no scope needed
 
     @property
     def name(self):
@@ -159,7 +160,7 @@ class Placement:
 
     def predicting(self):
         """Context for prediction (the first device of a list)."""
-        if self.backend not in _BACKENDS:
+        if self.only_device or self.backend not in _BACKENDS:
             return contextlib.nullcontext()
         import keras
 
@@ -179,8 +180,12 @@ def resolve(device, backend=None):
             )
         return Placement(("cpu:0",), backend)
     share_gpu_memory(backend)
-    names = choose_devices(requests, visible_devices(backend), worker_index(), backend)
-    return Placement(names, backend)
+    devices = visible_devices(backend)
+    names = choose_devices(requests, devices, worker_index(), backend)
+    # one CPU and no GPU (most CI machines and laptops): a device scope would only
+    # cost time on every predict
+    only = devices["cpu"] == ["cpu:0"] and not devices["gpu"]
+    return Placement(names, backend, only_device=only)
 
 
 def fitted_placement(device, backend=None):

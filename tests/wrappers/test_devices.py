@@ -153,6 +153,20 @@ def test_resolve_uses_the_backends_devices(monkeypatch):
     assert placement.name == "gpu:1" and placement.is_gpu and not placement.parallel
     placement = resolve(["gpu:0", "gpu:2"])
     assert placement.name == ["gpu:0", "gpu:2"] and placement.parallel
+    assert not placement.only_device
+
+
+def test_device_scope_is_skipped_only_where_there_is_no_other_device(monkeypatch):
+    monkeypatch.setattr(
+        _devices, "visible_devices", lambda backend=None: {"cpu": ["cpu:0"], "gpu": []}
+    )
+    assert resolve("auto", backend="tensorflow").only_device
+    monkeypatch.setattr(
+        _devices,
+        "visible_devices",
+        lambda backend=None: {"cpu": ["cpu:0", "cpu:1"], "gpu": []},
+    )
+    assert not resolve("cpu:0", backend="tensorflow").only_device
 
 
 def test_other_backends_take_only_the_cpu():
