@@ -443,6 +443,7 @@ for n_samples in map(int, sys.argv[1:]):
         "warm_proba_shape": parallel.predict_proba(X).shape,
         "current_epoch_": parallel.current_epoch_,
         "global_distribution": str(keras.distribution.distribution()),
+        "strategy_left": backend == "tensorflow" and tf.distribute.has_strategy(),
     }
 print(json.dumps(results))
 """
@@ -474,6 +475,7 @@ def test_data_parallel_training_on_two_logical_cpu_devices(backend, sizes):
         assert result["single_device_"] == "cpu:0"
         assert result["replicas"] == 2
         assert result["global_distribution"] == "None"
+        assert result["strategy_left"] is False
         # the same results API as on one device
         assert set(result["history"]) == {"loss", "val_loss"}
         assert len(result["history"]["loss"]) == 4
