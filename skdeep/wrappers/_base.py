@@ -15,7 +15,12 @@ from sklearn.utils.validation import (
 
 from skdeep._bridge import _routing
 from skdeep._bridge._devices import even_batches, fitted_placement, resolve
-from skdeep._bridge._precision import PRECISIONS, precision_scope, to_float32
+from skdeep._bridge._precision import (
+    PRECISIONS,
+    apply_precision,
+    precision_scope,
+    to_float32,
+)
 from skdeep._bridge._seeding import seeded
 from skdeep.utils._random import local_seed
 
@@ -493,8 +498,6 @@ def _clone_model(model, precision=None):
     ``model`` (folds never share weights; the user's model is left untouched); with
     ``precision``, its layers compute in that dtype policy."""
     import keras
-
-    from skdeep._bridge._precision import apply_precision
 
     subclassed = not isinstance(model, (keras.Sequential, keras.Model)) or (
         type(model).__module__.split(".")[0] != "keras"

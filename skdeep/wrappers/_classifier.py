@@ -73,7 +73,8 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
     precision : {"float32", "mixed_float16", "mixed_bfloat16"} or None, \
             default=None
         The Keras dtype policy the model is built under, for this estimator only;
-        None keeps the model's own (Keras' global policy). Predictions are float32.
+        None keeps the model's own (Keras' global policy). The network's outputs
+        come back as float32; probabilities are float64 at any precision.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into the sample weights.
     **kwargs
