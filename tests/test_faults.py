@@ -234,5 +234,5 @@ def test_concurrent_predict_through_the_compiled_pass(engine):
     X, y = _data(MLPClassifier)
     with _quiet():
         model = _model(MLPClassifier, engine).fit(X, y)
-    model._predictor = KerasPredictor(model.model_, "/CPU:0")
+    model._predictor = KerasPredictor(model.model_, "cpu:0")
     _concurrent_predictions_match(model, ["predict", "predict_proba"])

@@ -417,7 +417,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
 
     def _fit_epochs(self, X, y, sample_weight, *, incremental, classes):
         """The fit; returns the KeyboardInterrupt that cut training short, if any."""
-        import tensorflow as tf
+        import keras
 
         from skdeep.neural_network._device import resolve_device
 
@@ -446,6 +446,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         sample_weight = self._combine_weights(sample_weight, y, incremental=incremental)
 
         device = resolve_device(self.device)
+        self.device_ = device
         rng = local_random_state(self.random_state)
         seeds = rng.randint(_MAX_SEED, size=3)
 
@@ -490,7 +491,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                 "warm_start=False (or refit) to train a new network."
             )
 
-        with tf.device(device):
+        with keras.device(device):  # tf.device on TensorFlow, JAX's default device
             if first_pass:
                 self.model_ = self._build_model()
             self.engine_ = self._choose_engine(device)

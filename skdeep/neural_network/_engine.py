@@ -203,10 +203,10 @@ class KerasPredictor:
     def __call__(self, *inputs, check_finite=False):
         # (inputs are validated finite by the caller: check_finite is NumPy's hook)
         x = list(inputs) if self._n_inputs > 1 else inputs[0]
-        if self._device is not None and _backend() == "tensorflow":
-            import tensorflow as tf
+        if self._device is not None:
+            import keras
 
-            with tf.device(self._device):
+            with keras.device(self._device):
                 out = self._predict(x, self._batch_size)
         else:
             out = self._predict(x, self._batch_size)
@@ -227,12 +227,6 @@ class KerasPredictor:
             "labels needs one Dense output with a softmax or sigmoid activation, "
             f"got {self._output_activation!r}."
         )
-
-
-def _backend():
-    import keras
-
-    return keras.backend.backend()
 
 
 def predictor(model, device):

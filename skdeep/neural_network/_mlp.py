@@ -133,7 +133,8 @@ or keras.optimizers.Optimizer, default='adam'
         Dropout rate after each hidden layer, active during training only.
 
     device : str, default='auto'
-        ``'auto'`` (the first GPU if TensorFlow sees one, else the CPU), ``'cpu'``,
+        ``'auto'`` (the first GPU if the backend sees one, else the CPU; in a worker
+        process of a parallel search, the worker's own GPU, round-robin), ``'cpu'``,
         ``'gpu'`` or ``'gpu:N'``. Training data are copied to the device once per fit.
 
     dtype : {'auto', 'float32', 'float64'}, default='auto'
@@ -231,6 +232,9 @@ FITTED_ATTRIBUTES_DOC = """\
 
     n_iter_ : int
         Number of epochs run by the last call to ``fit``.
+
+    device_ : str
+        The device the network trained on (``"cpu:0"``, ``"gpu:1"`` ...).
 
     t_ : int
         Number of training samples seen by the solver.

@@ -14,7 +14,14 @@ from sklearn.utils.validation import (
 )
 
 from skdeep._bridge import _routing
+from skdeep._bridge._devices import even_batches, fitted_placement, resolve
 from skdeep._bridge._estimator import KerasEstimator
+from skdeep._bridge._precision import (
+    PRECISIONS,
+    apply_precision,
+    precision_scope,
+    to_float32,
+)
 from skdeep._bridge._seeding import seeded
 from skdeep.utils._random import local_seed
 
@@ -81,6 +88,8 @@ class BaseWrapper(KerasEstimator):
         "run_eagerly": ["boolean"],
         "epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "jit_compile": [StrOptions({"auto"}), "boolean"],
+        "device": [str, list, tuple],
+        "precision": [StrOptions(set(PRECISIONS)), None],
     }
 
     def __init__(
@@ -101,6 +110,8 @@ class BaseWrapper(KerasEstimator):
         run_eagerly=False,
         epochs="auto",
         jit_compile="auto",
+        device="auto",
+        precision=None,
         **kwargs,
     ):
         self.model = model
@@ -118,6 +129,8 @@ class BaseWrapper(KerasEstimator):
         self.run_eagerly = run_eagerly
         self.epochs = epochs
         self.jit_compile = jit_compile
+        self.device = device
+        self.precision = precision
         # Build-function arguments and routed parameters: parameters like the
         # others for get_params / set_params / clone, kept apart from the
         # constructor's attributes (scikit-learn's checks ask for that).
@@ -209,7 +222,8 @@ class BaseWrapper(KerasEstimator):
         }
 
     def _build_model(self, meta, X):
-        """Call the build function (or clone the given model) and compile it."""
+        """Call the build function (or clone the given model) and compile it; the
+        caller sets the device and the dtype policy (``precision``)."""
         import keras
 
         function = self._build_function()
@@ -221,7 +235,7 @@ class BaseWrapper(KerasEstimator):
         params = self.get_params(deep=False)
         compile_kwargs = self._compile_kwargs(params, self._default_loss(None))
         if isinstance(function, keras.Model):
-            model = _clone_model(function)
+            model = _clone_model(function, self.precision)
         else:
             model = _call_build_function(function, params, meta, compile_kwargs)
         if not isinstance(model, keras.Model):
@@ -316,13 +330,15 @@ class BaseWrapper(KerasEstimator):
             sample_weight = self._validate_sample_weight(sample_weight, X)
         sample_weight = self._training_weights(sample_weight, y, settings)
         validation_data = settings.pop("validation_data")
+        placement = resolve(self.device)
 
-        with seeded(self.random_state) as seed:
+        with seeded(self.random_state) as seed, placement.training():
             if reset:
                 meta = self._meta(X, self.target_)
                 for name, value in meta.items():
                     setattr(self, name, value)
-                model = self._build_model(meta, X)
+                with precision_scope(self.precision):
+                    model = self._build_model(meta, X)
                 _check_input_shape(model, X)
                 self.target_.bind(model.loss, _output_width(model, X))
                 self.model_ = model
@@ -358,16 +374,21 @@ class BaseWrapper(KerasEstimator):
                 verbose=int(settings.pop("verbose")),
                 seed=local_seed(seed),
             )
-            history = fit_model(
-                self.model_,
+            X, y, sample_weight, validation_data, spec = even_batches(
+                placement,
+                spec,
                 X,
                 self.target_.encode(y),
                 sample_weight,
-                spec,
-                validation_data=validation_data,
+                validation_data,
+            )
+            history = fit_model(
+                self.model_, X, y, sample_weight, spec, validation_data=validation_data
             )
         self._extend_history(history.history)
         self.current_epoch_ = initial + len(history.epoch)
+        self.device_ = placement.name
+        self._placement = placement
         self._check_finite_loss()
         from skdeep._bridge.engine import Predictor
 
@@ -449,7 +470,18 @@ class BaseWrapper(KerasEstimator):
                 f"Unknown predict arguments {sorted(unknown)}; predict takes "
                 f"{sorted(_PREDICT_ARGS)}."
             )
-        return self._predictor(X, batch_size=params.get("batch_size"))
+        with self._predict_placement().predicting():
+            outputs = self._predictor(X, batch_size=params.get("batch_size"))
+        return to_float32(outputs)
+
+    def _predict_placement(self):
+        """Where predictions run: the fitted devices (after loading elsewhere, what
+        ``device_`` names if this process has it, else "auto")."""
+        placement = self.__dict__.get("_placement")
+        if placement is None:
+            placement = fitted_placement(getattr(self, "device_", "auto"))
+            self._placement = placement
+        return placement
 
     # ------------------------------------------------------------ pickling
 
@@ -458,6 +490,7 @@ class BaseWrapper(KerasEstimator):
 
         state = dict(super().__getstate__())  # object.__getstate__ is not a copy
         state.pop("_predictor", None)
+        state.pop("_placement", None)
         if "target_" in state:  # plain data: skops files need no internal type
             state["target_"] = state["target_"].state()
         # networks as .keras bytes, loaded in safe mode (docs/persistence.md)
@@ -479,9 +512,10 @@ class BaseWrapper(KerasEstimator):
 _EMPTY = inspect.Parameter.empty
 
 
-def _clone_model(model):
+def _clone_model(model, precision=None):
     """A new model with the architecture, compile settings and fresh weights of
-    ``model`` (folds never share weights; the user's model is left untouched)."""
+    ``model`` (folds never share weights; the user's model is left untouched); with
+    ``precision``, its layers compute in that dtype policy."""
     import keras
 
     subclassed = not isinstance(model, (keras.Sequential, keras.Model)) or (
@@ -498,7 +532,11 @@ def _clone_model(model):
             "function, or define get_config() on the model."
         )
     try:
-        clone = keras.models.clone_model(model)
+        if precision is None or subclassed:
+            # a subclassed model's layers take the policy of the caller's scope
+            clone = keras.models.clone_model(model)
+        else:
+            clone = apply_precision(model, precision)
     except Exception as error:  # noqa: BLE001 - any failure means: cannot clone
         raise ValueError(
             f"Cannot clone the Keras model {model.name!r} ({type(model).__name__}): "

@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import column_or_1d, validate_data
 
+from skdeep._bridge._precision import half_precision_outputs
 from skdeep._bridge._targets import ClassifierTarget
 from skdeep.wrappers._base import BaseWrapper
 
@@ -68,6 +69,17 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         trains one epoch.
     jit_compile : bool or "auto", default="auto"
         Passed to ``model.compile`` (XLA compilation).
+    device : str or list of str, default="auto"
+        Where the model trains and predicts (TensorFlow and JAX backends):
+        ``"auto"`` (the first GPU, else the CPU; in a worker process of a parallel
+        search, the worker's own GPU, round-robin), ``"cpu"``, ``"gpu"``,
+        ``"gpu:N"``, or a list such as ``["gpu:0", "gpu:1"]`` for data-parallel
+        training (``batch_size`` is then the global batch). See the GPU guide.
+    precision : {"float32", "mixed_float16", "mixed_bfloat16"} or None, \
+            default=None
+        The Keras dtype policy the model is built under, for this estimator only;
+        None keeps the model's own (Keras' global policy). The network's outputs
+        come back as float32; probabilities are float64 at any precision.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into the sample weights.
     **kwargs
@@ -94,6 +106,8 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         Output units the model must have.
     current_epoch_ : int
         Epochs trained so far.
+    device_ : str or list of str
+        The device(s) the model was trained on (``"cpu:0"``, ``"gpu:1"`` ...).
 
     See Also
     --------
@@ -144,6 +158,8 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         run_eagerly=False,
         epochs="auto",
         jit_compile="auto",
+        device="auto",
+        precision=None,
         class_weight=None,
         **kwargs,
     ):
@@ -163,6 +179,8 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
             run_eagerly=run_eagerly,
             epochs=epochs,
             jit_compile=jit_compile,
+            device=device,
+            precision=precision,
             **kwargs,
         )
         self.class_weight = class_weight
@@ -182,7 +200,11 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
     def predict_proba(self, X, **kwargs):
         """Class probabilities, shape (n_samples, n_classes)."""
         raw = self._raw_predict(X, **kwargs)
-        return self.target_.proba(raw)
+        proba = self.target_.proba(raw)
+        if not self.target_.multilabel and half_precision_outputs(self.model_):
+            # a softmax computed in float16 sums to 1 only within ~1e-3
+            proba /= proba.sum(axis=1, keepdims=True)
+        return proba
 
     def predict(self, X, **kwargs):
         """Predicted class labels (the format of the training target)."""

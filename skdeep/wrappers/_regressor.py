@@ -51,6 +51,16 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
         trains one epoch.
     jit_compile : bool or "auto", default="auto"
         Passed to ``model.compile``.
+    device : str or list of str, default="auto"
+        Where the model trains and predicts (TensorFlow and JAX backends):
+        ``"auto"`` (the first GPU, else the CPU; in a worker process of a parallel
+        search, the worker's own GPU, round-robin), ``"cpu"``, ``"gpu"``,
+        ``"gpu:N"``, or a list such as ``["gpu:0", "gpu:1"]`` for data-parallel
+        training (``batch_size`` is then the global batch). See the GPU guide.
+    precision : {"float32", "mixed_float16", "mixed_bfloat16"} or None, \
+            default=None
+        The Keras dtype policy the model is built under, for this estimator only;
+        None keeps the model's own (Keras' global policy). Predictions are float32.
     **kwargs
         Build-function arguments and routed parameters.
 
@@ -68,6 +78,8 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
         Output units the model must have.
     current_epoch_ : int
         Epochs trained so far.
+    device_ : str or list of str
+        The device(s) the model was trained on (``"cpu:0"``, ``"gpu:1"`` ...).
 
     See Also
     --------

@@ -409,5 +409,5 @@ def test_the_keras_predictor_gives_the_numpy_passs_labels(iris):
     X, y = iris
     clf = MLPClassifier(hidden_layer_sizes=(6,), max_iter=5, random_state=0).fit(X, y)
     expected = clf.predict(X)
-    clf._predictor = KerasPredictor(clf.model_, "/CPU:0")
+    clf._predictor = KerasPredictor(clf.model_, "cpu:0")
     np.testing.assert_array_equal(clf.predict(X), expected)

@@ -100,7 +100,7 @@ def test_compiled_forward_matches_numpy_forward(data):
         dropout=0.2,
         seed=2,
     )
-    compiled = KerasPredictor(model, "/CPU:0", batch_size=10)  # several batches
+    compiled = KerasPredictor(model, "cpu:0", batch_size=10)  # several batches
     np.testing.assert_allclose(
         compiled(data), NumpyForward(model)(data), rtol=1e-5, atol=1e-6
     )
