@@ -157,8 +157,8 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
 
     n_components_ : int
         Number of components of ``mixture_`` (the sum over the members of
-        their kept components for ``"ensemble"``; the selected one for ``"bic"`` / ``"aic"``; the upper
-        bound for ``mixture="bayesian"``).
+        their kept components for ``"ensemble"``; the selected one for
+        ``"bic"`` / ``"aic"``; the upper bound for ``mixture="bayesian"``).
 
     criterion_values_ : ndarray of shape (n_candidates,) or None
         BIC or AIC of each candidate in ``n_components_candidates_`` on the
