@@ -11,7 +11,6 @@ import contextlib
 import warnings
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -164,14 +163,8 @@ def test_gmm_anomaly_labels_and_decision_sign(X, contamination, covariance_type)
     np.testing.assert_allclose(decision, model.score_samples(X) - model.offset_)
 
 
-# 40 samples a cluster or more: with ~20 samples in 3-4 dimensions BIC's choice
-# among 1-4 full-covariance components is decided by which local optimum EM
-# finds, and that follows the sample order (4 of 60 such data sets).
-@pytest.mark.xfail(
-    strict=True,
-    reason="OPEN (issue 17): the default ensemble's 4-component member follows "
-    "k-means seeding, hence the row order",
-)
+# The detector fits on canonically ordered rows, so k-means seeding (and hence the
+# local optimum EM finds) no longer follows the caller's row order.
 @settings(SETTINGS, max_examples=8)
 @given(data=blobs(max_centers=3, per_center=40))
 def test_gmm_anomaly_sample_order(data):

@@ -18,7 +18,7 @@ from skdeep.anomaly._mixture_fitting import (
     cross_fitted_scores,
     fit_selected,
 )
-from skdeep.utils._random import local_seed
+from skdeep.utils._random import canonical_order, local_seed
 
 
 def _normal_mask(y, n_samples):
@@ -59,8 +59,13 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         Number of mixture components. ``"ensemble"`` fits one Gaussian mixture
         per value of ``n_components_range`` (default ``1, 2, 4``) and averages
         their densities: ``mixture_`` is the equal-weight mixture of those
-        mixtures (``1 + 2 + 4 = 7`` components), so ``score_samples`` stays a log
-        density. Averaging over component counts ranks anomalies better than any
+        mixtures (up to ``1 + 2 + 4 = 7`` components), so ``score_samples``
+        stays a log density. A member's component that fewer distinct training
+        rows support than its covariance needs (``n_features + 1`` for "full",
+        2 otherwise) is a point mass on a lone outlier or a clump of repeated
+        rows; it is left out of its member (the member's other weights are
+        renormalised), so those rows are not scored as the most normal.
+        Averaging over component counts ranks anomalies better than any
         single count chosen without labels (see the user guide's ADBench table).
         ``"bic"`` / ``"aic"`` fit one Gaussian
         mixture per value of ``n_components_range`` and keep the one with the
@@ -141,7 +146,9 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
 
     random_state : int, RandomState instance or None, default=None
         Seeds the mixture initialisations, the draws of ``"auto"`` and the
-        folds of ``cv``. Pass an int for reproducible results.
+        folds of ``cv``. Pass an int for reproducible results. The mixtures are
+        fitted on the rows sorted lexicographically, so the result does not
+        depend on the order of the training rows.
 
     Attributes
     ----------
@@ -149,9 +156,9 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         The fitted mixture that scores samples.
 
     n_components_ : int
-        Number of components of ``mixture_`` (the sum over the members for
-        ``"ensemble"``; the selected one for ``"bic"`` / ``"aic"``; the upper
-        bound for ``mixture="bayesian"``).
+        Number of components of ``mixture_`` (the sum over the members of
+        their kept components for ``"ensemble"``; the selected one for
+        ``"bic"`` / ``"aic"``; the upper bound for ``mixture="bayesian"``).
 
     criterion_values_ : ndarray of shape (n_candidates,) or None
         BIC or AIC of each candidate in ``n_components_candidates_`` on the
@@ -295,6 +302,10 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         self._check_settings(X.shape[0])
         seed = local_seed(self.random_state)
         template = build_template(self.get_params(), seed)
+        # k-means seeding and the cv folds follow the row order: fitting on the
+        # rows sorted canonically gives the same mixture for any order of X.
+        order = canonical_order(X)
+        X = X[order]
 
         support = np.ones(X.shape[0], dtype=bool)
         mixture, values, candidates = self._fit_on(template, X)
@@ -313,7 +324,8 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         self.n_iter_ = int(mixture.n_iter_)
         self.criterion_values_ = values
         self.n_components_candidates_ = candidates
-        self.support_ = support
+        self.support_ = np.empty_like(support)
+        self.support_[order] = support
         if self.cv is not None:
             members = candidates if self.n_components == "ensemble" else None
             scores = cross_fitted_scores(

@@ -87,39 +87,86 @@ def min_component_support(covariance_type, n_features):
     ]
 
 
-def average_mixtures(mixtures):
+def point_mass_components(mixture, X_distinct, min_support):
+    """Mask of the components that more than ``min_support`` distinct rows support.
+
+    Each distinct training row counts for the component that most likely produced
+    it. A component with fewer distinct rows than ``min_support`` sits on one or a
+    few isolated points -- a lone outlier, or a clump of repeated anomalous rows --
+    and its density there exists only through ``reg_covar``; scoring with it would
+    rank those points as the most normal. When every component is such a point
+    mass (data with very few distinct rows), all are kept.
+    """
+    counts = np.bincount(mixture.predict(X_distinct), minlength=mixture.n_components)
+    keep = counts >= min_support
+    return keep if keep.any() else np.ones_like(keep)
+
+
+def average_mixtures(mixtures, keeps=None):
     """One fitted GaussianMixture whose density is the mean of the members' densities.
 
     Every member gets the same total weight, split over its components as in the
-    member. Tied covariances are expanded to full ones (a member's tied matrix is
-    not shared with the others); the result has the members' covariance type
-    otherwise.
+    member; with ``keeps`` (one boolean mask per member) only the kept components,
+    their weights renormalised within the member. Tied covariances are expanded to
+    full ones (a member's tied matrix is not shared with the others); the result
+    has the members' covariance type otherwise.
     """
     first = mixtures[0]
     covariance_type = (
         "full" if first.covariance_type == "tied" else (first.covariance_type)
     )
+    if keeps is None:
+        keeps = [np.ones(m.n_components, dtype=bool) for m in mixtures]
 
-    def per_component(mixture, name):
+    def per_component(mixture, name, keep):
         value = getattr(mixture, name)
         if mixture.covariance_type == "tied":
-            return np.broadcast_to(value, (mixture.n_components, *value.shape))
-        return value
+            value = np.broadcast_to(value, (mixture.n_components, *value.shape))
+        return value[keep]
 
-    weights = np.concatenate([m.weights_ / len(mixtures) for m in mixtures])
+    weights = np.concatenate(
+        [
+            m.weights_[keep] / m.weights_[keep].sum() / len(mixtures)
+            for m, keep in zip(mixtures, keeps, strict=True)
+        ]
+    )
     combined = clone(first).set_params(
         n_components=weights.shape[0], covariance_type=covariance_type
     )
     combined.weights_ = weights
-    combined.means_ = np.concatenate([m.means_ for m in mixtures])
+    combined.means_ = np.concatenate(
+        [m.means_[keep] for m, keep in zip(mixtures, keeps, strict=True)]
+    )
     for name in ("covariances_", "precisions_cholesky_", "precisions_"):
         setattr(
-            combined, name, np.concatenate([per_component(m, name) for m in mixtures])
+            combined,
+            name,
+            np.concatenate(
+                [
+                    per_component(m, name, keep)
+                    for m, keep in zip(mixtures, keeps, strict=True)
+                ]
+            ),
         )
     combined.converged_ = all(m.converged_ for m in mixtures)
     combined.n_iter_ = max(m.n_iter_ for m in mixtures)
     combined.n_features_in_ = first.n_features_in_
     return combined
+
+
+def fit_ensemble(template, X, candidates):
+    """Equal-weight mixture of one fitted mixture per count in ``candidates``.
+
+    Components that are point masses (see :func:`point_mass_components`; at least
+    two distinct rows, or what the covariance type needs) are left out of their
+    member, so a lone outlier or a clump of repeated rows never gets a component
+    of its own.
+    """
+    mixtures = [fit_mixture(template, k, X) for k in candidates]
+    X_distinct = np.unique(X, axis=0)
+    min_support = max(2, min_component_support(template.covariance_type, X.shape[1]))
+    keeps = [point_mass_components(m, X_distinct, min_support) for m in mixtures]
+    return average_mixtures(mixtures, keeps)
 
 
 def fit_selected(template, X, n_components, candidates):
@@ -135,7 +182,7 @@ def fit_selected(template, X, n_components, candidates):
     if not isinstance(n_components, str):
         return fit_mixture(template, n_components, X), None
     if n_components == "ensemble":
-        return average_mixtures([fit_mixture(template, k, X) for k in candidates]), None
+        return fit_ensemble(template, X, candidates), None
     n_samples, n_features = X.shape
     needed = min_component_support(template.covariance_type, n_features)
     mixtures, values, degenerate = [], [], []
