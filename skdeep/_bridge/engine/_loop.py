@@ -17,7 +17,7 @@ _STEP_HOOKS = (
 )
 _FAST_BACKENDS = {"tensorflow": "_tensorflow", "jax": "_jax"}
 # Memory-mapped inputs go to the fast loop this many bytes of rows at a time.
-_CHUNK_BYTES = 64 * 2**20
+_CHUNK_BYTES = 16 * 2**20
 
 
 def _step_hooks_are_noops(callback):
