@@ -108,6 +108,8 @@ class ClassifierTarget(_PlainState):
             self.one_hot = False
             found = np.unique(y)
             self.classes_ = found if classes is None else np.unique(classes)
+            if len(self.classes_) > 2:  # declared classes a batch may not all hold
+                self.target_type = "multiclass"
         else:
             raise ValueError(
                 f"Targets of type {self.target_type!r} are not supported by "

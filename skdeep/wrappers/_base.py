@@ -23,7 +23,9 @@ from skdeep._bridge._precision import (
     to_float32,
 )
 from skdeep._bridge._seeding import seeded
+from skdeep._bridge.engine._arrays import is_memmap
 from skdeep.utils._random import local_seed
+from skdeep.wrappers import _streams
 
 # Keras ``fit`` arguments a call of ``fit(X, y, **kwargs)`` (or ``fit__name``) may set.
 _FIT_ARGS = {
@@ -39,6 +41,9 @@ _FIT_ARGS = {
     "initial_epoch",
     "validation_batch_size",
     "validation_freq",
+    # streamed data (generators, PyDataset, tf.data) only
+    "steps_per_epoch",
+    "validation_steps",
 }
 _PREDICT_ARGS = {"batch_size", "verbose"}
 
@@ -278,11 +283,19 @@ class BaseWrapper(KerasEstimator):
     # ------------------------------------------------------------ fitting
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, **kwargs):
+    def fit(self, X, y=None, sample_weight=None, **kwargs):
         """Build (or, with ``warm_start``, reuse) the model and train it.
 
         ``kwargs`` are Keras ``fit`` arguments for this call (``epochs``,
         ``validation_data``, ``callbacks``, ``batch_size``, ``verbose`` ...).
+
+        ``X`` may also stream data larger than memory: a ``tf.data.Dataset``, a
+        ``keras.utils.PyDataset`` or a generator of ``(x, y)`` or ``(x, y,
+        sample_weight)`` batches, with ``y=None`` (classifiers take
+        ``classes=[...]``, every label the batches hold, unless the batches carry
+        one-hot rows), trained by Keras' ``model.fit`` (``steps_per_epoch`` and
+        ``validation_steps`` apply). A ``np.memmap`` X is read a chunk of rows at a
+        time. See the user guide's "Scaling out" page.
         """
         reset = not (self.warm_start and hasattr(self, "model_"))
         return self._fit(X, y, sample_weight, kwargs, reset=reset)
@@ -307,6 +320,8 @@ class BaseWrapper(KerasEstimator):
             "initial_epoch": 0,
             "validation_data": None,
             "class_weight": getattr(self, "class_weight", None),
+            "steps_per_epoch": None,
+            "validation_steps": None,
         }
         settings.update(routed)
         settings.update(fit_kwargs)
@@ -319,10 +334,27 @@ class BaseWrapper(KerasEstimator):
         kwarg_weight = fit_kwargs.pop("sample_weight", None)
         if sample_weight is None:
             sample_weight = kwarg_weight
+        classes = fit_kwargs.pop("classes", None)
         settings = self._fit_settings(params, fit_kwargs)
+        stream = None
+        if _streams.is_stream(X):
+            stream = self._open_stream(X, y, sample_weight, classes, settings, reset)
+            X, y, _ = stream.first  # what the data tell, read from the first batch
+        elif classes is not None:
+            raise ValueError(
+                "fit(X, y, classes=...) applies to streamed X (batches); with arrays "
+                "the classes are those of y."
+            )
+        elif settings["steps_per_epoch"] is not None:
+            raise ValueError(
+                "steps_per_epoch applies to streamed X (a generator, PyDataset or "
+                "tf.data.Dataset); with arrays an epoch is one pass over X."
+            )
         if reset:
             X, y = self._validate_training_data(X, y, reset=True)
             self.target_ = self._make_target(y)
+            # classes declared for this fit only (partial_fit's, a stream's)
+            self.__dict__.pop("_partial_classes", None)
         else:
             X, y = self._validate_training_data(X, y, reset=False)
             self._check_labels(y)
@@ -335,6 +367,8 @@ class BaseWrapper(KerasEstimator):
         with seeded(self.random_state) as seed, placement.training():
             if reset:
                 meta = self._meta(X, self.target_)
+                if stream is not None:  # the number of samples is not known
+                    meta["X_shape_"] = (None,) + tuple(X.shape[1:])
                 for name, value in meta.items():
                     setattr(self, name, value)
                 with precision_scope(self.precision):
@@ -366,24 +400,36 @@ class BaseWrapper(KerasEstimator):
                 epochs=initial + epochs,
                 initial_epoch=initial,
                 batch_size=int(settings.pop("batch_size") or 32),
-                shuffle=bool(settings.pop("shuffle")),
+                # a generator's or tf.data's order is its own (Keras ignores
+                # shuffle there, with a warning); a PyDataset's batches are shuffled
+                shuffle=bool(settings.pop("shuffle")) and _streams.shuffles(stream),
                 validation_split=float(settings.pop("validation_split") or 0.0),
                 validation_batch_size=settings.pop("validation_batch_size"),
                 validation_freq=int(settings.pop("validation_freq")),
                 callbacks=tuple(callbacks),
                 verbose=int(settings.pop("verbose")),
                 seed=local_seed(seed),
+                steps_per_epoch=settings.pop("steps_per_epoch"),
+                validation_steps=settings.pop("validation_steps"),
             )
-            X, y, sample_weight, validation_data, spec = even_batches(
-                placement,
-                spec,
-                X,
-                self.target_.encode(y),
-                sample_weight,
-                validation_data,
-            )
+            if stream is None:
+                x_fit, y_fit, sample_weight, validation_data, spec = even_batches(
+                    placement,
+                    spec,
+                    X,
+                    self.target_.encode(y),
+                    sample_weight,
+                    validation_data,
+                )
+            else:  # batches as they come (a data-parallel fit's are the user's)
+                x_fit, y_fit = stream.encoded(self._encode_batch), None
             history = fit_model(
-                self.model_, X, y, sample_weight, spec, validation_data=validation_data
+                self.model_,
+                x_fit,
+                y_fit,
+                sample_weight,
+                spec,
+                validation_data=validation_data,
             )
         self._extend_history(history.history)
         self.current_epoch_ = initial + len(history.epoch)
@@ -406,9 +452,57 @@ class BaseWrapper(KerasEstimator):
                 stacklevel=3,
             )
 
+    def _open_stream(self, X, y, sample_weight, classes, settings, reset):
+        """Check what a streamed fit cannot take; read the stream's first batch."""
+        if y is not None:
+            raise ValueError(
+                f"X is {_streams.STREAM_KINDS}: the targets come in its batches "
+                f"(x, y), so y must be None; got y of type {type(y).__name__}."
+            )
+        if sample_weight is not None:
+            raise ValueError(
+                "sample_weight cannot be given beside a streamed X: yield batches "
+                "(x, y, sample_weight) instead."
+            )
+        if settings["validation_split"]:
+            raise ValueError(
+                f"validation_split={settings['validation_split']} needs arrays; "
+                "with a streamed X pass validation_data (arrays, or another "
+                "stream) instead."
+            )
+        if settings["class_weight"] is not None:
+            raise ValueError(
+                "class_weight needs the targets in memory; with a streamed X "
+                "yield batches (x, y, sample_weight) with the weights you want."
+            )
+        stream = _streams.Stream(X)
+        if reset:
+            self._stream_classes(classes, stream.first[1])
+        elif classes is not None:
+            raise ValueError(
+                "classes is read at the first fit only (it fixes the model's output)."
+            )
+        return stream
+
+    def _stream_classes(self, classes, first_y):
+        """Classifiers: record the classes a streamed fit declares."""
+        if classes is not None:
+            raise ValueError(
+                f"classes applies to classifiers; {type(self).__name__} got classes."
+            )
+
+    def _encode_batch(self, x, y, sample_weight):
+        """One streamed batch as the model trains on it (NumPy, in the data
+        pipeline)."""
+        y = np.asarray(y)
+        self._check_labels(y)
+        return x, self.target_.encode(y), sample_weight
+
     def _validation_data(self, validation_data):
         if validation_data is None:
             return None
+        if _streams.is_stream(validation_data):
+            return _streams.Stream(validation_data).encoded(self._encode_batch)
         if not isinstance(validation_data, (list, tuple)) or len(
             validation_data
         ) not in (
@@ -453,9 +547,15 @@ class BaseWrapper(KerasEstimator):
         check_is_fitted(self, "model_")
         # straight to the network's input dtype: one conversion, and the finiteness
         # check reads the converted array
-        X = validate_data(
-            self, X, reset=False, dtype=_input_dtype(self.model_), allow_nd=True
-        )
+        if _streams.is_stream(X):
+            raise TypeError(
+                f"{type(self).__name__} predicts arrays, not {_streams.STREAM_KINDS}; "
+                "predict each batch: np.concatenate([est.predict(x) for x, *_ in "
+                "batches])."
+            )
+        # a memory-mapped X is converted a chunk at a time by the predictor
+        dtype = "numeric" if is_memmap(X) else _input_dtype(self.model_)
+        X = validate_data(self, X, reset=False, dtype=dtype, allow_nd=True)
         if X.shape[1:] != tuple(self.X_shape_[1:]):
             raise ValueError(
                 f"X has shape {X.shape}; {type(self).__name__} was fitted on samples "

@@ -186,7 +186,7 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         self.class_weight = class_weight
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
+    def partial_fit(self, X, y=None, classes=None, sample_weight=None, **kwargs):
         """Train one epoch on ``(X, y)``, building the model at the first call.
 
         ``classes`` lists every class the later calls may bring (needed at the first
@@ -244,6 +244,18 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
             y_numeric=False,
         )
         return X, self._validate_y(y)
+
+    def _stream_classes(self, classes, first_y):
+        if classes is None:  # partial_fit(stream, y=None, classes=...)
+            classes = getattr(self, "_partial_classes", None)
+        first_y = np.asarray(first_y)
+        if classes is None and first_y.ndim == 1:
+            raise ValueError(
+                "KerasClassifier.fit on streamed batches needs classes=[...], every "
+                "label the batches hold: the first batch cannot tell them all (as "
+                "partial_fit). One-hot or multilabel rows need no classes."
+            )
+        self._partial_classes = classes
 
     def _make_target(self, y):
         classes = getattr(self, "_partial_classes", None)

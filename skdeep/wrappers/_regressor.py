@@ -105,7 +105,7 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
     """
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None, **kwargs):
+    def partial_fit(self, X, y=None, sample_weight=None, **kwargs):
         """Train one epoch on ``(X, y)``, building the model at the first call."""
         kwargs.setdefault("epochs", 1)
         return self._fit(X, y, sample_weight, kwargs, reset=not hasattr(self, "model_"))

@@ -1,6 +1,8 @@
 """Inputs, targets and weights as one array or a list/tuple of arrays (several model
 inputs): the few operations the engine needs on either form."""
 
+import mmap
+
 import numpy as np
 
 
@@ -26,3 +28,15 @@ def to_floatx(data):
     if data is None or not np.issubdtype(data.dtype, np.floating):
         return data
     return np.asarray(data, dtype=keras.backend.floatx())
+
+
+def is_memmap(data):
+    """Whether ``data`` (or a part of it) is a view of a memory-mapped file: such
+    arrays are read a chunk of rows at a time, never copied whole."""
+    if isinstance(data, (list, tuple)):
+        return any(is_memmap(part) for part in data)
+    while data is not None:
+        if isinstance(data, (np.memmap, mmap.mmap)):
+            return True
+        data = getattr(data, "base", None)
+    return False

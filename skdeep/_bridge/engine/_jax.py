@@ -56,7 +56,7 @@ class EpochLoop:
         self.model = model
         self.batch_size = int(batch_size)
         self.n_batches = -(-n_samples(x) // self.batch_size)
-        self._data = (_to_array(x), _to_array(y), _to_array(sample_weight))
+        self.load(x, y, sample_weight)
         self._train = _epoch_functions(model.train_step, self.batch_size)
         self._test = None
         self._validation = (None, None)
@@ -83,6 +83,10 @@ class EpochLoop:
             for variable, value in zip(group, values):
                 variable.assign(value)
         return logs_to_floats(self.model.get_metrics_result())
+
+    def load(self, x, y, sample_weight):
+        """Hold these rows as the training data (``order`` indexes them)."""
+        self._data = (_to_array(x), _to_array(y), _to_array(sample_weight))
 
     def train_epoch(self, order):
         names = ("trainable", "non_trainable", "optimizer", "metrics")

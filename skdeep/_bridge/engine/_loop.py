@@ -4,7 +4,7 @@ import importlib
 
 import numpy as np
 
-from skdeep._bridge.engine._arrays import n_samples, take, to_floatx
+from skdeep._bridge.engine._arrays import is_memmap, n_samples, take, to_floatx
 
 # Callback hooks the fast loops do not call (they call the epoch and train hooks).
 _STEP_HOOKS = (
@@ -16,6 +16,8 @@ _STEP_HOOKS = (
     "on_test_batch_end",
 )
 _FAST_BACKENDS = {"tensorflow": "_tensorflow", "jax": "_jax"}
+# Memory-mapped inputs go to the fast loop this many bytes of rows at a time.
+_CHUNK_BYTES = 16 * 2**20
 
 
 def _step_hooks_are_noops(callback):
@@ -71,6 +73,8 @@ def fast_path_refusal(model, x, spec):
     for callback in spec.callbacks:
         if _uses_step_hooks(callback):
             return f"the callback {type(callback).__name__} needs per-batch calls"
+    if spec.steps_per_epoch is not None:
+        return "steps_per_epoch is set"
     return None
 
 
@@ -105,6 +109,8 @@ def _keras_fit(model, x, y, sample_weight, spec, validation_data):
         validation_freq=spec.validation_freq,
         shuffle=spec.shuffle,
         initial_epoch=spec.initial_epoch,
+        steps_per_epoch=spec.steps_per_epoch,
+        validation_steps=spec.validation_steps,
     )
 
 
@@ -124,7 +130,9 @@ def fit_model(model, x, y, sample_weight, spec, validation_data=None):
     if fast_path_refusal(model, x, spec) is not None:
         return _keras_fit(model, x, y, sample_weight, spec, validation_data)
     epoch_loop = epoch_loop_class()
-    x, y = to_floatx(x), to_floatx(y)
+    # a memory-mapped x stays on disk: converted a chunk of rows at a time below
+    chunk_rows = _chunk_rows(x, spec.batch_size) if is_memmap(x) else None
+    x, y = (x if chunk_rows else to_floatx(x)), to_floatx(y)
     if sample_weight is not None:
         # the loss casts the weights to its own dtype (float64 losses keep them exact)
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
@@ -136,8 +144,19 @@ def fit_model(model, x, y, sample_weight, spec, validation_data=None):
         validation_data = tuple(validation_data) + (None,) * (3 - len(validation_data))
         validation_data = tuple(to_floatx(part) for part in validation_data)
 
-    loop = epoch_loop(model, x, y, sample_weight, spec.batch_size)
     n_rows = n_samples(x)
+    if chunk_rows:
+        head = slice(0, chunk_rows)
+        loop = epoch_loop(
+            model,
+            to_floatx(take(x, head)),
+            take(y, head),
+            take(sample_weight, head),
+            spec.batch_size,
+        )
+        loop.n_batches = -(-n_rows // spec.batch_size)
+    else:
+        loop = epoch_loop(model, x, y, sample_weight, spec.batch_size)
     callbacks = keras.callbacks.CallbackList(
         list(spec.callbacks),
         add_history=True,
@@ -155,7 +174,10 @@ def fit_model(model, x, y, sample_weight, spec, validation_data=None):
         model.reset_metrics()
         callbacks.on_epoch_begin(epoch)
         order = rng.permutation(n_rows) if spec.shuffle else np.arange(n_rows)
-        logs = loop.train_epoch(order)
+        if chunk_rows:
+            logs = _train_epoch_chunked(loop, x, y, sample_weight, order, chunk_rows)
+        else:
+            logs = loop.train_epoch(order)
         # One step call per epoch lets the progress bar show the epoch's figures.
         callbacks.on_train_batch_end(loop.n_batches - 1, logs)
         if validation_data is not None and (epoch + 1) % spec.validation_freq == 0:
@@ -170,3 +192,26 @@ def fit_model(model, x, y, sample_weight, spec, validation_data=None):
         model.optimizer.finalize_variable_values(model.trainable_weights)
     callbacks.on_train_end(logs=logs)
     return model.history
+
+
+def _chunk_rows(x, batch_size):
+    """Rows per chunk of a memory-mapped ``x``: whole minibatches, about
+    ``_CHUNK_BYTES`` of Keras' floatx."""
+    import keras
+
+    parts = x if isinstance(x, (list, tuple)) else [x]
+    itemsize = np.dtype(keras.backend.floatx()).itemsize
+    row_bytes = sum(int(np.prod(part.shape[1:])) for part in parts) * itemsize
+    return max(1, _CHUNK_BYTES // max(1, row_bytes * batch_size)) * batch_size
+
+
+def _train_epoch_chunked(loop, x, y, sample_weight, order, chunk_rows):
+    """One epoch over ``order`` fed ``chunk_rows`` rows at a time. The chunks hold
+    whole minibatches in ``order``'s order, so every training step sees the rows it
+    would see with ``x`` in memory (the same results)."""
+    logs = None
+    for start in range(0, len(order), chunk_rows):
+        index = order[start : start + chunk_rows]
+        loop.load(to_floatx(take(x, index)), take(y, index), take(sample_weight, index))
+        logs = loop.train_epoch(np.arange(len(index)))
+    return logs

@@ -114,10 +114,10 @@ class Predictor:
         function = self._compiled()
         batch_size = int(batch_size or _CHUNK)
         n = n_samples(x)
-        x = to_floatx(x)
         chunks = []
         for start in range(0, max(n, 1), batch_size):
-            chunk = take(x, slice(start, start + batch_size))
+            # converted per chunk: a memory-mapped x is never copied whole
+            chunk = to_floatx(take(x, slice(start, start + batch_size)))
             rows = n_samples(chunk)
             if self.backend == "jax":
                 chunk = self._pad(chunk)

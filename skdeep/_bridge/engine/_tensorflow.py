@@ -65,10 +65,14 @@ class EpochLoop:
         self.model = model
         self.batch_size = int(batch_size)
         self.n_batches = _batches(n_samples(x), self.batch_size)
-        self._data = (_to_tensor(x), _to_tensor(y), _to_tensor(sample_weight))
+        self.load(x, y, sample_weight)
         self._train = _step_function(model, model.train_step)
         self._test = None
         self._validation = (None, None)
+
+    def load(self, x, y, sample_weight):
+        """Hold these rows as the training data (``order`` indexes them)."""
+        self._data = (_to_tensor(x), _to_tensor(y), _to_tensor(sample_weight))
 
     def train_epoch(self, order):
         self._train(*self._data, tf.constant(order), tf.constant(self.batch_size))

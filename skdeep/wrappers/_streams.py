@@ -1,0 +1,144 @@
+"""Training data streamed in batches: ``tf.data.Dataset``, ``keras.utils.PyDataset``
+and generators (or other iterators) of ``(x, y)`` / ``(x, y, sample_weight)`` batches.
+
+A streamed fit never holds the data: the wrapper reads the first batch to learn what
+arrays would tell (``n_features_in_``, the target's type and width), wraps the stream
+so that each batch's targets are encoded as the model needs (class labels to indices
+or one-hot rows), and hands it to Keras' ``model.fit``.
+"""
+
+import collections.abc
+import itertools
+import sys
+
+import numpy as np
+
+STREAM_KINDS = "a tf.data.Dataset, a keras.utils.PyDataset or a generator of batches"
+
+
+def _is_tf_dataset(data):
+    tf = sys.modules.get("tensorflow")  # never imported just to ask
+    return tf is not None and isinstance(data, tf.data.Dataset)
+
+
+def _is_py_dataset(data):
+    keras = sys.modules.get("keras")
+    return keras is not None and isinstance(data, keras.utils.PyDataset)
+
+
+def is_stream(data):
+    """Whether ``data`` is a stream of batches rather than an array-like."""
+    if isinstance(data, (np.ndarray, list, tuple, str, bytes)):
+        return False
+    return (
+        _is_tf_dataset(data)
+        or _is_py_dataset(data)
+        or isinstance(data, collections.abc.Iterator)
+    )
+
+
+def _split_batch(batch):
+    if not isinstance(batch, (tuple, list)) or len(batch) not in (2, 3):
+        raise ValueError(
+            "Each batch of a streamed X must be a tuple (x, y) or (x, y, "
+            f"sample_weight); got {type(batch).__name__}."
+        )
+    return tuple(batch) + (None,) * (3 - len(batch))
+
+
+def _numpy(part):
+    return None if part is None else np.asarray(part)
+
+
+def shuffles(stream):
+    """Whether Keras can shuffle this data (None: arrays)."""
+    return stream is None or stream.kind == "PyDataset"
+
+
+class Stream:
+    """A stream of batches, with its first batch read and ready to be put back."""
+
+    def __init__(self, data):
+        self.data = data
+        if _is_tf_dataset(data):
+            self.kind = "tf.data.Dataset"
+            first = next(iter(data.take(1)), None)
+        elif _is_py_dataset(data):
+            self.kind = "PyDataset"
+            first = data[0] if data.num_batches != 0 else None
+        else:
+            self.kind = "generator"
+            first = next(data, None)
+            if first is not None:  # put it back
+                self.data = itertools.chain([first], data)
+        if first is None:
+            raise ValueError(f"X is an empty {self.kind}: it yielded no batch.")
+        self.first = tuple(_numpy(part) for part in _split_batch(first))
+
+    def encoded(self, encode_batch):
+        """The stream with ``encode_batch(x, y, w) -> (x, y, w)`` applied to each
+        batch (in NumPy)."""
+        if self.kind == "tf.data.Dataset":
+            return _encoded_tf_dataset(
+                self.data, encode_batch, encode_batch(*self.first)[1]
+            )
+        if self.kind == "PyDataset":
+            return _encoded_py_dataset(self.data, encode_batch)
+        return (_drop_none(encode_batch(*_numpy_batch(b))) for b in self.data)
+
+
+def _numpy_batch(batch):
+    return tuple(_numpy(part) for part in _split_batch(batch))
+
+
+def _drop_none(batch):
+    return batch if batch[2] is not None else batch[:2]
+
+
+def _encoded_py_dataset(dataset, encode_batch):
+    import keras
+
+    class EncodedPyDataset(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__(
+                workers=dataset.workers,
+                use_multiprocessing=dataset.use_multiprocessing,
+                max_queue_size=dataset.max_queue_size,
+            )
+
+        @property
+        def num_batches(self):
+            return dataset.num_batches
+
+        def __len__(self):
+            return len(dataset)
+
+        def __getitem__(self, index):
+            return _drop_none(encode_batch(*_numpy_batch(dataset[index])))
+
+        def on_epoch_begin(self):
+            dataset.on_epoch_begin()
+
+        def on_epoch_end(self):
+            dataset.on_epoch_end()
+
+    return EncodedPyDataset()
+
+
+def _encoded_tf_dataset(dataset, encode_batch, encoded_first):
+    import tensorflow as tf
+
+    spec = dataset.element_spec
+    weighted = len(spec) == 3  # the first batch was a 2- or 3-tuple
+    y_dtype = tf.as_dtype(encoded_first.dtype)
+    y_shape = (None,) + tuple(encoded_first.shape[1:])
+
+    def encode_targets(y):
+        return encode_batch(None, y, None)[1]
+
+    def encode(x, y, *weight):
+        encoded = tf.numpy_function(encode_targets, [y], y_dtype, stateful=False)
+        encoded.set_shape(y_shape)
+        return (x, encoded, *weight) if weighted else (x, encoded)
+
+    return dataset.map(encode)
