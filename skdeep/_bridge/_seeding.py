@@ -4,10 +4,17 @@ A user's build function and Keras layers created without a seed draw their initi
 weights and dropout seeds from Python's ``random`` module and from Keras' global seed
 generator. ``seeded`` makes those draws follow ``random_state`` and restores every
 global generator afterwards, so the caller's random streams never move.
+
+Keras draws the seeds of unseeded layers from Python's process-wide ``random`` module
+(``keras.src.random.seed_generator``). Another thread drawing from it meanwhile (a Dask
+worker's event loop, a second fit) would move those draws; so the seeded block gives
+Keras a generator of its own thread, seeded alike, and every other thread still reads
+the shared module (``_ThreadRandom``).
 """
 
 import contextlib
 import random
+import threading
 
 import numpy as np
 
@@ -37,7 +44,10 @@ def seeded(random_state):
     )
     torch = _torch_backend()
     torch_state = _torch_rng_state(torch)
+    thread_random = _thread_random(seed_generator)
+    outer = getattr(thread_random.local, "rng", None)
     try:
+        thread_random.local.rng = random.Random(seed)
         random.seed(seed)
         np.random.seed(seed)  # noqa: NPY002 - restored below
         if torch is not None:  # model.fit's shuffles draw from torch's generator
@@ -46,6 +56,7 @@ def seeded(random_state):
         global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
         yield seed
     finally:
+        thread_random.local.rng = outer
         if torch is not None:
             torch.set_rng_state(torch_state[0])
             if torch_state[1] is not None:
@@ -75,3 +86,28 @@ def _torch_rng_state(torch):
         return None
     cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
     return torch.get_rng_state(), cuda
+
+
+class _ThreadRandom:
+    """Python's ``random`` module for Keras' seed draws: the current thread's own
+    generator inside a seeded block, the shared module everywhere else."""
+
+    def __init__(self):
+        self.local = threading.local()
+
+    def __getattr__(self, name):
+        return getattr(getattr(self.local, "rng", None) or random, name)
+
+
+_install_lock = threading.Lock()
+
+
+def _thread_random(seed_generator):
+    """The ``_ThreadRandom`` Keras' seed generator draws from (put in place once;
+    outside seeded blocks it behaves exactly as the ``random`` module)."""
+    with _install_lock:
+        current = seed_generator.python_random
+        if not isinstance(current, _ThreadRandom):
+            current = _ThreadRandom()
+            seed_generator.python_random = current
+        return current

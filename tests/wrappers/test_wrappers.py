@@ -455,3 +455,28 @@ def test_float64_weights_and_repeats_train_the_same_network():
     repeated = KerasRegressor(build_test_model, **params)
     repeated.fit(X.repeat(weights, axis=0), y.repeat(weights))
     np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-11)
+
+
+def test_random_state_holds_while_another_thread_draws_from_random(classes3):
+    """Keras seeds unseeded layers from Python's process-wide ``random``; a thread
+    drawing from it meanwhile (a Dask worker's event loop) must not move them."""
+    import random
+    import threading
+
+    X, y = classes3
+    expected = _clf(epochs=1).fit(X, y).predict_proba(X)
+    stop = threading.Event()
+
+    def draw():
+        while not stop.is_set():
+            random.random()
+
+    thread = threading.Thread(target=draw)
+    thread.start()
+    try:
+        results = [_clf(epochs=1).fit(X, y).predict_proba(X) for _ in range(2)]
+    finally:
+        stop.set()
+        thread.join()
+    for result in results:
+        np.testing.assert_array_equal(result, expected)
