@@ -26,25 +26,22 @@ from skdeep.wrappers import KerasClassifier, KerasRegressor
 TIMEOUT = "300s"
 
 
-def build_seeded(meta, hidden=8):
-    """A small network whose layers carry their own seeds.
+def build_net(meta, hidden=8):
+    """A small network with unseeded layers, as users write them.
 
-    Keras draws the seed of an unseeded layer from Python's process-wide ``random``
-    module (skdeep seeds it from ``random_state`` for the build); in a Dask worker
-    the event-loop thread draws from it too, e.g. for retry jitter while the cluster
-    recovers from a lost worker, so a fit re-run there may start from other weights.
-    Seeded layers make the results independent of that.
+    Keras draws an unseeded layer's seed from Python's process-wide ``random``
+    module; in a Dask worker the event-loop thread draws from it too (retry jitter
+    while the cluster recovers from a lost worker). ``random_state`` still fixes the
+    weights: skdeep gives Keras' draws a generator of the fitting thread.
     """
-    init = keras.initializers.GlorotUniform(seed=0)
     activation = {"binary": "sigmoid", "multiclass": "softmax"}
     return keras.Sequential(
         [
             keras.Input(meta["X_shape_"][1:]),
-            keras.layers.Dense(hidden, activation="relu", kernel_initializer=init),
+            keras.layers.Dense(hidden, activation="relu"),
             keras.layers.Dense(
                 meta["n_outputs_expected_"],
                 activation=activation.get(meta["target_type_"]),
-                kernel_initializer=init,
             ),
         ]
     )
@@ -66,7 +63,7 @@ def _searches():
     yield (
         "KerasClassifier",
         GridSearchCV(
-            KerasClassifier(build_seeded, optimizer="adam", epochs=3, random_state=0),
+            KerasClassifier(build_net, optimizer="adam", epochs=3, random_state=0),
             {"hidden": [4, 8]},
             cv=2,
         ),
@@ -75,7 +72,7 @@ def _searches():
     yield (
         "KerasRegressor",
         RandomizedSearchCV(
-            KerasRegressor(build_seeded, optimizer="adam", epochs=3, random_state=0),
+            KerasRegressor(build_net, optimizer="adam", epochs=3, random_state=0),
             {"hidden": [2, 4, 8], "optimizer__learning_rate": [0.01, 0.05]},
             n_iter=2,
             cv=2,

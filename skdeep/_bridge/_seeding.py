@@ -27,9 +27,10 @@ def seeded(random_state):
     backend) for the block, then restore them.
 
     ``random_state=None`` seeds from fresh OS entropy (different on every call); the
-    globals are restored either way. Keras keeps its global seed state per thread;
-    Python's and NumPy's global generators are process-wide, so two threads fitting
-    at once may interleave draws (their results stay valid, only not reproducible).
+    globals are restored either way. Keras keeps its global seed state per thread and
+    draws its layers' seeds from this thread's own generator (``_ThreadRandom``);
+    Python's and NumPy's global generators, which a build function may use itself, are
+    process-wide, so two such threads fitting at once may interleave those draws.
     """
     from keras.src.backend.common import global_state
     from keras.src.random import seed_generator
