@@ -16,31 +16,28 @@ import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    Options,
+    StrOptions,
+)
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
 
-from skdeep.neural_network._architectures import ACTIVATIONS
+from skdeep.neural_network._architectures import (
+    ACTIVATIONS,
+    BATCH_NORMALIZATION,
+    INITIALIZER_NAMES,
+)
 from skdeep.neural_network._inference import NonFiniteInputError
 from skdeep.utils._random import _MAX_SEED, local_random_state
 
 SOLVERS = {"sgd", "adam", "nadam", "rmsprop", "adagrad", "adamax", "lbfgs"}
-INITIALIZERS = {
-    "auto",
-    "glorot_uniform",
-    "glorot_normal",
-    "he_uniform",
-    "he_normal",
-    "lecun_uniform",
-    "lecun_normal",
-    "orthogonal",
-    "random_normal",
-    "random_uniform",
-    "truncated_normal",
-}
+INITIALIZERS = set(INITIALIZER_NAMES)
 _DEVICE_PATTERN = re.compile(r"^(auto|cpu|gpu(:\d+)?)$", re.IGNORECASE)
 
 
@@ -84,12 +81,23 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             Options(Real, {np.inf}),
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "kernel_initializer": [StrOptions(INITIALIZERS)],
-        "batch_normalization": ["boolean"],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "kernel_initializer": [
+            StrOptions(INITIALIZERS),
+            HasMethods(["get_config", "__call__"]),
+        ],
+        "batch_normalization": ["boolean", StrOptions(set(BATCH_NORMALIZATION))],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "device": [str],
         "dtype": [StrOptions({"auto", "float32", "float64"})],
         "engine": [StrOptions({"auto", "numpy", "tensorflow", "keras"})],
+        # the deep-training options of Hands-On ML ch. 11 (issue 13)
+        "negative_slope": [Interval(Real, 0, None, closed="left")],
+        "input_batch_normalization": ["boolean"],
+        "l1": [Interval(Real, 0, None, closed="left")],
+        "max_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "clipnorm": [Interval(Real, 0, None, closed="neither"), None],
+        "clipvalue": [Interval(Real, 0, None, closed="neither"), None],
+        "init_from": [HasMethods(["apply"]), None],
     }
 
     @abstractmethod
@@ -125,6 +133,13 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         device,
         dtype,
         engine,
+        negative_slope,
+        input_batch_normalization,
+        l1,
+        max_norm,
+        clipnorm,
+        clipvalue,
+        init_from,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -155,6 +170,13 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         self.device = device
         self.dtype = dtype
         self.engine = engine
+        self.negative_slope = negative_slope
+        self.input_batch_normalization = input_batch_normalization
+        self.l1 = l1
+        self.max_norm = max_norm
+        self.clipnorm = clipnorm
+        self.clipvalue = clipvalue
+        self.init_from = init_from
 
     # ------------------------------------------------------------------ hooks
     # Estimators override these; everything else lives here.
@@ -215,6 +237,52 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             raise ValueError(
                 f"device must be 'auto', 'cpu', 'gpu' or 'gpu:N', got {self.device!r}."
             )
+        self._check_deep_training_options()
+
+    def _check_deep_training_options(self):
+        """Errors and warnings for the ch. 11 options that cannot apply as given."""
+        n_hidden = len(self._hidden_layer_sizes())
+        if not isinstance(self.dropout, Real):
+            rates = np.asarray(self.dropout, dtype=object).ravel().tolist()
+            if len(rates) != n_hidden or not all(
+                isinstance(r, Real) and 0 <= r < 1 for r in rates
+            ):
+                raise ValueError(
+                    "dropout must be a rate in [0, 1) or one such rate per hidden "
+                    f"layer ({n_hidden} here), got {self.dropout!r}."
+                )
+        if self.clipnorm is not None and self.clipvalue is not None:
+            raise ValueError(
+                "Set clipnorm or clipvalue, not both: Keras clips gradients one way "
+                f"(got clipnorm={self.clipnorm}, clipvalue={self.clipvalue})."
+            )
+        if self.activation != "leaky_relu" and self.negative_slope != 0.2:
+            warnings.warn(
+                f"negative_slope={self.negative_slope} has no effect with "
+                f"activation={self.activation!r}; it is the slope of 'leaky_relu'.",
+                UserWarning,
+                stacklevel=6,
+            )
+        if self.activation == "selu":
+            breaks = list(self._self_normalisation_breaks())
+            if self.batch_normalization:
+                breaks.append("batch_normalization")
+            if self.kernel_initializer not in ("auto", "lecun_normal"):
+                breaks.append(f"kernel_initializer={self.kernel_initializer!r}")
+            if breaks:
+                warnings.warn(
+                    "activation='selu' self-normalises only in a plain stack of "
+                    "Dense layers with kernel_initializer='lecun_normal' (the 'auto' "
+                    "choice) and standardised inputs; this configuration breaks it: "
+                    f"{', '.join(breaks)}.",
+                    UserWarning,
+                    stacklevel=6,
+                )
+        self._kernel_initializer()  # an initializer object that cannot be rebuilt
+
+    def _self_normalisation_breaks(self):
+        """Parts of the architecture that break SELU's self-normalisation."""
+        return ()
 
     def _hidden_layer_sizes(self):
         sizes = self.hidden_layer_sizes
@@ -223,11 +291,52 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         return tuple(int(s) for s in sizes)
 
     def _kernel_initializer(self):
+        """A name, or a Keras initializer object serialized as plain data (without
+        its seed: each layer gets one drawn from ``random_state``)."""
+        import keras
+
         from skdeep.neural_network._architectures import default_initializer
 
-        if self.kernel_initializer == "auto":
-            return default_initializer(self.activation)
-        return self.kernel_initializer
+        initializer = self.kernel_initializer
+        if isinstance(initializer, str):
+            if initializer == "auto":
+                return default_initializer(self.activation)
+            return initializer
+        try:
+            config = keras.initializers.serialize(initializer)
+            if isinstance(config.get("config"), dict) and "seed" in config["config"]:
+                config = {**config, "config": {**config["config"], "seed": None}}
+            keras.initializers.deserialize(config)
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(
+                "kernel_initializer must be one of the names listed in the "
+                "documentation or a Keras initializer that Keras can serialize (a "
+                "built-in one, or a class registered with "
+                f"keras.saving.register_keras_serializable); got {initializer!r} "
+                f"({exc})."
+            ) from exc
+        return config
+
+    def _block_options(self):
+        """The hidden blocks' options, as ``_architectures.dense_stack`` takes them."""
+        rates = (
+            float(self.dropout)
+            if isinstance(self.dropout, Real)
+            else tuple(float(r) for r in np.asarray(self.dropout).ravel())
+        )
+        return {
+            "activation": self.activation,
+            "kernel_initializer": self._kernel_initializer(),
+            "batch_normalization": (
+                "before_activation"
+                if self.batch_normalization is True
+                else self.batch_normalization
+            ),
+            "dropout": rates,
+            "negative_slope": float(self.negative_slope),
+            "input_batch_normalization": bool(self.input_batch_normalization),
+            "max_norm": None if self.max_norm is None else float(self.max_norm),
+        }
 
     def _epoch_spec(self, architecture, batch_size):
         """What every engine needs to know about this fit (``_engine.EpochSpec``)."""
@@ -251,6 +360,9 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             dtype=self._dtype,
             batch_size=int(batch_size),
             shuffle=bool(self.shuffle),
+            l1=float(self.l1),
+            clipnorm=None if self.clipnorm is None else float(self.clipnorm),
+            clipvalue=None if self.clipvalue is None else float(self.clipvalue),
         )
 
     def _make_engine(self, spec, data, validation):
@@ -258,23 +370,29 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
 
         return make_engine(self.engine_, self.model_, spec, data, validation)
 
-    def _choose_engine(self, device):
+    def _choose_engine(self, device, spec):
         """``engine``, or with "auto" the fastest engine that can train this network.
 
         The hand-written loops are optimisations for the plain networks they know:
         NumPy on the CPU, the compiled TensorFlow loop on GPUs. Whatever they cannot
-        honour (a frozen layer, a layer or loss they do not implement, a Keras
-        backend other than TensorFlow) trains on the general Keras engine.
+        honour (a frozen layer, a layer, constraint or loss they do not implement,
+        an option of ``spec`` such as ``l1`` or gradient clipping, a Keras backend
+        other than TensorFlow) trains on the general Keras engine.
         """
         import keras
 
         from skdeep.neural_network._device import is_gpu
+        from skdeep.neural_network._engine import hand_written_gaps
         from skdeep.neural_network._numpy_training import trainable
 
         tensorflow = keras.backend.backend() == "tensorflow"
         frozen = any(not w.trainable for w in self.model_.weights if "kernel" in w.path)
+        gaps = hand_written_gaps(spec)
         interpretable = (
-            tensorflow and not frozen and trainable(self.model_, self._loss_name())
+            tensorflow
+            and not frozen
+            and not gaps
+            and trainable(self.model_, self._loss_name())
         )
         if self.engine in ("numpy", "tensorflow") and not interpretable:
             why = (
@@ -282,7 +400,10 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
                 if not tensorflow
                 else "a layer is frozen"
                 if frozen
-                else "a layer, activation or loss has no implementation there"
+                else f"{', '.join(gaps)} has no implementation there"
+                if gaps
+                else "a layer, activation, constraint or loss has no implementation "
+                "there"
             )
             raise ValueError(
                 f"engine={self.engine!r} cannot train this network ({why}); use "
@@ -419,9 +540,12 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         with tf.device(device):
             if first_pass:
                 self.model_ = self._build_model()
-            self.engine_ = self._choose_engine(device)
+            if first_pass or self.init_from is not None:
+                _apply_init_from(self.init_from, self.model_, copy=first_pass)
+            epoch_spec = self._epoch_spec(repr(_strip_seed(spec)), batch_size)
+            self.engine_ = self._choose_engine(device, epoch_spec)
             engine = self._make_engine(
-                self._epoch_spec(repr(_strip_seed(spec)), batch_size),
+                epoch_spec,
                 data=(self._model_inputs(X), Y, sample_weight),
                 validation=(
                     (self._model_inputs(X_val), Y_val, w_val)
@@ -673,3 +797,12 @@ def _is_column_vector(y):
 def _strip_seed(spec):
     name, kwargs = spec
     return name, {k: v for k, v in kwargs.items() if k != "seed"}
+
+
+def _apply_init_from(init_from, model, *, copy):
+    """Copy ``init_from``'s layers into ``model`` (``copy``) and set which layers
+    train: every layer but the reused ones when they are frozen."""
+    for layer in model.layers:
+        layer.trainable = True
+    if init_from is not None:
+        init_from.apply(model, copy=copy)

@@ -82,12 +82,13 @@ _OPTIMIZERS = {
 }
 
 
-def keras_optimizer(solver, hyper, learning_rate):
-    """The Keras optimizer with the update rule of skdeep's ``solver``."""
+def keras_optimizer(solver, hyper, learning_rate, **options):
+    """The Keras optimizer with the update rule of skdeep's ``solver``; ``options``
+    are the base optimizer's (``clipnorm``, ``clipvalue``)."""
     import keras
 
     return getattr(keras.optimizers, _OPTIMIZERS[solver])(
-        learning_rate=learning_rate, **hyper
+        learning_rate=learning_rate, **hyper, **options
     )
 
 
@@ -121,21 +122,38 @@ class KerasEngine:
         loss_weights = spec.loss_weights
         X, Y, w = data
         self.n_samples = len(Y)
-        # scikit-learn's penalty 0.5 * alpha * ||W||² / batch size, on every kernel
+        # scikit-learn's penalty 0.5 * alpha * ||W||² / batch size on every kernel,
+        # and l1 * ||W||₁ / batch size with the same scaling
+        l1 = float(spec.l1)
+        regularizer = None
+        if l1:
+            regularizer = keras.regularizers.L1L2(
+                l1=l1 / batch_size, l2=float(alpha) / (2.0 * batch_size)
+            )
+        elif alpha:
+            regularizer = keras.regularizers.L2(float(alpha) / (2.0 * batch_size))
         for layer in model.layers:
             kernel = getattr(layer, "kernel", None)
             if kernel is not None and kernel.trainable:
-                kernel.regularizer = (
-                    keras.regularizers.L2(float(alpha) / (2.0 * batch_size))
-                    if alpha
-                    else None
-                )
+                kernel.regularizer = regularizer
         loss = LossFunctionWrapper(
             LOSSES[spec.loss_name], dtype=dtype, name=spec.loss_name
         )
         n_outputs = len(loss_weights)
         model.compile(
-            optimizer=keras_optimizer(spec.solver, spec.hyper_dict, 1e-3),
+            optimizer=keras_optimizer(
+                spec.solver,
+                spec.hyper_dict,
+                1e-3,
+                **{
+                    name: value
+                    for name, value in (
+                        ("clipnorm", spec.clipnorm),
+                        ("clipvalue", spec.clipvalue),
+                    )
+                    if value is not None
+                },
+            ),
             loss=[loss] * n_outputs if n_outputs > 1 else loss,
             loss_weights=list(loss_weights) if n_outputs > 1 else None,
             jit_compile=False,

@@ -197,11 +197,8 @@ class _MLPMixin:
                 "n_features": self.n_features_in_,
                 "n_outputs": self.n_outputs_,
                 "hidden_layer_sizes": self._hidden_layer_sizes(),
-                "activation": self.activation,
                 "output_activation": self._output_activation(),
-                "kernel_initializer": self._kernel_initializer(),
-                "batch_normalization": self.batch_normalization,
-                "dropout": float(self.dropout),
+                **self._block_options(),
                 "dtype": self._dtype,
             },
         )
@@ -284,6 +281,13 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         device="auto",
         dtype="auto",
         engine="auto",
+        negative_slope=0.2,
+        input_batch_normalization=False,
+        l1=0.0,
+        max_norm=None,
+        clipnorm=None,
+        clipvalue=None,
+        init_from=None,
         class_weight=None,
     ):
         super().__init__(
@@ -316,6 +320,13 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
             device=device,
             dtype=dtype,
             engine=engine,
+            negative_slope=negative_slope,
+            input_batch_normalization=input_batch_normalization,
+            l1=l1,
+            max_norm=max_norm,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            init_from=init_from,
         )
         self.class_weight = class_weight
 
@@ -585,6 +596,13 @@ default=None
         device="auto",
         dtype="auto",
         engine="auto",
+        negative_slope=0.2,
+        input_batch_normalization=False,
+        l1=0.0,
+        max_norm=None,
+        clipnorm=None,
+        clipvalue=None,
+        init_from=None,
         output_activation=None,
     ):
         super().__init__(
@@ -617,6 +635,13 @@ default=None
             device=device,
             dtype=dtype,
             engine=engine,
+            negative_slope=negative_slope,
+            input_batch_normalization=input_batch_normalization,
+            l1=l1,
+            max_norm=max_norm,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            init_from=init_from,
         )
         self.loss = loss
         self.output_activation = output_activation

@@ -255,6 +255,13 @@ default=None
         device="auto",
         dtype="auto",
         engine="auto",
+        negative_slope=0.2,
+        input_batch_normalization=False,
+        l1=0.0,
+        max_norm=None,
+        clipnorm=None,
+        clipvalue=None,
+        init_from=None,
         output_activation=None,
     ):
         super().__init__(
@@ -287,6 +294,13 @@ default=None
             device=device,
             dtype=dtype,
             engine=engine,
+            negative_slope=negative_slope,
+            input_batch_normalization=input_batch_normalization,
+            l1=l1,
+            max_norm=max_norm,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            init_from=init_from,
         )
         self.wide_features = wide_features
         self.deep_features = deep_features
@@ -407,15 +421,15 @@ default=None
                 "wide_features": tuple(int(i) for i in wide),
                 "deep_features": tuple(int(i) for i in deep),
                 "hidden_layer_sizes": self._hidden_layer_sizes(),
-                "activation": self.activation,
                 "output_activation": self._output_activation(),
                 "auxiliary_output": bool(self.auxiliary_output),
-                "kernel_initializer": self._kernel_initializer(),
-                "batch_normalization": self.batch_normalization,
-                "dropout": float(self.dropout),
+                **self._block_options(),
                 "dtype": self._dtype,
             },
         )
+
+    def _self_normalisation_breaks(self):
+        return ("the wide path's concatenation with the deep path",)
 
     def _loss_weights(self):
         if self.auxiliary_output:
