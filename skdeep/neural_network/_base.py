@@ -711,6 +711,30 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return run(*self._model_inputs(X))
 
+    def _mc_outputs(self, X, mc_samples):
+        """Each network output over ``mc_samples`` passes with dropout active (MC
+        dropout), as arrays of shape ``(mc_samples, n_rows, n_units)``."""
+        from skdeep.neural_network._mc_dropout import has_dropout, mc_samples_of
+
+        self._fitted_predictor()  # NotFittedError first
+        if (
+            not isinstance(mc_samples, Integral | np.integer)
+            or isinstance(mc_samples, bool)
+            or mc_samples < 1
+        ):
+            raise ValueError(
+                f"mc_samples must be a positive integer or None, got {mc_samples!r}."
+            )
+        if not has_dropout(self.model_):
+            raise ValueError(
+                "mc_samples averages passes with dropout active, but this network "
+                "has no dropout: fit it with dropout > 0."
+            )
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        # a stream apart from the fit's seeds (the same for an int random_state)
+        seed = int(local_random_state(self.random_state).randint(_MAX_SEED, size=4)[3])
+        return mc_samples_of(self.model_, self._model_inputs(X), int(mc_samples), seed)
+
     def _fitted_predictor(self):
         """The inference pass; NotFittedError when unfitted (cheaper than a plain
         ``check_is_fitted``, which looks at every attribute: 0.1 ms a call)."""

@@ -378,7 +378,7 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         _check_partial_fit_first_call(self, classes)
         return self._fit(X, y, sample_weight, incremental=True, classes=self.classes_)
 
-    def predict(self, X):
+    def predict(self, X, mc_samples=None):
         """Predict class labels (an indicator matrix for multilabel targets).
 
         Parameters
@@ -386,17 +386,24 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         X : array-like of shape (n_samples, n_features)
             The input samples.
 
+        mc_samples : int, default=None
+            Average this many predictions made with dropout active and batch
+            normalisation in inference mode (Monte Carlo dropout); needs a network
+            fitted with ``dropout > 0``. Seeded by ``random_state``.
+
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Predicted labels.
         """
+        if mc_samples is not None:
+            return self._target.decode(self._mc_outputs(X, mc_samples)[0].mean(0))
         # the predictor decides (the NumPy pass on the logits, without the
         # exponentials): the labels decoding the probabilities would give
         decisions = self._forward(X, labels=True)  # NotFittedError first
         return self._target.decode_decisions(decisions)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X, mc_samples=None):
         """Probability of each class (of each label for multilabel targets).
 
         Parameters
@@ -404,15 +411,22 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         X : array-like of shape (n_samples, n_features)
             The input samples.
 
+        mc_samples : int, default=None
+            Average this many predictions made with dropout active and batch
+            normalisation in inference mode (Monte Carlo dropout); needs a network
+            fitted with ``dropout > 0``. Seeded by ``random_state``.
+
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities in the order of ``classes_``.
         """
+        if mc_samples is not None:
+            return self._target.proba(self._mc_outputs(X, mc_samples)[0].mean(0))
         raw = self._forward(X)
         return self._target.proba(raw)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X, mc_samples=None):
         """Logarithm of :meth:`predict_proba`.
 
         Parameters
@@ -420,13 +434,18 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         X : array-like of shape (n_samples, n_features)
             The input samples.
 
+        mc_samples : int, default=None
+            Average this many predictions made with dropout active and batch
+            normalisation in inference mode (Monte Carlo dropout); needs a network
+            fitted with ``dropout > 0``. Seeded by ``random_state``.
+
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities in the order of ``classes_``.
         """
         with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+            return np.log(self.predict_proba(X, mc_samples=mc_samples))
 
     # -------------------------------------------------------------- bridge hooks
 
@@ -690,7 +709,7 @@ default=None
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def predict(self, X):
+    def predict(self, X, mc_samples=None, return_std=False):
         """Predict with the network.
 
         Parameters
@@ -698,12 +717,26 @@ default=None
         X : array-like of shape (n_samples, n_features)
             The input samples.
 
+        mc_samples : int, default=None
+            Average this many predictions made with dropout active and batch
+            normalisation in inference mode (Monte Carlo dropout); needs a network
+            fitted with ``dropout > 0``. Seeded by ``random_state``.
+
+        return_std : bool, default=False
+            Also return the standard deviation of the ``mc_samples`` predictions
+            (needs ``mc_samples``), as scikit-learn's regressors that estimate
+            uncertainty do.
+
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predicted values (1-D when the network has one output).
+
+        y_std : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Standard deviation of the MC-dropout predictions; only with
+            ``return_std=True``.
         """
-        return self._as_prediction(self._forward(X))
+        return self._predict_output(X, mc_samples, return_std)
 
 
 for _cls in (MLPClassifier, MLPRegressor):

@@ -357,7 +357,7 @@ default=None
         self._set_feature_attributes()
         return self
 
-    def predict(self, X):
+    def predict(self, X, mc_samples=None, return_std=False):
         """Predict with the main output of the network.
 
         Parameters
@@ -365,13 +365,28 @@ default=None
         X : {array-like, DataFrame} of shape (n_samples, n_features)
             The input samples.
 
+        mc_samples : int, default=None
+            Average this many predictions made with dropout active and batch
+            normalisation in inference mode (Monte Carlo dropout); needs a network
+            fitted with ``dropout > 0``. Seeded by ``random_state``.
+
+        return_std : bool, default=False
+            Also return the standard deviation of the ``mc_samples`` predictions
+            (needs ``mc_samples``), as scikit-learn's regressors that estimate
+            uncertainty do.
+
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predicted values (1-D when there is one target).
+
+        y_std : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Standard deviation of the MC-dropout predictions; only with
+            ``return_std=True``.
         """
-        out = self._forward(X)
-        return self._as_prediction(out[0] if self._fitted_auxiliary() else out)
+        self._fitted_predictor()  # NotFittedError first
+        output = 0 if self._fitted_auxiliary() else None
+        return self._predict_output(X, mc_samples, return_std, output)
 
     def predict_auxiliary(self, X):
         """Predict with the auxiliary output on top of the deep stack.
