@@ -306,7 +306,9 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             config = keras.initializers.serialize(initializer)
             if isinstance(config.get("config"), dict) and "seed" in config["config"]:
                 config = {**config, "config": {**config["config"], "seed": None}}
-            keras.initializers.deserialize(config)
+            rebuilt = keras.initializers.deserialize(config)
+            if not isinstance(rebuilt, keras.initializers.Initializer):
+                raise TypeError(f"Keras rebuilt it as {rebuilt!r}")
         except (TypeError, ValueError, AttributeError) as exc:
             raise ValueError(
                 "kernel_initializer must be one of the names listed in the "

@@ -19,9 +19,15 @@ TRAINING_PARAMETERS_DOC = """\
         tuple gives a network without hidden layer (a linear model).
 
     activation : {'identity', 'logistic', 'tanh', 'relu', 'elu', 'selu', \
-'leaky_relu', 'gelu', 'swish'}, default='relu'
+'leaky_relu', 'prelu', 'gelu', 'swish'}, default='relu'
         Activation of the hidden layers. The first four are scikit-learn's; the
-        others come from Keras (``leaky_relu`` uses Keras' slope of 0.2).
+        others come from Keras. ``'leaky_relu'`` has the slope ``negative_slope``;
+        ``'prelu'`` learns one slope per neuron (a PReLU layer). ``'selu'`` gives
+        the self-normalising network of Klambauer et al. (2017): LeCun normal
+        initialisation with ``kernel_initializer='auto'`` and AlphaDropout
+        wherever ``dropout`` asks for dropout; it needs standardised inputs, and
+        a warning says when the configuration breaks self-normalisation (batch
+        normalisation, another initializer, the Wide & Deep concatenation).
 
     solver : {'adam', 'sgd', 'nadam', 'rmsprop', 'adagrad', 'adamax'}, \
 default='adam'
@@ -92,16 +98,27 @@ default='adam'
         Accepted for compatibility with scikit-learn; only used by 'lbfgs', which
         skdeep does not offer.
 
-    kernel_initializer : str, default='auto'
-        Keras initializer of the kernels. ``'auto'`` picks He for the ReLU family,
-        LeCun for SELU and Glorot otherwise.
+    kernel_initializer : str or keras.initializers.Initializer, default='auto'
+        Initializer of the kernels: ``'glorot_uniform'``, ``'glorot_normal'``,
+        ``'he_uniform'``, ``'he_normal'``, ``'lecun_uniform'``, ``'lecun_normal'``,
+        ``'orthogonal'``, ``'random_normal'``, ``'random_uniform'``,
+        ``'truncated_normal'``, ``'he_avg_uniform'`` or ``'he_avg_normal'`` (He's
+        variance over the average of fan-in and fan-out:
+        ``VarianceScaling(scale=2, mode='fan_avg')``), or a Keras initializer
+        object, rebuilt for each layer at each fit with a seed drawn from
+        ``random_state``. ``'auto'`` picks He for the ReLU family, LeCun for SELU
+        and Glorot otherwise.
 
-    batch_normalization : bool, default=False
-        Insert batch normalisation after each hidden Dense layer (before the
-        activation).
+    batch_normalization : bool or {'before_activation', 'after_activation'}, \
+default=False
+        Insert batch normalisation in each hidden block, between the Dense layer
+        and its activation (``True`` or ``'before_activation'``, as in Ioffe &
+        Szegedy, 2015) or after the activation.
 
-    dropout : float, default=0.0
-        Dropout rate after each hidden layer, active during training only.
+    dropout : float or array-like of float, default=0.0
+        Dropout rate after each hidden layer (one rate, or one per hidden layer),
+        active during training only (and in ``mc_samples`` predictions).
+        AlphaDropout with ``activation='selu'``.
 
     device : str, default='auto'
         ``'auto'`` (the first GPU if TensorFlow sees one, else the CPU), ``'cpu'``,
@@ -116,16 +133,50 @@ default='adam'
 
     engine : {'auto', 'numpy', 'tensorflow', 'keras'}, default='auto'
         Which training loop runs the epochs. ``'auto'`` trains on the CPU in NumPy
-        when every layer, activation, loss and solver has a NumPy implementation
-        (all of this estimator's options do): small networks train several times
-        faster that way, with no start-up cost. It uses the compiled TensorFlow loop
-        on a GPU. Anything those two cannot honour (a frozen layer of ``model_``
-        with ``warm_start``, another Keras backend) trains on the general Keras
-        engine (``'keras'``), which runs the network's own ``train_step``.
+        when every layer, activation, loss and solver has a NumPy implementation:
+        small networks train several times faster that way, with no start-up
+        cost. It uses the compiled TensorFlow loop on a GPU. Anything those two
+        cannot honour (``'prelu'``, SELU's AlphaDropout, ``max_norm``, ``l1``,
+        ``clipnorm``, ``clipvalue``, frozen layers, another Keras backend) trains
+        on the general Keras engine (``'keras'``), which runs the network's own
+        ``train_step``; forcing another engine then raises a ValueError.
         ``'numpy'``, ``'tensorflow'`` and ``'keras'`` force one. The loops compute
         the same updates; their results differ by rounding and by their random
         draws (shuffles, dropout masks); the Keras engine applies the L2 penalty
         ``alpha`` per full minibatch size.
+
+    negative_slope : float, default=0.2
+        Slope of ``activation='leaky_relu'`` for negative inputs (Keras' default;
+        the book's 0.2). Warns when set with another activation.
+
+    input_batch_normalization : bool, default=False
+        Normalise the inputs with a batch normalisation layer (``input_bn``)
+        before the first hidden layer (before both paths of a Wide & Deep
+        network).
+
+    l1 : float, default=0.0
+        Strength of the L1 penalty on the kernels, scaled as ``alpha``
+        (``l1 * ||W||₁ / batch size``). Trains on the Keras engine.
+
+    max_norm : float, default=None
+        Bound on the norm of each hidden neuron's incoming weights (Keras'
+        ``MaxNorm`` kernel constraint), applied after each step. Trains on the
+        Keras engine.
+
+    clipnorm : float, default=None
+        Clip each weight's gradient to this norm before each step (Keras'
+        ``clipnorm``). Trains on the Keras engine.
+
+    clipvalue : float, default=None
+        Clip every gradient component to ``[-clipvalue, clipvalue]`` (Keras'
+        ``clipvalue``); not together with ``clipnorm``. Trains on the Keras
+        engine.
+
+    init_from : ReusedLayers, default=None
+        Lower layers of a fitted network to start from (transfer learning), from
+        :func:`~skdeep.neural_network.reuse_layers`: a fit that builds a new
+        network copies them in, and every fit freezes them if they were reused
+        with ``freeze=True``.
 """
 
 FITTED_ATTRIBUTES_DOC = """\
@@ -172,7 +223,7 @@ FITTED_ATTRIBUTES_DOC = """\
         Per-epoch records: ``loss``, ``learning_rate`` and, with early stopping,
         ``val_score``.
 
-    engine_ : {'numpy', 'tensorflow'}
+    engine_ : {'numpy', 'tensorflow', 'keras'}
         The training loop the last fit used (see the ``engine`` parameter).
 
     n_features_in_ : int
