@@ -372,14 +372,16 @@ def test_mc_regression_returns_mean_and_std_without_touching_anything(regression
         hidden_layer_sizes=(32,), dropout=0.3, max_iter=5, random_state=0
     ).fit(X, y)
     weights = [w.copy() for w in reg.model_.get_weights()]
-    python_state, numpy_state = random.getstate(), np.random.get_state()
+    python_state = random.getstate()
+    numpy_state = np.random.get_state()  # noqa: NPY002 - the global state is the point
     mean, std = reg.predict(X[:15], mc_samples=20, return_std=True)
     samples = reg._mc_outputs(X[:15], 20)[0][:, :, 0]
     np.testing.assert_allclose(mean, samples.mean(axis=0))
     np.testing.assert_allclose(std, samples.std(axis=0))
     assert mean.shape == std.shape == (15,) and (std > 0).all()
     assert random.getstate() == python_state
-    np.testing.assert_array_equal(np.random.get_state()[1], numpy_state[1])
+    after = np.random.get_state()  # noqa: NPY002
+    np.testing.assert_array_equal(after[1], numpy_state[1])
     for before, after in zip(weights, reg.model_.get_weights()):
         np.testing.assert_array_equal(before, after)
 
