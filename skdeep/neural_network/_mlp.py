@@ -106,8 +106,10 @@ default='adam'
         variance over the average of fan-in and fan-out:
         ``VarianceScaling(scale=2, mode='fan_avg')``), or a Keras initializer
         object, rebuilt for each layer at each fit with a seed drawn from
-        ``random_state``. ``'auto'`` picks He for the ReLU family, LeCun for SELU
-        and Glorot otherwise.
+        ``random_state``. ``'auto'`` picks LeCun normal for SELU and Glorot uniform
+        (scikit-learn's initialisation) otherwise, ReLU family included: on
+        ``benchmarks/initializers.py`` He's initialisation trains those networks
+        less well.
 
     batch_normalization : bool or {'before_activation', 'after_activation'}, \
 default=False
