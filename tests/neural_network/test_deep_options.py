@@ -138,15 +138,16 @@ def test_prelu_learns_a_slope_per_neuron(digits):
     ],
     ids=["leaky-slope", "bn-after", "bn-before", "input-bn"],
 )
-def test_new_layers_train_in_numpy_as_in_keras(digits, params):
+def test_new_layers_train_in_the_fast_loops_as_in_keras(digits, params):
     X, y = digits
     curves, weights = {}, {}
-    for engine in ("numpy", "keras"):
+    for engine in ("numpy", "tensorflow", "keras"):
         clf = MLPClassifier(
             (16, 8),
             max_iter=3,
             alpha=0.0,  # (the engines scale the L2 term of a partial batch apart)
             batch_size=100,
+            shuffle=False,  # (the compiled loop draws its shuffles from TensorFlow)
             engine=engine,
             dtype="float64",
             random_state=0,
@@ -167,6 +168,8 @@ def test_new_layers_train_in_numpy_as_in_keras(digits, params):
     np.testing.assert_allclose(curves["keras"], curves["numpy"], rtol=1e-5)
     for w_keras, w_numpy in zip(weights["keras"], weights["numpy"]):
         np.testing.assert_allclose(w_keras, w_numpy, rtol=1e-4, atol=1e-6)
+    for w_compiled, w_numpy in zip(weights["tensorflow"], weights["numpy"]):
+        np.testing.assert_allclose(w_compiled, w_numpy, rtol=1e-8, atol=1e-9)
     clf = MLPClassifier((16, 8), max_iter=1, random_state=0, **params).fit(X, y)
     assert clf.engine_ == "numpy"  # engine="auto" keeps the fast loop
 
