@@ -237,48 +237,9 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
             raise ValueError(
                 f"device must be 'auto', 'cpu', 'gpu' or 'gpu:N', got {self.device!r}."
             )
-        self._check_deep_training_options()
+        from skdeep.neural_network._options import check_options
 
-    def _check_deep_training_options(self):
-        """Errors and warnings for the ch. 11 options that cannot apply as given."""
-        n_hidden = len(self._hidden_layer_sizes())
-        if not isinstance(self.dropout, Real):
-            rates = np.asarray(self.dropout, dtype=object).ravel().tolist()
-            if len(rates) != n_hidden or not all(
-                isinstance(r, Real) and 0 <= r < 1 for r in rates
-            ):
-                raise ValueError(
-                    "dropout must be a rate in [0, 1) or one such rate per hidden "
-                    f"layer ({n_hidden} here), got {self.dropout!r}."
-                )
-        if self.clipnorm is not None and self.clipvalue is not None:
-            raise ValueError(
-                "Set clipnorm or clipvalue, not both: Keras clips gradients one way "
-                f"(got clipnorm={self.clipnorm}, clipvalue={self.clipvalue})."
-            )
-        if self.activation != "leaky_relu" and self.negative_slope != 0.2:
-            warnings.warn(
-                f"negative_slope={self.negative_slope} has no effect with "
-                f"activation={self.activation!r}; it is the slope of 'leaky_relu'.",
-                UserWarning,
-                stacklevel=6,
-            )
-        if self.activation == "selu":
-            breaks = list(self._self_normalisation_breaks())
-            if self.batch_normalization:
-                breaks.append("batch_normalization")
-            if self.kernel_initializer not in ("auto", "lecun_normal"):
-                breaks.append(f"kernel_initializer={self.kernel_initializer!r}")
-            if breaks:
-                warnings.warn(
-                    "activation='selu' self-normalises only in a plain stack of "
-                    "Dense layers with kernel_initializer='lecun_normal' (the 'auto' "
-                    "choice) and standardised inputs; this configuration breaks it: "
-                    f"{', '.join(breaks)}.",
-                    UserWarning,
-                    stacklevel=6,
-                )
-        self._kernel_initializer()  # an initializer object that cannot be rebuilt
+        check_options(self)
 
     def _self_normalisation_breaks(self):
         """Parts of the architecture that break SELU's self-normalisation."""
@@ -291,54 +252,15 @@ class _BaseKerasEstimator(BaseEstimator, metaclass=ABCMeta):
         return tuple(int(s) for s in sizes)
 
     def _kernel_initializer(self):
-        """A name, or a Keras initializer object serialized as plain data (without
-        its seed: each layer gets one drawn from ``random_state``)."""
-        import keras
+        from skdeep.neural_network._options import kernel_initializer
 
-        from skdeep.neural_network._architectures import default_initializer
-
-        initializer = self.kernel_initializer
-        if isinstance(initializer, str):
-            if initializer == "auto":
-                return default_initializer(self.activation)
-            return initializer
-        try:
-            config = keras.initializers.serialize(initializer)
-            if isinstance(config.get("config"), dict) and "seed" in config["config"]:
-                config = {**config, "config": {**config["config"], "seed": None}}
-            rebuilt = keras.initializers.deserialize(config)
-            if not isinstance(rebuilt, keras.initializers.Initializer):
-                raise TypeError(f"Keras rebuilt it as {rebuilt!r}")
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise ValueError(
-                "kernel_initializer must be one of the names listed in the "
-                "documentation or a Keras initializer that Keras can serialize (a "
-                "built-in one, or a class registered with "
-                f"keras.saving.register_keras_serializable); got {initializer!r} "
-                f"({exc})."
-            ) from exc
-        return config
+        return kernel_initializer(self)
 
     def _block_options(self):
         """The hidden blocks' options, as ``_architectures.dense_stack`` takes them."""
-        rates = (
-            float(self.dropout)
-            if isinstance(self.dropout, Real)
-            else tuple(float(r) for r in np.asarray(self.dropout).ravel())
-        )
-        return {
-            "activation": self.activation,
-            "kernel_initializer": self._kernel_initializer(),
-            "batch_normalization": (
-                "before_activation"
-                if self.batch_normalization is True
-                else self.batch_normalization
-            ),
-            "dropout": rates,
-            "negative_slope": float(self.negative_slope),
-            "input_batch_normalization": bool(self.input_batch_normalization),
-            "max_norm": None if self.max_norm is None else float(self.max_norm),
-        }
+        from skdeep.neural_network._options import block_options
+
+        return block_options(self)
 
     def _epoch_spec(self, architecture, batch_size):
         """What every engine needs to know about this fit (``_engine.EpochSpec``)."""
