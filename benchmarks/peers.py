@@ -178,8 +178,8 @@ class Skdeep(Sklearn):
         return MLPClassifier(
             **params,
             # the peers' initialisation (Keras' Dense default, like scikit-learn's),
-            # so that the accuracy row compares training paths, not initialisers;
-            # skdeep's default "auto" (He for ReLU) scores ~2 points lower on 45k x 100
+            # so that the accuracy row compares training paths, not initialisers
+            # (skdeep's "auto" is the same since benchmarks/initializers.py)
             kernel_initializer="glorot_uniform",
             engine=self.engine,
         )

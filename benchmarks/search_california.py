@@ -30,13 +30,16 @@ Settings, chosen to make the two models the same as far as the libraries allow:
   validation R², best weights restored).
 
 The same network and step length as the book's model, by default: skdeep gets
-``kernel_initializer="glorot_uniform"`` (Keras' Dense default; skdeep's own default,
-"auto", is He for ReLU) and learning rates x 2, because skdeep's loss is scikit-learn's
-half squared error, whose gradient is half of Keras' MSE: with lr x 2 every SGD step
-has the length of the Keras step it stands for, so both searches try the same ten
-trained models. ``--skdeep-init auto --skdeep-lr-scale 1`` runs skdeep with its own
-defaults and the book's numbers unchanged. Differences left: skdeep restores the best
-weights at early stopping (the book's callback does not) and draws its validation 10 %
+``kernel_initializer="glorot_uniform"`` (Keras' Dense default, and skdeep's "auto"
+for ReLU since issue 13; it was He's before) and learning rates x 2, because
+skdeep's loss is scikit-learn's half squared error, whose gradient is half of Keras'
+MSE: with lr x 2 every SGD step has the length of the Keras step it stands for, so
+both searches try the same ten trained models. ``--skdeep-init auto
+--skdeep-lr-scale 1`` runs skdeep with its own defaults and the book's numbers
+unchanged (``results/search_california_skdeep_auto_lr_x1.json`` was measured when
+"auto" meant He's initialisation, as ``--skdeep-init he_uniform`` does now).
+Differences left: skdeep restores the best weights at early stopping (the book's
+callback does not) and draws its validation 10 %
 at random (Keras takes the last 10 % of each training fold).
 
 The full search takes a while on 2 cores (scikeras alone is several minutes):

@@ -9,6 +9,7 @@ test MSE and fit time over ``--repeats`` seeds, with ratios to the book's 0.319 
 to scikit-learn's MLPRegressor's fit time.
 
     python benchmarks/wide_deep_california.py [--repeats 3]
+    python benchmarks/wide_deep_california.py --kernel-initializer he_uniform
 """
 
 import argparse
@@ -38,7 +39,7 @@ def load_book_split():
     return scaler.transform(X_train), y_train, scaler.transform(X_test), y_test
 
 
-def models(seed):
+def models(seed, kernel_initializer="auto"):
     from sklearn.neural_network import MLPRegressor as SklearnMLPRegressor
 
     from skdeep.neural_network import MLPRegressor, WideDeepRegressor
@@ -52,8 +53,10 @@ def models(seed):
         "n_iter_no_change": 20,
         "random_state": seed,
     }
+    sklearn = SklearnMLPRegressor(**common)
+    common["kernel_initializer"] = kernel_initializer  # skdeep's
     return {
-        "sklearn MLPRegressor": SklearnMLPRegressor(**common),
+        "sklearn MLPRegressor": sklearn,
         "skdeep MLPRegressor": MLPRegressor(**common),
         "WideDeep, one input": WideDeepRegressor(**common),
         "WideDeep, two inputs": WideDeepRegressor(
@@ -68,6 +71,11 @@ def models(seed):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--kernel-initializer",
+        default="auto",
+        help="skdeep's kernel_initializer (results/wide_deep_california_<name>.json)",
+    )
     args = parser.parse_args()
     use_shared_data()
 
@@ -76,7 +84,7 @@ def main():
     X_train, y_train, X_test, y_test = load_book_split()
     results = {}
     for seed in range(args.repeats):
-        for name, model in models(seed).items():
+        for name, model in models(seed, args.kernel_initializer).items():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 _, seconds = timed(model.fit, X_train, y_train)
@@ -100,8 +108,9 @@ def main():
                 "epochs": statistics.median(n for _, _, n in runs),
             }
         )
+    suffix = "" if args.kernel_initializer == "auto" else f"_{args.kernel_initializer}"
     write_results(
-        "wide_deep_california",
+        f"wide_deep_california{suffix}",
         rows,
         question="test MSE of Wide & Deep vs MLPs on California housing (book split)",
         book_best_cv_mse=BOOK_BEST_MSE,
@@ -117,6 +126,7 @@ def main():
             "n_iter_no_change": 20,
             "wide_features": WIDE,
             "deep_features": DEEP,
+            "skdeep kernel_initializer": args.kernel_initializer,
         },
     )
 

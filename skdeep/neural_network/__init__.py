@@ -19,6 +19,13 @@ Where each concern lives (the wrappers for a user's own model are in
 
 from skdeep.neural_network._lr_finder import find_learning_rate
 from skdeep.neural_network._mlp import MLPClassifier, MLPRegressor
+from skdeep.neural_network._transfer import reuse_layers
 from skdeep.neural_network._wide_deep import WideDeepRegressor
 
-__all__ = ["MLPClassifier", "MLPRegressor", "WideDeepRegressor", "find_learning_rate"]
+__all__ = [
+    "MLPClassifier",
+    "MLPRegressor",
+    "WideDeepRegressor",
+    "find_learning_rate",
+    "reuse_layers",
+]

@@ -16,22 +16,24 @@ ACTIVATIONS = {
     "relu": "relu",
     "elu": "elu",
     "selu": "selu",
-    "leaky_relu": "leaky_relu",
+    "leaky_relu": "leaky_relu",  # a LeakyReLU layer (its slope is a parameter)
+    "prelu": "linear",  # a PReLU layer (a learned slope per neuron)
     "gelu": "gelu",
     "swish": "silu",
 }
-
-_RELU_FAMILY = {"relu", "elu", "leaky_relu", "gelu", "swish"}
+# activations that are layers of their own after a linear Dense layer
+_ACTIVATION_LAYERS = {"leaky_relu", "prelu"}
+BATCH_NORMALIZATION = ("before_activation", "after_activation")
 
 
 def default_initializer(activation):
     """Initializer name for ``kernel_initializer="auto"``.
 
-    He for the ReLU family, LeCun for SELU (self-normalizing networks), Glorot for
-    saturating activations (logistic, tanh, identity).
+    LeCun normal for SELU (the self-normalising configuration), Glorot uniform for
+    every other activation: scikit-learn's MLP initialisation, which also trains the
+    ReLU family better than He's on the peers' data, shallow and five layers deep
+    (``benchmarks/initializers.py``).
     """
-    if activation in _RELU_FAMILY:
-        return "he_uniform"
     if activation == "selu":
         return "lecun_normal"
     return "glorot_uniform"
@@ -49,12 +51,49 @@ _INITIALIZERS = {
     "random_uniform": "RandomUniform",
     "truncated_normal": "TruncatedNormal",
 }
+# He's variance (scale 2) over the average of fan-in and fan-out (Hands-On ML, ch. 11)
+_FAN_AVG = {"he_avg_uniform": "uniform", "he_avg_normal": "truncated_normal"}
+INITIALIZER_NAMES = ("auto", *_INITIALIZERS, *_FAN_AVG)
 
 
-def _initializer(name, seed):
-    # Constructed with its seed: ``keras.initializers.get(name)`` would draw a default
-    # seed from Python's global ``random`` and so change the caller's stream.
-    return getattr(keras.initializers, _INITIALIZERS[name])(seed=seed)
+def _initializer(spec, seed):
+    """A fresh initializer from a name or a serialized Keras initializer (a dict).
+
+    Constructed with its seed: ``keras.initializers.get(name)`` would draw a default
+    seed from Python's global ``random`` and so change the caller's stream. A
+    serialized initializer's own seed is replaced by ``seed`` for the same reason,
+    and so that ``random_state`` decides every layer's draw.
+    """
+    if isinstance(spec, dict):
+        config = dict(spec.get("config") or {})
+        if "seed" in config:
+            config["seed"] = seed
+        return keras.initializers.deserialize({**spec, "config": config})
+    if spec in _FAN_AVG:
+        return keras.initializers.VarianceScaling(
+            scale=2.0, mode="fan_avg", distribution=_FAN_AVG[spec], seed=seed
+        )
+    return getattr(keras.initializers, _INITIALIZERS[spec])(seed=seed)
+
+
+def _rates(dropout, n_layers):
+    """One dropout rate per hidden layer from a rate or a sequence of rates."""
+    if isinstance(dropout, (list, tuple)):
+        return tuple(float(r) for r in dropout)
+    return (float(dropout),) * n_layers
+
+
+def _normalized_inputs(inputs, enabled, dtype):
+    """``inputs`` (a tensor or a list), each through a BatchNormalization layer
+    named ``{input name}_bn`` when ``enabled``."""
+    if not enabled:
+        return inputs
+    many = isinstance(inputs, list)
+    out = [
+        keras.layers.BatchNormalization(name=f"{x.name}_bn", dtype=dtype)(x)
+        for x in (inputs if many else [inputs])
+    ]
+    return out if many else out[0]
 
 
 def dense_stack(
@@ -68,30 +107,64 @@ def dense_stack(
     seed,
     dtype,
     prefix="hidden",
+    negative_slope=0.2,
+    max_norm=None,
 ):
-    """Apply ``Dense -> [BatchNorm] -> activation -> [Dropout]`` blocks to ``x``.
+    """Apply ``Dense -> [BatchNorm] -> activation -> [BatchNorm] -> [Dropout]`` blocks.
 
-    Layers are named ``{prefix}_1``, ``{prefix}_1_bn``, ``{prefix}_1_dropout``...
+    ``batch_normalization`` is False, ``"before_activation"`` (or True) or
+    ``"after_activation"``; ``dropout`` one rate or one per layer (AlphaDropout
+    with SELU, which keeps the self-normalising mean and variance); ``max_norm``
+    bounds the norm of each neuron's incoming weights. ``leaky_relu`` and
+    ``prelu`` are layers of their own. Layers are named ``{prefix}_1``,
+    ``{prefix}_1_bn``, ``{prefix}_1_leaky_relu``, ``{prefix}_1_dropout``...
     Seeds are derived from ``seed`` so every layer gets its own stream.
     """
     keras_activation = ACTIVATIONS[activation]
+    if batch_normalization is True:
+        batch_normalization = "before_activation"
+    before = batch_normalization == "before_activation"
+    separate = activation in _ACTIVATION_LAYERS
+    rates = _rates(dropout, len(hidden_layer_sizes))
+    constraint = (
+        (lambda: keras.constraints.MaxNorm(float(max_norm), axis=0))
+        if max_norm is not None
+        else (lambda: None)
+    )
     for i, units in enumerate(hidden_layer_sizes, start=1):
         name = f"{prefix}_{i}"
         x = keras.layers.Dense(
             units,
-            activation=None if batch_normalization else keras_activation,
+            activation=None if before or separate else keras_activation,
             kernel_initializer=_initializer(kernel_initializer, seed + 2 * i),
+            kernel_constraint=constraint(),
             name=name,
             dtype=dtype,
         )(x)
-        if batch_normalization:
+        if before:
             x = keras.layers.BatchNormalization(name=f"{name}_bn", dtype=dtype)(x)
+        if activation == "leaky_relu":
+            x = keras.layers.LeakyReLU(
+                negative_slope=float(negative_slope),
+                name=f"{name}_leaky_relu",
+                dtype=dtype,
+            )(x)
+        elif activation == "prelu":
+            x = keras.layers.PReLU(name=f"{name}_prelu", dtype=dtype)(x)
+        elif before:
             x = keras.layers.Activation(
                 keras_activation, name=f"{name}_activation", dtype=dtype
             )(x)
-        if dropout:
-            x = keras.layers.Dropout(
-                dropout, seed=seed + 2 * i + 1, name=f"{name}_dropout", dtype=dtype
+        if batch_normalization == "after_activation":
+            x = keras.layers.BatchNormalization(name=f"{name}_bn", dtype=dtype)(x)
+        if rates[i - 1]:
+            layer = (
+                keras.layers.AlphaDropout
+                if activation == "selu"
+                else keras.layers.Dropout
+            )
+            x = layer(
+                rates[i - 1], seed=seed + 2 * i + 1, name=f"{name}_dropout", dtype=dtype
             )(x)
     return x
 
@@ -108,11 +181,15 @@ def build_mlp(
     dropout=0.0,
     seed=0,
     dtype="float32",
+    negative_slope=0.2,
+    input_batch_normalization=False,
+    max_norm=None,
 ):
-    """A multi-layer perceptron: input -> hidden blocks -> ``output`` Dense layer."""
+    """A multi-layer perceptron: input -> [``input_bn``] -> hidden blocks ->
+    ``output`` Dense layer (see ``dense_stack`` for the blocks' options)."""
     inputs = keras.Input(shape=(n_features,), name="input", dtype=dtype)
     x = dense_stack(
-        inputs,
+        _normalized_inputs(inputs, input_batch_normalization, dtype),
         hidden_layer_sizes,
         activation=activation,
         kernel_initializer=kernel_initializer,
@@ -120,6 +197,8 @@ def build_mlp(
         dropout=dropout,
         seed=seed,
         dtype=dtype,
+        negative_slope=negative_slope,
+        max_norm=max_norm,
     )
     outputs = keras.layers.Dense(
         n_outputs,
@@ -146,6 +225,9 @@ def build_wide_deep(
     dropout=0.0,
     seed=0,
     dtype="float32",
+    negative_slope=0.2,
+    input_batch_normalization=False,
+    max_norm=None,
 ):
     """A Wide & Deep network (Cheng et al., 2016).
 
@@ -156,7 +238,9 @@ def build_wide_deep(
     ``n_features``) that take each path, None meaning all of them. They only shape
     the inputs: when they are equal the model has one input ``input`` feeding both
     paths; otherwise it has two, ``wide_input`` and ``deep_input`` (in that order),
-    which the caller fills with the selected columns.
+    which the caller fills with the selected columns. ``input_batch_normalization``
+    normalises each input (``input_bn``, or ``wide_input_bn`` and ``deep_input_bn``)
+    before both paths; ``max_norm`` applies to the deep layers.
 
     With ``auxiliary_output=True`` a second output ``auxiliary_output`` sits on top of
     the deep stack; the model's outputs are then ``[output, auxiliary_output]``.
@@ -172,6 +256,14 @@ def build_wide_deep(
         wide_input = keras.Input(shape=(len(wide),), name="wide_input", dtype=dtype)
         deep_input = keras.Input(shape=(len(deep),), name="deep_input", dtype=dtype)
         inputs = [wide_input, deep_input]
+    if wide == deep:
+        wide_input = deep_input = _normalized_inputs(
+            wide_input, input_batch_normalization, dtype
+        )
+    else:
+        wide_input, deep_input = _normalized_inputs(
+            [wide_input, deep_input], input_batch_normalization, dtype
+        )
     deep_out = dense_stack(
         deep_input,
         hidden_layer_sizes,
@@ -182,6 +274,8 @@ def build_wide_deep(
         seed=seed,
         dtype=dtype,
         prefix="deep",
+        negative_slope=negative_slope,
+        max_norm=max_norm,
     )
     concat = keras.layers.Concatenate(name="wide_deep_concat", dtype=dtype)(
         [wide_input, deep_out]

@@ -30,25 +30,17 @@ from sklearn.utils.validation import (
 
 from skdeep._bridge._estimator import KerasEstimator
 from skdeep.neural_network import _callbacks
-from skdeep.neural_network._architectures import ACTIVATIONS
+from skdeep.neural_network._architectures import (
+    ACTIVATIONS,
+    BATCH_NORMALIZATION,
+    INITIALIZER_NAMES,
+)
 from skdeep.neural_network._inference import NonFiniteInputError
 from skdeep.utils._random import _MAX_SEED, local_random_state
 
 SOLVERS = {"sgd", "adam", "nadam", "rmsprop", "adagrad", "adamax", "adamw", "lbfgs"}
 SCHEDULES = {"constant", "invscaling", "exponential", "piecewise", "adaptive", "1cycle"}
-INITIALIZERS = {
-    "auto",
-    "glorot_uniform",
-    "glorot_normal",
-    "he_uniform",
-    "he_normal",
-    "lecun_uniform",
-    "lecun_normal",
-    "orthogonal",
-    "random_normal",
-    "random_uniform",
-    "truncated_normal",
-}
+INITIALIZERS = set(INITIALIZER_NAMES)
 _DEVICE_PATTERN = re.compile(r"^(auto|cpu|gpu(:\d+)?)$", re.IGNORECASE)
 
 
@@ -92,9 +84,12 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             Options(Real, {np.inf}),
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "kernel_initializer": [StrOptions(INITIALIZERS)],
-        "batch_normalization": ["boolean"],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "kernel_initializer": [
+            StrOptions(INITIALIZERS),
+            HasMethods(["get_config", "__call__"]),
+        ],
+        "batch_normalization": ["boolean", StrOptions(set(BATCH_NORMALIZATION))],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "device": [str],
         "dtype": [StrOptions({"auto", "float32", "float64"})],
         "engine": [StrOptions({"auto", "numpy", "tensorflow", "keras"})],
@@ -110,6 +105,14 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         "checkpoint_path": [str, os.PathLike, None],
         "checkpoint_best_only": ["boolean"],
         "tensorboard_log_dir": [str, os.PathLike, None],
+        # the deep-training options of Hands-On ML ch. 11 (issue 13)
+        "negative_slope": [Interval(Real, 0, None, closed="left")],
+        "input_batch_normalization": ["boolean"],
+        "l1": [Interval(Real, 0, None, closed="left")],
+        "max_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "clipnorm": [Interval(Real, 0, None, closed="neither"), None],
+        "clipvalue": [Interval(Real, 0, None, closed="neither"), None],
+        "init_from": [HasMethods(["apply"]), None],
     }
 
     @abstractmethod
@@ -157,6 +160,13 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         checkpoint_path,
         checkpoint_best_only,
         tensorboard_log_dir,
+        negative_slope,
+        input_batch_normalization,
+        l1,
+        max_norm,
+        clipnorm,
+        clipvalue,
+        init_from,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -199,6 +209,13 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         self.checkpoint_path = checkpoint_path
         self.checkpoint_best_only = checkpoint_best_only
         self.tensorboard_log_dir = tensorboard_log_dir
+        self.negative_slope = negative_slope
+        self.input_batch_normalization = input_batch_normalization
+        self.l1 = l1
+        self.max_norm = max_norm
+        self.clipnorm = clipnorm
+        self.clipvalue = clipvalue
+        self.init_from = init_from
 
     # ------------------------------------------------------------------ hooks
     # Estimators override these; everything else lives here.
@@ -276,6 +293,13 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             raise ValueError(
                 f"device must be 'auto', 'cpu', 'gpu' or 'gpu:N', got {self.device!r}."
             )
+        from skdeep.neural_network._options import check_options
+
+        check_options(self)
+
+    def _self_normalisation_breaks(self):
+        """Parts of the architecture that break SELU's self-normalisation."""
+        return ()
 
     def _hidden_layer_sizes(self):
         sizes = self.hidden_layer_sizes
@@ -284,11 +308,15 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         return tuple(int(s) for s in sizes)
 
     def _kernel_initializer(self):
-        from skdeep.neural_network._architectures import default_initializer
+        from skdeep.neural_network._options import kernel_initializer
 
-        if self.kernel_initializer == "auto":
-            return default_initializer(self.activation)
-        return self.kernel_initializer
+        return kernel_initializer(self)
+
+    def _block_options(self):
+        """The hidden blocks' options, as ``_architectures.dense_stack`` takes them."""
+        from skdeep.neural_network._options import block_options
+
+        return block_options(self)
 
     def _epoch_spec(self, architecture, batch_size):
         """What every engine needs to know about this fit (``_engine.EpochSpec``)."""
@@ -320,6 +348,9 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             batch_size=int(batch_size),
             shuffle=bool(self.shuffle),
             optimizer=_clone_optimizer(self.solver) if solver == "keras" else None,
+            l1=float(self.l1),
+            clipnorm=None if self.clipnorm is None else float(self.clipnorm),
+            clipvalue=None if self.clipvalue is None else float(self.clipvalue),
         )
 
     def _solver_setting(self):
@@ -345,23 +376,29 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
 
         return make_engine(self.engine_, self.model_, spec, data, validation)
 
-    def _choose_engine(self, device):
+    def _choose_engine(self, device, spec):
         """``engine``, or with "auto" the fastest engine that can train this network.
 
         The hand-written loops are optimisations for the plain networks they know:
         NumPy on the CPU, the compiled TensorFlow loop on GPUs. Whatever they cannot
-        honour (a frozen layer, a layer or loss they do not implement, a Keras
-        backend other than TensorFlow) trains on the general Keras engine.
+        honour (a frozen layer, a layer, constraint or loss they do not implement,
+        an option of ``spec`` such as ``l1`` or gradient clipping, a Keras backend
+        other than TensorFlow) trains on the general Keras engine.
         """
         import keras
 
         from skdeep.neural_network._device import is_gpu
+        from skdeep.neural_network._engine import hand_written_gaps
         from skdeep.neural_network._numpy_training import trainable
 
         tensorflow = keras.backend.backend() == "tensorflow"
         frozen = any(not w.trainable for w in self.model_.weights if "kernel" in w.path)
+        gaps = hand_written_gaps(spec)
         interpretable = (
-            tensorflow and not frozen and trainable(self.model_, self._loss_name())
+            tensorflow
+            and not frozen
+            and not gaps
+            and trainable(self.model_, self._loss_name())
         )
         if self.engine in ("numpy", "tensorflow") and not interpretable:
             why = (
@@ -369,7 +406,10 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                 if not tensorflow
                 else "a layer is frozen"
                 if frozen
-                else "a layer, activation or loss has no implementation there"
+                else f"{', '.join(gaps)} has no implementation there"
+                if gaps
+                else "a layer, activation, constraint or loss has no implementation "
+                "there"
             )
             raise ValueError(
                 f"engine={self.engine!r} cannot train this network ({why}); use "
@@ -494,9 +534,12 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         with keras.device(device):  # tf.device on TensorFlow, JAX's default device
             if first_pass:
                 self.model_ = self._build_model()
-            self.engine_ = self._choose_engine(device)
+            if first_pass or self.init_from is not None:
+                _apply_init_from(self.init_from, self.model_, copy=first_pass)
+            epoch_spec = self._epoch_spec(repr(_strip_seed(spec)), batch_size)
+            self.engine_ = self._choose_engine(device, epoch_spec)
             engine = self._make_engine(
-                self._epoch_spec(repr(_strip_seed(spec)), batch_size),
+                epoch_spec,
                 data=(self._model_inputs(X), Y, sample_weight),
                 validation=(
                     (self._model_inputs(X_val), Y_val, w_val)
@@ -761,6 +804,30 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return run(*self._model_inputs(X))
 
+    def _mc_outputs(self, X, mc_samples):
+        """Each network output over ``mc_samples`` passes with dropout active (MC
+        dropout), as arrays of shape ``(mc_samples, n_rows, n_units)``."""
+        from skdeep.neural_network._mc_dropout import has_dropout, mc_samples_of
+
+        self._fitted_predictor()  # NotFittedError first
+        if (
+            not isinstance(mc_samples, Integral | np.integer)
+            or isinstance(mc_samples, bool)
+            or mc_samples < 1
+        ):
+            raise ValueError(
+                f"mc_samples must be a positive integer or None, got {mc_samples!r}."
+            )
+        if not has_dropout(self.model_):
+            raise ValueError(
+                "mc_samples averages passes with dropout active, but this network "
+                "has no dropout: fit it with dropout > 0."
+            )
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        # a stream apart from the fit's seeds (the same for an int random_state)
+        seed = int(local_random_state(self.random_state).randint(_MAX_SEED, size=4)[3])
+        return mc_samples_of(self.model_, self._model_inputs(X), int(mc_samples), seed)
+
     def _fitted_predictor(self):
         """The inference pass; NotFittedError when unfitted (cheaper than a plain
         ``check_is_fitted``, which looks at every attribute: 0.1 ms a call)."""
@@ -851,3 +918,12 @@ def _clone_optimizer(optimizer):
 def _strip_seed(spec):
     name, kwargs = spec
     return name, {k: v for k, v in kwargs.items() if k != "seed"}
+
+
+def _apply_init_from(init_from, model, *, copy):
+    """Copy ``init_from``'s layers into ``model`` (``copy``) and set which layers
+    train: every layer but the reused ones when they are frozen."""
+    for layer in model.layers:
+        layer.trainable = True
+    if init_from is not None:
+        init_from.apply(model, copy=copy)

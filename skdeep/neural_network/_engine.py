@@ -131,12 +131,21 @@ class EpochSpec:
     dtype: str
     batch_size: int
     shuffle: bool
+    # options only the Keras engine implements (``hand_written_gaps``)
+    l1: float = 0.0
+    clipnorm: float | None = None
+    clipvalue: float | None = None
     # a user's Keras optimizer (``solver`` is then "keras"): the Keras engine's alone
     optimizer: object = field(default=None, compare=False, hash=False)
 
     @property
     def hyper_dict(self):
         return dict(self.hyper)
+
+
+def hand_written_gaps(spec):
+    """The options of ``spec`` the NumPy and compiled loops do not implement."""
+    return [name for name in ("l1", "clipnorm", "clipvalue") if getattr(spec, name)]
 
 
 class EpochResult(NamedTuple):
@@ -179,6 +188,11 @@ def make_engine(name, model, spec, data, validation):
         from skdeep.neural_network._keras_engine import KerasEngine as engine
     else:  # pragma: no cover - validated by the estimators' parameters
         raise ValueError(f"engine must be one of {ENGINES}, got {name!r}")
+    if name != "keras" and hand_written_gaps(spec):  # never ignore an option
+        raise ValueError(
+            f"engine={name!r} does not implement {', '.join(hand_written_gaps(spec))}; "
+            "use engine='keras'."
+        )
     return engine(model, spec, data, validation)
 
 

@@ -14,6 +14,7 @@ SUPPORTED_LAYERS = {
     "Activation",
     "Dropout",
     "Concatenate",
+    "LeakyReLU",
 }
 
 
@@ -37,14 +38,18 @@ class Step:
         self.is_list = is_list
 
 
-def supported(model, activations):
+def supported(model, activations, extra_layers=()):
     """Whether every layer of ``model`` is interpretable with ``activations``.
 
-    ``activations=None`` accepts any activation (the interpreter calls Keras' own).
+    ``activations=None`` accepts any activation (the interpreter calls Keras' own);
+    ``extra_layers`` names layer kinds one interpreter adds to ``SUPPORTED_LAYERS``.
     """
     try:
         return all(
-            type(layer).__name__ in SUPPORTED_LAYERS
+            (
+                type(layer).__name__ in SUPPORTED_LAYERS
+                or type(layer).__name__ in extra_layers
+            )
             and (
                 activations is None
                 or not hasattr(layer, "activation")

@@ -214,8 +214,11 @@ def _layer_function(layer, dtype):
     if kind == "Activation":
         act = NUMPY_ACTIVATIONS[activation_name(layer.activation)]
         return lambda x, out: act(x)
-    if kind == "Dropout":
+    if kind in ("Dropout", "AlphaDropout"):
         return lambda x, out: x
+    if kind == "LeakyReLU":
+        slope = float(layer.negative_slope)
+        return lambda x, out: _leaky_relu(x, slope)
     if kind == "Concatenate":
         axis = layer.axis
         return lambda xs, out: np.concatenate(xs, axis=axis)
@@ -272,7 +275,7 @@ def _fold_biases(steps, output_ids):
 
 def numpy_supported(model):
     """Whether every layer of ``model`` has a NumPy implementation here."""
-    return supported(model, NUMPY_ACTIVATIONS)
+    return supported(model, NUMPY_ACTIVATIONS, extra_layers={"AlphaDropout"})
 
 
 # A gap between logits that rounding cannot close in the probabilities: these compare

@@ -83,12 +83,13 @@ _OPTIMIZERS = {
 }
 
 
-def keras_optimizer(solver, hyper, learning_rate):
-    """The Keras optimizer with the update rule of skdeep's ``solver``."""
+def keras_optimizer(solver, hyper, learning_rate, **options):
+    """The Keras optimizer with the update rule of skdeep's ``solver``; ``options``
+    are the base optimizer's (``clipnorm``, ``clipvalue``)."""
     import keras
 
     return getattr(keras.optimizers, _OPTIMIZERS[solver])(
-        learning_rate=learning_rate, **hyper
+        learning_rate=learning_rate, **hyper, **options
     )
 
 
@@ -124,15 +125,20 @@ class KerasEngine:
         loss_weights = spec.loss_weights
         X, Y, w = data
         self.n_samples = len(Y)
-        # scikit-learn's penalty 0.5 * alpha * ||W||² / batch size, on every kernel
+        # scikit-learn's penalty 0.5 * alpha * ||W||² / batch size on every kernel,
+        # and l1 * ||W||₁ / batch size with the same scaling
+        l1 = float(spec.l1)
+        regularizer = None
+        if l1:
+            regularizer = keras.regularizers.L1L2(
+                l1=l1 / batch_size, l2=float(alpha) / (2.0 * batch_size)
+            )
+        elif alpha:
+            regularizer = keras.regularizers.L2(float(alpha) / (2.0 * batch_size))
         for layer in model.layers:
             kernel = getattr(layer, "kernel", None)
             if kernel is not None and kernel.trainable:
-                kernel.regularizer = (
-                    keras.regularizers.L2(float(alpha) / (2.0 * batch_size))
-                    if alpha
-                    else None
-                )
+                kernel.regularizer = regularizer
         loss = LossFunctionWrapper(
             LOSSES[spec.loss_name], dtype=dtype, name=spec.loss_name
         )
@@ -140,7 +146,15 @@ class KerasEngine:
         if spec.optimizer is not None:  # the user's (a fresh copy of it)
             optimizer = spec.optimizer
         else:
-            optimizer = keras_optimizer(spec.solver, spec.hyper_dict, 1e-3)
+            clipping = {
+                name: value
+                for name, value in (
+                    ("clipnorm", spec.clipnorm),
+                    ("clipvalue", spec.clipvalue),
+                )
+                if value is not None
+            }
+            optimizer = keras_optimizer(spec.solver, spec.hyper_dict, 1e-3, **clipping)
         # a LearningRateSchedule of the user's optimizer stays in charge
         self.sets_rate = not isinstance(
             optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule

@@ -19,9 +19,15 @@ TRAINING_PARAMETERS_DOC = """\
         tuple gives a network without hidden layer (a linear model).
 
     activation : {'identity', 'logistic', 'tanh', 'relu', 'elu', 'selu', \
-'leaky_relu', 'gelu', 'swish'}, default='relu'
+'leaky_relu', 'prelu', 'gelu', 'swish'}, default='relu'
         Activation of the hidden layers. The first four are scikit-learn's; the
-        others come from Keras (``leaky_relu`` uses Keras' slope of 0.2).
+        others come from Keras. ``'leaky_relu'`` has the slope ``negative_slope``;
+        ``'prelu'`` learns one slope per neuron (a PReLU layer). ``'selu'`` gives
+        the self-normalising network of Klambauer et al. (2017): LeCun normal
+        initialisation with ``kernel_initializer='auto'`` and AlphaDropout
+        wherever ``dropout`` asks for dropout; it needs standardised inputs, and
+        a warning says when the configuration breaks self-normalisation (batch
+        normalisation, another initializer, the Wide & Deep concatenation).
 
     solver : {'adam', 'sgd', 'nadam', 'rmsprop', 'adagrad', 'adamax', 'adamw'} \
 or keras.optimizers.Optimizer, default='adam'
@@ -121,16 +127,29 @@ or keras.optimizers.Optimizer, default='adam'
         Accepted for compatibility with scikit-learn; only used by 'lbfgs', which
         skdeep does not offer.
 
-    kernel_initializer : str, default='auto'
-        Keras initializer of the kernels. ``'auto'`` picks He for the ReLU family,
-        LeCun for SELU and Glorot otherwise.
+    kernel_initializer : str or keras.initializers.Initializer, default='auto'
+        Initializer of the kernels: ``'glorot_uniform'``, ``'glorot_normal'``,
+        ``'he_uniform'``, ``'he_normal'``, ``'lecun_uniform'``, ``'lecun_normal'``,
+        ``'orthogonal'``, ``'random_normal'``, ``'random_uniform'``,
+        ``'truncated_normal'``, ``'he_avg_uniform'`` or ``'he_avg_normal'`` (He's
+        variance over the average of fan-in and fan-out:
+        ``VarianceScaling(scale=2, mode='fan_avg')``), or a Keras initializer
+        object, rebuilt for each layer at each fit with a seed drawn from
+        ``random_state``. ``'auto'`` picks LeCun normal for SELU and Glorot uniform
+        (scikit-learn's initialisation) otherwise, ReLU family included: on
+        ``benchmarks/initializers.py`` He's initialisation trains those networks
+        less well.
 
-    batch_normalization : bool, default=False
-        Insert batch normalisation after each hidden Dense layer (before the
-        activation).
+    batch_normalization : bool or {'before_activation', 'after_activation'}, \
+default=False
+        Insert batch normalisation in each hidden block, between the Dense layer
+        and its activation (``True`` or ``'before_activation'``, as in Ioffe &
+        Szegedy, 2015) or after the activation.
 
-    dropout : float, default=0.0
-        Dropout rate after each hidden layer, active during training only.
+    dropout : float or array-like of float, default=0.0
+        Dropout rate after each hidden layer (one rate, or one per hidden layer),
+        active during training only (and in ``mc_samples`` predictions).
+        AlphaDropout with ``activation='selu'``.
 
     device : str, default='auto'
         ``'auto'`` (the first GPU if the backend sees one, else the CPU; in a worker
@@ -146,12 +165,13 @@ or keras.optimizers.Optimizer, default='adam'
 
     engine : {'auto', 'numpy', 'tensorflow', 'keras'}, default='auto'
         Which training loop runs the epochs. ``'auto'`` trains on the CPU in NumPy
-        when every layer, activation, loss and solver has a NumPy implementation
-        (all of this estimator's options do): small networks train several times
-        faster that way, with no start-up cost. It uses the compiled TensorFlow loop
-        on a GPU. Anything those two cannot honour (a frozen layer of ``model_``
-        with ``warm_start``, another Keras backend) trains on the general Keras
-        engine (``'keras'``), which runs the network's own ``train_step``.
+        when every layer, activation, loss and solver has a NumPy implementation:
+        small networks train several times faster that way, with no start-up
+        cost. It uses the compiled TensorFlow loop on a GPU. Anything those two
+        cannot honour (``'prelu'``, SELU's AlphaDropout, ``max_norm``, ``l1``,
+        ``clipnorm``, ``clipvalue``, frozen layers, another Keras backend) trains
+        on the general Keras engine (``'keras'``), which runs the network's own
+        ``train_step``; forcing another engine then raises a ValueError.
         ``'numpy'``, ``'tensorflow'`` and ``'keras'`` force one. The loops compute
         the same updates; their results differ by rounding and by their random
         draws (shuffles, dropout masks); the Keras engine applies the L2 penalty
@@ -212,6 +232,39 @@ or keras.optimizers.Optimizer, default='adam'
         logs as scalars) into a fresh subdirectory named by a time stamp and key
         parameters (``tensorboard_run_dir_``); view with
         ``tensorboard --logdir``.
+
+    negative_slope : float, default=0.2
+        Slope of ``activation='leaky_relu'`` for negative inputs (Keras' default;
+        the book's 0.2). Warns when set with another activation.
+
+    input_batch_normalization : bool, default=False
+        Normalise the inputs with a batch normalisation layer (``input_bn``)
+        before the first hidden layer (before both paths of a Wide & Deep
+        network).
+
+    l1 : float, default=0.0
+        Strength of the L1 penalty on the kernels, scaled as ``alpha``
+        (``l1 * ||W||₁ / batch size``). Trains on the Keras engine.
+
+    max_norm : float, default=None
+        Bound on the norm of each hidden neuron's incoming weights (Keras'
+        ``MaxNorm`` kernel constraint), applied after each step. Trains on the
+        Keras engine.
+
+    clipnorm : float, default=None
+        Clip each weight's gradient to this norm before each step (Keras'
+        ``clipnorm``). Trains on the Keras engine.
+
+    clipvalue : float, default=None
+        Clip every gradient component to ``[-clipvalue, clipvalue]`` (Keras'
+        ``clipvalue``); not together with ``clipnorm``. Trains on the Keras
+        engine.
+
+    init_from : ReusedLayers, default=None
+        Lower layers of a fitted network to start from (transfer learning), from
+        :func:`~skdeep.neural_network.reuse_layers`: a fit that builds a new
+        network copies them in, and every fit freezes them if they were reused
+        with ``freeze=True``.
 """
 
 FITTED_ATTRIBUTES_DOC = """\
@@ -295,11 +348,8 @@ class _MLPMixin:
                 "n_features": self.n_features_in_,
                 "n_outputs": self.n_outputs_,
                 "hidden_layer_sizes": self._hidden_layer_sizes(),
-                "activation": self.activation,
                 "output_activation": self._output_activation(),
-                "kernel_initializer": self._kernel_initializer(),
-                "batch_normalization": self.batch_normalization,
-                "dropout": float(self.dropout),
+                **self._block_options(),
                 "dtype": self._dtype,
             },
         )
@@ -382,6 +432,13 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         device="auto",
         dtype="auto",
         engine="auto",
+        negative_slope=0.2,
+        input_batch_normalization=False,
+        l1=0.0,
+        max_norm=None,
+        clipnorm=None,
+        clipvalue=None,
+        init_from=None,
         class_weight=None,
         rho=0.9,
         weight_decay=0.004,
@@ -438,6 +495,13 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
             checkpoint_path=checkpoint_path,
             checkpoint_best_only=checkpoint_best_only,
             tensorboard_log_dir=tensorboard_log_dir,
+            negative_slope=negative_slope,
+            input_batch_normalization=input_batch_normalization,
+            l1=l1,
+            max_norm=max_norm,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            init_from=init_from,
         )
         self.class_weight = class_weight
 
@@ -489,7 +553,7 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         _check_partial_fit_first_call(self, classes)
         return self._fit(X, y, sample_weight, incremental=True, classes=self.classes_)
 
-    def predict(self, X):
+    def predict(self, X, mc_samples=None):
         """Predict class labels (an indicator matrix for multilabel targets).
 
         Parameters
@@ -497,17 +561,24 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         X : array-like of shape (n_samples, n_features)
             The input samples.
 
+        mc_samples : int, default=None
+            Average this many predictions made with dropout active and batch
+            normalisation in inference mode (Monte Carlo dropout); needs a network
+            fitted with ``dropout > 0``. Seeded by ``random_state``.
+
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Predicted labels.
         """
+        if mc_samples is not None:
+            return self._target.decode(self._mc_outputs(X, mc_samples)[0].mean(0))
         # the predictor decides (the NumPy pass on the logits, without the
         # exponentials): the labels decoding the probabilities would give
         decisions = self._forward(X, labels=True)  # NotFittedError first
         return self._target.decode_decisions(decisions)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X, mc_samples=None):
         """Probability of each class (of each label for multilabel targets).
 
         Parameters
@@ -515,15 +586,22 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         X : array-like of shape (n_samples, n_features)
             The input samples.
 
+        mc_samples : int, default=None
+            Average this many predictions made with dropout active and batch
+            normalisation in inference mode (Monte Carlo dropout); needs a network
+            fitted with ``dropout > 0``. Seeded by ``random_state``.
+
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities in the order of ``classes_``.
         """
+        if mc_samples is not None:
+            return self._target.proba(self._mc_outputs(X, mc_samples)[0].mean(0))
         raw = self._forward(X)
         return self._target.proba(raw)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X, mc_samples=None):
         """Logarithm of :meth:`predict_proba`.
 
         Parameters
@@ -531,13 +609,18 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         X : array-like of shape (n_samples, n_features)
             The input samples.
 
+        mc_samples : int, default=None
+            Average this many predictions made with dropout active and batch
+            normalisation in inference mode (Monte Carlo dropout); needs a network
+            fitted with ``dropout > 0``. Seeded by ``random_state``.
+
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities in the order of ``classes_``.
         """
         with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+            return np.log(self.predict_proba(X, mc_samples=mc_samples))
 
     # -------------------------------------------------------------- bridge hooks
 
@@ -707,6 +790,13 @@ default=None
         device="auto",
         dtype="auto",
         engine="auto",
+        negative_slope=0.2,
+        input_batch_normalization=False,
+        l1=0.0,
+        max_norm=None,
+        clipnorm=None,
+        clipvalue=None,
+        init_from=None,
         output_activation=None,
         rho=0.9,
         weight_decay=0.004,
@@ -763,6 +853,13 @@ default=None
             checkpoint_path=checkpoint_path,
             checkpoint_best_only=checkpoint_best_only,
             tensorboard_log_dir=tensorboard_log_dir,
+            negative_slope=negative_slope,
+            input_batch_normalization=input_batch_normalization,
+            l1=l1,
+            max_norm=max_norm,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            init_from=init_from,
         )
         self.loss = loss
         self.output_activation = output_activation
@@ -811,7 +908,7 @@ default=None
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def predict(self, X):
+    def predict(self, X, mc_samples=None, return_std=False):
         """Predict with the network.
 
         Parameters
@@ -819,12 +916,26 @@ default=None
         X : array-like of shape (n_samples, n_features)
             The input samples.
 
+        mc_samples : int, default=None
+            Average this many predictions made with dropout active and batch
+            normalisation in inference mode (Monte Carlo dropout); needs a network
+            fitted with ``dropout > 0``. Seeded by ``random_state``.
+
+        return_std : bool, default=False
+            Also return the standard deviation of the ``mc_samples`` predictions
+            (needs ``mc_samples``), as scikit-learn's regressors that estimate
+            uncertainty do.
+
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predicted values (1-D when the network has one output).
+
+        y_std : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Standard deviation of the MC-dropout predictions; only with
+            ``return_std=True``.
         """
-        return self._as_prediction(self._forward(X))
+        return self._predict_output(X, mc_samples, return_std)
 
 
 for _cls in (MLPClassifier, MLPRegressor):

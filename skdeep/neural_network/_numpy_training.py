@@ -22,7 +22,7 @@ from scipy.special import erf, expit, xlogy
 
 from skdeep.neural_network._engine import EpochResult
 from skdeep.neural_network._graph import activation_name, walk
-from skdeep.neural_network._inference import NUMPY_ACTIVATIONS
+from skdeep.neural_network._inference import NUMPY_ACTIVATIONS, _leaky_relu
 from skdeep.neural_network._numpy_optimizers import make_optimizer
 
 # ---------------------------------------------------------------------------------
@@ -228,6 +228,17 @@ class _Activation:
         return self.backward_fn(dy, x, a)
 
 
+class _LeakyReLU:
+    def __init__(self, layer):
+        self.slope = float(layer.negative_slope)
+
+    def forward(self, x, params, non_trainable, training, rng):
+        return _leaky_relu(x, self.slope), x
+
+    def backward(self, dy, cache, params, grads, need_dx):
+        return dy * np.where(cache > 0, 1, cache.dtype.type(self.slope))
+
+
 class _BatchNormalization:
     def __init__(self, layer, t_index, n_index):
         self.gamma = t_index[id(layer.gamma)] if layer.scale else None
@@ -306,6 +317,8 @@ def _make_layer(layer, t_index, n_index, logits):
         return _BatchNormalization(layer, t_index, n_index)
     if kind == "Dropout":
         return _Dropout(layer)
+    if kind == "LeakyReLU":
+        return _LeakyReLU(layer)
     if kind == "Concatenate":
         return _Concatenate(layer)
     raise NotImplementedError(kind)  # pragma: no cover - guarded by trainable()
@@ -322,17 +335,34 @@ def _final_activations(walked):
     }
 
 
+_EXTRAS = (  # what a layer may carry that these loops do not apply
+    "kernel_constraint",
+    "bias_constraint",
+    "kernel_regularizer",
+    "bias_regularizer",
+    "activity_regularizer",
+    "beta_constraint",
+    "gamma_constraint",
+    "beta_regularizer",
+    "gamma_regularizer",
+)
+
+
 def trainable(model, loss_name):
-    """Whether ``model`` with ``loss_name`` can train in this NumPy loop."""
+    """Whether ``model`` with ``loss_name`` can train in this NumPy loop (and in
+    the compiled loop, which interprets the same layers): plain layers of the kinds
+    below, all trainable, without constraints or regularizers of their own."""
     layer_kinds = {"InputLayer", "Dense", "Activation", "BatchNormalization"}
-    layer_kinds |= {"Dropout", "Concatenate"}
+    layer_kinds |= {"Dropout", "Concatenate", "LeakyReLU"}
     try:
         walked = walk(model)
         layers = [step.layer for step in walked[1]]
         if len({id(layer) for layer in layers}) != len(layers):
             return False  # a layer called twice (shared weights)
         for layer in model.layers:
-            if type(layer).__name__ not in layer_kinds:
+            if type(layer).__name__ not in layer_kinds or not layer.trainable:
+                return False
+            if any(getattr(layer, extra, None) is not None for extra in _EXTRAS):
                 return False
             if hasattr(layer, "activation") and (
                 activation_name(layer.activation) not in ACTIVATIONS

@@ -61,6 +61,24 @@ class _RegressorHooks:
     def _task(self):
         return "regression"
 
+    def _predict_output(self, X, mc_samples, return_std, output=None):
+        """``predict``'s result from the network output ``output`` (the only one
+        when None): the mean of ``mc_samples`` stochastic passes when given, with
+        their standard deviation when ``return_std``."""
+        if mc_samples is None:
+            if return_std:
+                raise ValueError(
+                    "return_std=True needs mc_samples: the standard deviation is "
+                    "that of mc_samples predictions with dropout active (MC dropout)."
+                )
+            out = self._forward(X)
+            return self._as_prediction(out if output is None else out[output])
+        samples = self._mc_outputs(X, mc_samples)[output or 0]
+        mean = self._as_prediction(samples.mean(axis=0))
+        if return_std:
+            return mean, self._as_prediction(samples.std(axis=0))
+        return mean
+
     @staticmethod
     def _as_prediction(out):
         """One network output as returned by ``predict``: 1-D for one target."""

@@ -85,6 +85,9 @@ def _layer_function(layer, t_index, n_index, dropout_index, logits=False):
     if kind == "Concatenate":
         axis = layer.axis
         return lambda xs, **_: tf.concat(xs, axis=axis)
+    if kind == "LeakyReLU":
+        slope = float(layer.negative_slope)
+        return lambda x, **_: tf.nn.leaky_relu(x, alpha=slope)
     raise NotImplementedError(kind)  # pragma: no cover - guarded by supported()
 
 

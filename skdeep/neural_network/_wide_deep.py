@@ -255,6 +255,13 @@ default=None
         device="auto",
         dtype="auto",
         engine="auto",
+        negative_slope=0.2,
+        input_batch_normalization=False,
+        l1=0.0,
+        max_norm=None,
+        clipnorm=None,
+        clipvalue=None,
+        init_from=None,
         output_activation=None,
         rho=0.9,
         weight_decay=0.004,
@@ -311,6 +318,13 @@ default=None
             checkpoint_path=checkpoint_path,
             checkpoint_best_only=checkpoint_best_only,
             tensorboard_log_dir=tensorboard_log_dir,
+            negative_slope=negative_slope,
+            input_batch_normalization=input_batch_normalization,
+            l1=l1,
+            max_norm=max_norm,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            init_from=init_from,
         )
         self.wide_features = wide_features
         self.deep_features = deep_features
@@ -367,7 +381,7 @@ default=None
         self._set_feature_attributes()
         return self
 
-    def predict(self, X):
+    def predict(self, X, mc_samples=None, return_std=False):
         """Predict with the main output of the network.
 
         Parameters
@@ -375,13 +389,28 @@ default=None
         X : {array-like, DataFrame} of shape (n_samples, n_features)
             The input samples.
 
+        mc_samples : int, default=None
+            Average this many predictions made with dropout active and batch
+            normalisation in inference mode (Monte Carlo dropout); needs a network
+            fitted with ``dropout > 0``. Seeded by ``random_state``.
+
+        return_std : bool, default=False
+            Also return the standard deviation of the ``mc_samples`` predictions
+            (needs ``mc_samples``), as scikit-learn's regressors that estimate
+            uncertainty do.
+
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predicted values (1-D when there is one target).
+
+        y_std : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Standard deviation of the MC-dropout predictions; only with
+            ``return_std=True``.
         """
-        out = self._forward(X)
-        return self._as_prediction(out[0] if self._fitted_auxiliary() else out)
+        self._fitted_predictor()  # NotFittedError first
+        output = 0 if self._fitted_auxiliary() else None
+        return self._predict_output(X, mc_samples, return_std, output)
 
     def predict_auxiliary(self, X):
         """Predict with the auxiliary output on top of the deep stack.
@@ -431,15 +460,15 @@ default=None
                 "wide_features": tuple(int(i) for i in wide),
                 "deep_features": tuple(int(i) for i in deep),
                 "hidden_layer_sizes": self._hidden_layer_sizes(),
-                "activation": self.activation,
                 "output_activation": self._output_activation(),
                 "auxiliary_output": bool(self.auxiliary_output),
-                "kernel_initializer": self._kernel_initializer(),
-                "batch_normalization": self.batch_normalization,
-                "dropout": float(self.dropout),
+                **self._block_options(),
                 "dtype": self._dtype,
             },
         )
+
+    def _self_normalisation_breaks(self):
+        return ("the wide path's concatenation with the deep path",)
 
     def _loss_weights(self):
         if self.auxiliary_output:
