@@ -1,7 +1,7 @@
 """The ``device`` parameter: where an estimator trains and predicts.
 
 One resolution for every Keras-backed estimator (the wrappers and the built-in
-networks), on the TensorFlow and JAX backends:
+networks), on the TensorFlow, JAX and PyTorch backends:
 
 - ``"auto"``: the first GPU the backend sees, else the CPU; in a worker process of a
   parallel search (joblib's loky workers, multiprocessing pools) the worker's own GPU,
@@ -9,11 +9,11 @@ networks), on the TensorFlow and JAX backends:
 - ``"gpu"``: as ``"auto"``, but a GPU must be there;
 - ``"gpu:N"`` / ``"cpu"`` / ``"cpu:N"``: that device;
 - a list of devices (``["gpu:0", "gpu:1"]``): data-parallel training over them
-  through the backend's own mechanism.
+  through the backend's own mechanism (TensorFlow and JAX; PyTorch refuses it).
 
 Resolving a device first applies the GPU memory setting (``SKDEEP_GPU_MEMORY``, see
 ``share_gpu_memory``), which is process-wide. Backend code lives in
-``_devices_tensorflow`` and ``_devices_jax``.
+``_devices_tensorflow``, ``_devices_jax`` and ``_devices_torch``.
 """
 
 import contextlib
@@ -25,8 +25,12 @@ import warnings
 from dataclasses import dataclass
 
 _SINGLE = re.compile(r"^(auto|cpu|gpu)(?::(\d+))?$")
-_BACKENDS = {"tensorflow": "_devices_tensorflow", "jax": "_devices_jax"}
-_DISPLAY = {"tensorflow": "TensorFlow", "jax": "JAX"}
+_BACKENDS = {
+    "tensorflow": "_devices_tensorflow",
+    "jax": "_devices_jax",
+    "torch": "_devices_torch",
+}
+_DISPLAY = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 MEMORY_ENV = "SKDEEP_GPU_MEMORY"
 MEMORY_MODES = ("grow", "framework")
 _EXPECTED = (
@@ -175,8 +179,8 @@ def resolve(device, backend=None):
     if backend not in _BACKENDS:
         if requests not in ((("auto", None),), (("cpu", 0),)):
             raise ValueError(
-                f"device={device!r} needs the TensorFlow or JAX backend; the Keras "
-                f"backend is {backend!r}. Use device='auto' or 'cpu'."
+                f"device={device!r} needs the TensorFlow, JAX or PyTorch backend; "
+                f"the Keras backend is {backend!r}. Use device='auto' or 'cpu'."
             )
         return Placement(("cpu:0",), backend)
     share_gpu_memory(backend)

@@ -457,9 +457,8 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
 
     def _fit_epochs(self, X, y, sample_weight, *, incremental, classes):
         """The fit; returns the KeyboardInterrupt that cut training short, if any."""
-        import keras
 
-        from skdeep.neural_network._device import resolve_device
+        from skdeep._bridge._devices import resolve
 
         self._validate_fit_args()
         if self.early_stopping and incremental:
@@ -485,8 +484,8 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         sample_weight = self._validate_sample_weight(sample_weight, X)
         sample_weight = self._combine_weights(sample_weight, y, incremental=incremental)
 
-        device = resolve_device(self.device)
-        self.device_ = device
+        placement = resolve(self.device)
+        device = self.device_ = placement.names[0]
         rng = local_random_state(self.random_state)
         seeds = rng.randint(_MAX_SEED, size=3)
 
@@ -531,7 +530,9 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                 "warm_start=False (or refit) to train a new network."
             )
 
-        with keras.device(device):  # tf.device on TensorFlow, JAX's default device
+        # keras.device (tf.device on TensorFlow, JAX's default device); none where
+        # the backend sees only one CPU (PyTorch would copy every variable to it)
+        with placement.training():
             if first_pass:
                 self.model_ = self._build_model()
             if first_pass or self.init_from is not None:
@@ -924,6 +925,7 @@ def _apply_init_from(init_from, model, *, copy):
     """Copy ``init_from``'s layers into ``model`` (``copy``) and set which layers
     train: every layer but the reused ones when they are frozen."""
     for layer in model.layers:
-        layer.trainable = True
+        if not layer.trainable:  # (setting it anew costs a PyTorch variable copy)
+            layer.trainable = True
     if init_from is not None:
         init_from.apply(model, copy=copy)

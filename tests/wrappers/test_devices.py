@@ -170,9 +170,24 @@ def test_device_scope_is_skipped_only_where_there_is_no_other_device(monkeypatch
 
 
 def test_other_backends_take_only_the_cpu():
-    assert resolve("auto", backend="torch").name == "cpu:0"
-    with pytest.raises(ValueError, match="needs the TensorFlow or JAX backend"):
-        resolve("gpu:0", backend="torch")
+    assert resolve("auto", backend="numpy").name == "cpu:0"
+    with pytest.raises(ValueError, match="needs the TensorFlow, JAX or PyTorch"):
+        resolve("gpu:0", backend="numpy")
+
+
+def test_pytorch_devices():
+    pytest.importorskip("torch", reason="PyTorch is installed for CI's PyTorch pass")
+    import torch
+
+    from skdeep._bridge._devices import Placement
+
+    n_gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    expected = "gpu:0" if n_gpus else "cpu:0"
+    assert resolve("auto", backend="torch").name == expected
+    with pytest.raises(ValueError, match=f"gpu:{n_gpus}' does not exist: the PyTorch"):
+        resolve(f"gpu:{n_gpus}", backend="torch")
+    with pytest.raises(ValueError, match="PyTorch backend trains on one device"):
+        Placement(("gpu:0", "gpu:1"), "torch").training()
 
 
 # ------------------------------------------------------------ estimators
@@ -217,6 +232,9 @@ def test_builtin_networks_record_their_device():
     assert est.device_ == "cpu:0"
 
 
+# Keras' optimizer.get_config reads a PyTorch tensor through np.array, which NumPy 2
+# deprecates for torch's __array__ (Keras' and torch's matter, not skdeep's)
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 def test_device_survives_pickling_and_a_missing_device_falls_back_with_a_warning():
     X, y = _data()
     est = KerasRegressor(_build, epochs=1, random_state=0, device="cpu").fit(X, y)
