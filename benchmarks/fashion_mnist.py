@@ -4,11 +4,13 @@ Issue 13's proof: test accuracy and fit time on this CPU of
 
 * the book's ch. 10 network: 300-100 ReLU, SGD 0.01, batch 32, 30 epochs
   (the book reports 0.854 with Keras);
-* ch. 11's recommended configurations:
+* ch. 11's recommended configurations, same 300-100 network, 60 epochs
+  (``--epochs``):
   - He initialisation + ELU + Nadam + 1cycle;
   - SELU, self-normalising (LeCun normal initialisation, standardised inputs);
   - dropout, and the same network predicted with MC dropout (the book: 0.869);
-* scikit-learn's ``MLPClassifier`` (300-100, Adam, its defaults otherwise).
+* scikit-learn's ``MLPClassifier`` (300-100, Adam, its defaults otherwise: up to 200
+  epochs, stopping when the training loss stalls).
 
 Data: the book's split (55k training / 5k validation images, the 10k test set),
 pixels divided by 255 (standardised for SELU). The validation images are not used:
@@ -17,7 +19,7 @@ test accuracy within 5 minutes of CPU for the best configuration.
 
     python benchmarks/fashion_mnist.py                 # every configuration
     python benchmarks/fashion_mnist.py --only book 1cycle
-    python benchmarks/fashion_mnist.py --epochs 3      # a quick look
+    python benchmarks/fashion_mnist.py --epochs 3 --book-epochs 3   # a quick look
 """
 
 import argparse
@@ -42,14 +44,15 @@ def data():
     return X_full[5000:], y_full[5000:], X_test, y_test
 
 
-def configurations(epochs):
+def configurations(epochs, book_epochs):
     from sklearn.neural_network import MLPClassifier as SklearnMLP
 
     from skdeep.neural_network import MLPClassifier
 
-    common = dict(hidden_layer_sizes=(300, 100), max_iter=epochs, random_state=42)
+    network = dict(hidden_layer_sizes=(300, 100), random_state=42)
     # fixed epoch counts, as the book trains: no stopping on the training loss
-    fixed = dict(tol=0.0, n_iter_no_change=epochs + 1)
+    book = dict(max_iter=book_epochs, tol=0.0, n_iter_no_change=book_epochs + 1)
+    ch11 = dict(max_iter=epochs, tol=0.0, n_iter_no_change=epochs + 1)
     return {
         "book": (
             "book ch. 10: ReLU, SGD 0.01, batch 32",
@@ -61,8 +64,8 @@ def configurations(epochs):
                 batch_size=32,
                 alpha=0.0,
                 kernel_initializer="glorot_uniform",
-                **fixed,
-                **common,
+                **book,
+                **network,
             ),
             False,
         ),
@@ -76,8 +79,8 @@ def configurations(epochs):
                 learning_rate_init=2e-4,
                 max_learning_rate=2e-3,
                 batch_size=128,
-                **fixed,
-                **common,
+                **ch11,
+                **network,
             ),
             False,
         ),
@@ -88,8 +91,8 @@ def configurations(epochs):
                 solver="nadam",
                 learning_rate_init=1e-3,
                 batch_size=128,
-                **fixed,
-                **common,
+                **ch11,
+                **network,
             ),
             "standardise",
         ),
@@ -104,14 +107,14 @@ def configurations(epochs):
                 max_learning_rate=2e-3,
                 batch_size=128,
                 dropout=0.2,
-                **fixed,
-                **common,
+                **ch11,
+                **network,
             ),
             "mc",
         ),
         "sklearn": (
             "scikit-learn MLPClassifier, Adam",
-            SklearnMLP(**common),
+            SklearnMLP(**network),
             False,
         ),
     }
@@ -119,7 +122,8 @@ def configurations(epochs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--epochs", type=int, default=60, help="ch. 11 recipes")
+    parser.add_argument("--book-epochs", type=int, default=30)
     parser.add_argument("--only", nargs="+", default=None)
     args = parser.parse_args()
     use_shared_data()
@@ -129,7 +133,8 @@ def main():
     X_train, y_train, X_test, y_test = data()
     scaler = StandardScaler().fit(X_train)
     rows = []
-    for key, (name, model, extra) in configurations(args.epochs).items():
+    configs = configurations(args.epochs, args.book_epochs)
+    for key, (name, model, extra) in configs.items():
         if args.only and key not in args.only:
             continue
         X_fit, X_eval = X_train, X_test
@@ -144,7 +149,7 @@ def main():
             fit_cpu = time.process_time() - start_cpu
         row = {
             "configuration": name,
-            "epochs": int(getattr(model, "n_iter_", args.epochs)),
+            "epochs": int(model.n_iter_),
             "test accuracy": round(float(model.score(X_eval, y_test)), 4),
             "fit wall s": round(fit_wall, 1),
             "fit CPU s": round(fit_cpu, 1),
@@ -165,6 +170,7 @@ def main():
         "fashion_mnist",
         rows,
         epochs=args.epochs,
+        book_epochs=args.book_epochs,
         mc_samples=MC_SAMPLES,
         target="best configuration >= 0.90 test accuracy with a fit of <= 300 s",
         met=bool(best[0] >= 0.90 and best[1] <= 300),
