@@ -229,10 +229,11 @@ def test_concurrent_predict_from_threads(estimator):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_concurrent_predict_through_the_compiled_pass(engine):
     """The traced TensorFlow pass that GPUs use, shared by threads (on the CPU)."""
+    from skdeep._bridge._devices import resolve
     from skdeep.neural_network._engine import KerasPredictor
 
     X, y = _data(MLPClassifier)
     with _quiet():
         model = _model(MLPClassifier, engine).fit(X, y)
-    model._predictor = KerasPredictor(model.model_, "cpu:0")
+    model._predictor = KerasPredictor(model.model_, resolve("cpu"))
     _concurrent_predictions_match(model, ["predict", "predict_proba"])

@@ -566,7 +566,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                 resumed=resumed is not None,
             )
             self._optimizer_state = engine.write_back(state)
-        self._predictor = self._make_predictor()
+        self._predictor = self._make_predictor(placement)
         self._set_weight_attributes()
         return interrupted
 
@@ -854,11 +854,13 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             and not hasattr(self, "feature_names_in_")
         )
 
-    def _make_predictor(self):
-        from skdeep.neural_network._device import resolve_device
+    def _make_predictor(self, placement=None):
+        """The inference pass, on the fit's ``placement`` (resolved again from
+        ``device`` after unpickling)."""
+        from skdeep._bridge._devices import resolve
         from skdeep.neural_network._engine import predictor
 
-        return predictor(self.model_, resolve_device(self.device))
+        return predictor(self.model_, placement or resolve(self.device))
 
     # ------------------------------------------------------------------ pickling
 

@@ -203,11 +203,11 @@ class KerasPredictor:
     """A fitted network's inference pass on any Keras backend and device, with the
     interface of ``_inference.NumpyForward`` (which the CPU uses where it can)."""
 
-    def __init__(self, model, device=None, batch_size=None):
+    def __init__(self, model, placement=None, batch_size=None):
         from skdeep._bridge.engine import Predictor
 
         self._predict = Predictor(model)
-        self._device = device
+        self._placement = placement  # a ``_bridge._devices.Placement`` or None
         self._batch_size = batch_size
         self._n_inputs = len(model.inputs)
         last = model.layers[-1] if len(model.outputs) == 1 else None
@@ -217,13 +217,11 @@ class KerasPredictor:
     def __call__(self, *inputs, check_finite=False):
         # (inputs are validated finite by the caller: check_finite is NumPy's hook)
         x = list(inputs) if self._n_inputs > 1 else inputs[0]
-        if self._device is not None:
-            import keras
-
-            with keras.device(self._device):
-                out = self._predict(x, self._batch_size)
-        else:
+        if self._placement is None:
             out = self._predict(x, self._batch_size)
+        else:
+            with self._placement.predicting():  # as the wrappers' predict
+                out = self._predict(x, self._batch_size)
         if isinstance(out, (list, tuple)):
             out = [np.asarray(o, dtype=np.float64) for o in out]
             return out[0] if len(out) == 1 else out
@@ -243,12 +241,12 @@ class KerasPredictor:
         )
 
 
-def predictor(model, device):
-    """The fastest inference pass for ``model`` on ``device``: NumPy on the CPU for
-    the networks it implements, the model's compiled ``predict_step`` otherwise."""
-    from skdeep.neural_network._device import is_gpu
+def predictor(model, placement):
+    """The fastest inference pass for ``model`` on ``placement`` (a resolved
+    ``device``): NumPy on the CPU for the networks it implements, the model's compiled
+    ``predict_step`` otherwise."""
     from skdeep.neural_network._inference import NumpyForward, numpy_supported
 
-    if not is_gpu(device) and numpy_supported(model):
+    if not placement.is_gpu and numpy_supported(model):
         return NumpyForward(model)
-    return KerasPredictor(model, device)
+    return KerasPredictor(model, placement)

@@ -116,6 +116,7 @@ class KerasEngine:
         from keras.src.losses.losses import LossFunctionWrapper
 
         from skdeep._bridge.engine import Predictor
+        from skdeep._bridge.engine._build import compute_loss_in
         from skdeep._bridge.engine._loop import epoch_loop_class
 
         self.model = model
@@ -166,13 +167,7 @@ class KerasEngine:
             loss_weights=list(loss_weights) if n_outputs > 1 else None,
             jit_compile=False,
         )
-        # Keras sums the compiled loss in floatx (compile takes no dtype): a float64
-        # network needs a float64 total, or its gradients pass through float32 and
-        # its float64 penalties cannot be added. Set it on this model's loss only
-        # (changing floatx would change it for every thread).
-        total = model._compile_loss
-        total._dtype_policy = keras.dtype_policies.get(str(dtype))
-        total._dtype = total._dtype_policy.compute_dtype
+        compute_loss_in(model, dtype)  # a float64 network: a float64 total loss
         inputs = X[0] if len(X) == 1 else list(X)
         targets = Y if n_outputs == 1 else [Y] * n_outputs
         weights = np.asarray(w, dtype=np.float64)

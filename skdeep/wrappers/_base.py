@@ -24,6 +24,7 @@ from skdeep._bridge._precision import (
 )
 from skdeep._bridge._seeding import seeded
 from skdeep._bridge.engine._arrays import is_memmap
+from skdeep._bridge.engine._build import compute_loss_in
 from skdeep.utils._random import local_seed
 from skdeep.wrappers import _streams
 
@@ -262,7 +263,8 @@ class BaseWrapper(KerasEstimator):
                 jit_compile=self.jit_compile,
                 **compile_params,
             )
-            _match_loss_precision(model)
+            if _output_dtype(model) == "float64":
+                compute_loss_in(model, "float64")
         elif self.run_eagerly:
             model.run_eagerly = True
         return model
@@ -529,10 +531,12 @@ class BaseWrapper(KerasEstimator):
         the batch size."""
         class_weight = settings.pop("class_weight", None)
         if class_weight is not None:
-            sample_weight = self._apply_class_weight(sample_weight, y, class_weight)
+            # (``sample_weight`` is validated; the user's class weights may still
+            # bring negative or NaN weights, or a zero sum)
+            weighted = self._apply_class_weight(sample_weight, y, class_weight)
+            sample_weight = self._validate_sample_weight(weighted, y)
         if sample_weight is None:
             return None
-        sample_weight = self._validate_sample_weight(sample_weight, y)
         return sample_weight * (len(sample_weight) / sample_weight.sum())
 
     def _apply_class_weight(self, sample_weight, y, class_weight):
@@ -755,16 +759,3 @@ def _output_dtype(model):
     if not outputs:
         return None
     return str(getattr(outputs[0], "dtype", None) or "") or None
-
-
-def _match_loss_precision(model):
-    """Let a float64 network's compiled loss add its parts up in float64.
-
-    Keras sums the per-output losses in ``floatx`` (float32) whatever the losses'
-    own dtype; without this a float64 network trains on float32 gradients.
-    ``CompileLoss`` has no public setting for it, hence the private attribute:
-    when a Keras version lacks it, the loss stays float32, as in ``model.fit``.
-    """
-    compile_loss = getattr(model, "_compile_loss", None)
-    if _output_dtype(model) == "float64" and hasattr(compile_loss, "_dtype"):
-        compile_loss._dtype = "float64"

@@ -8,6 +8,7 @@ from scipy.special import softmax
 from sklearn.datasets import load_iris
 from sklearn.preprocessing import StandardScaler
 
+from skdeep._bridge._devices import resolve
 from skdeep.neural_network import MLPClassifier, WideDeepRegressor
 from skdeep.neural_network._architectures import build_mlp, build_wide_deep
 from skdeep.neural_network._engine import KerasPredictor
@@ -409,5 +410,5 @@ def test_the_keras_predictor_gives_the_numpy_passs_labels(iris):
     X, y = iris
     clf = MLPClassifier(hidden_layer_sizes=(6,), max_iter=5, random_state=0).fit(X, y)
     expected = clf.predict(X)
-    clf._predictor = KerasPredictor(clf.model_, "cpu:0")
+    clf._predictor = KerasPredictor(clf.model_, resolve("cpu"))
     np.testing.assert_array_equal(clf.predict(X), expected)

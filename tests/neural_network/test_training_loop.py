@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from skdeep._bridge._devices import resolve
 from skdeep.neural_network._architectures import build_mlp
 from skdeep.neural_network._engine import KerasPredictor
 from skdeep.neural_network._inference import NumpyForward
@@ -100,7 +101,7 @@ def test_compiled_forward_matches_numpy_forward(data):
         dropout=0.2,
         seed=2,
     )
-    compiled = KerasPredictor(model, "cpu:0", batch_size=10)  # several batches
+    compiled = KerasPredictor(model, resolve("cpu"), batch_size=10)  # several batches
     np.testing.assert_allclose(
         compiled(data), NumpyForward(model)(data), rtol=1e-5, atol=1e-6
     )

@@ -23,3 +23,22 @@ def logs_to_floats(logs):
         value = np.asarray(value)
         out[name] = float(value) if value.ndim == 0 else value
     return out
+
+
+def compute_loss_in(model, dtype):
+    """Let the compiled ``model``'s total loss add its parts up in ``dtype``.
+
+    Keras sums the per-output losses in ``floatx`` (float32) whatever their own dtype,
+    and ``compile`` takes no dtype: a float64 network's gradients would pass through
+    float32. Set on this model's loss only (changing ``floatx`` would change it for
+    every thread). ``CompileLoss`` has no public setting, hence the private
+    attributes; where a Keras version lacks them the loss stays as ``model.fit``
+    computes it.
+    """
+    import keras
+
+    total = getattr(model, "_compile_loss", None)
+    if total is None or not hasattr(total, "_dtype"):
+        return
+    total._dtype_policy = keras.dtype_policies.get(str(dtype))
+    total._dtype = total._dtype_policy.compute_dtype
