@@ -138,7 +138,6 @@ def keras_column(data, batch_size, epochs):
 
 def skdeep_column(data, batch_size, epochs):
     from skdeep.neural_network import MLPClassifier
-    from skdeep.neural_network._device import resolve_device
 
     X, y, X_test, y_test = data
 
@@ -165,7 +164,7 @@ def skdeep_column(data, batch_size, epochs):
         "samples/s": len(X) / steady,
         "fit s": fit_s,
         "test accuracy": float(model.score(X_test, y_test)),
-        "device": resolve_device(model.device),
+        "device": model.device_,
     }
 
 

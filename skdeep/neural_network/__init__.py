@@ -14,7 +14,8 @@ Where each concern lives (the wrappers for a user's own model are in
   ``_training`` + ``_optimizers`` + ``_tf_forward`` (compiled TensorFlow, GPUs),
   ``_keras_engine`` (any network, every backend, through ``skdeep._bridge.engine``);
 - ``_inference``: the NumPy inference pass; ``_graph``: the walk of a functional
-  network both NumPy passes share; ``_device``: the ``device`` parameter.
+  network both NumPy passes share. The ``device`` parameter is resolved by
+  ``skdeep._bridge._devices``, as the wrappers' is.
 """
 
 from skdeep.neural_network._lr_finder import find_learning_rate

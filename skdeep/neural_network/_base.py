@@ -376,7 +376,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
 
         return make_engine(self.engine_, self.model_, spec, data, validation)
 
-    def _choose_engine(self, device, spec):
+    def _choose_engine(self, placement, spec):
         """``engine``, or with "auto" the fastest engine that can train this network.
 
         The hand-written loops are optimisations for the plain networks they know:
@@ -387,7 +387,6 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         """
         import keras
 
-        from skdeep.neural_network._device import is_gpu
         from skdeep.neural_network._engine import hand_written_gaps
         from skdeep.neural_network._numpy_training import trainable
 
@@ -419,7 +418,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             return self.engine
         if not interpretable or self._solver_setting()[0] is None:
             return "keras"
-        return "tensorflow" if is_gpu(device) else "numpy"
+        return "tensorflow" if placement.is_gpu else "numpy"
 
     def _build_model(self):
         import keras
@@ -485,7 +484,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         sample_weight = self._combine_weights(sample_weight, y, incremental=incremental)
 
         placement = resolve(self.device)
-        device = self.device_ = placement.names[0]
+        self.device_ = placement.names[0]
         rng = local_random_state(self.random_state)
         seeds = rng.randint(_MAX_SEED, size=3)
 
@@ -538,7 +537,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             if first_pass or self.init_from is not None:
                 _apply_init_from(self.init_from, self.model_, copy=first_pass)
             epoch_spec = self._epoch_spec(repr(_strip_seed(spec)), batch_size)
-            self.engine_ = self._choose_engine(device, epoch_spec)
+            self.engine_ = self._choose_engine(placement, epoch_spec)
             engine = self._make_engine(
                 epoch_spec,
                 data=(self._model_inputs(X), Y, sample_weight),
