@@ -11,6 +11,9 @@ One place for what every Keras-backed estimator needs, whoever built the network
   networks (sample-weight validation, ``history_``, tags).
 - ``_targets``: target encoders (labels <-> what the network trains on, and back), for
   a user's model and for the built-in networks.
+- ``_devices`` (and one module per backend), ``_precision``, ``_streams``: the
+  ``device`` and ``precision`` parameters and training data streamed in batches
+  (``tf.data``, ``PyDataset``, generators), for the wrappers and the built-in networks.
 - ``engine``: training and prediction for any compiled ``keras.Model`` on every Keras
   backend, behind one function each (``fit_model``, ``Predictor``).
 """

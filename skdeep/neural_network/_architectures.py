@@ -184,19 +184,26 @@ def build_mlp(
     negative_slope=0.2,
     input_batch_normalization=False,
     max_norm=None,
+    precision=None,
 ):
     """A multi-layer perceptron: input -> [``input_bn``] -> hidden blocks ->
-    ``output`` Dense layer (see ``dense_stack`` for the blocks' options)."""
+    ``output`` Dense layer (see ``dense_stack`` for the blocks' options).
+
+    ``precision`` (a mixed Keras dtype policy such as ``"mixed_float16"``) is the
+    hidden layers' policy; the input and the output layer stay in ``dtype``, so the
+    network's outputs and loss are float32, as Keras' mixed-precision guide advises.
+    """
     inputs = keras.Input(shape=(n_features,), name="input", dtype=dtype)
+    hidden = precision or dtype
     x = dense_stack(
-        _normalized_inputs(inputs, input_batch_normalization, dtype),
+        _normalized_inputs(inputs, input_batch_normalization, hidden),
         hidden_layer_sizes,
         activation=activation,
         kernel_initializer=kernel_initializer,
         batch_normalization=batch_normalization,
         dropout=dropout,
         seed=seed,
-        dtype=dtype,
+        dtype=hidden,
         negative_slope=negative_slope,
         max_norm=max_norm,
     )
@@ -228,6 +235,7 @@ def build_wide_deep(
     negative_slope=0.2,
     input_batch_normalization=False,
     max_norm=None,
+    precision=None,
 ):
     """A Wide & Deep network (Cheng et al., 2016).
 
@@ -244,7 +252,10 @@ def build_wide_deep(
 
     With ``auxiliary_output=True`` a second output ``auxiliary_output`` sits on top of
     the deep stack; the model's outputs are then ``[output, auxiliary_output]``.
+    ``precision`` is the policy of the layers between the inputs and the outputs,
+    as in ``build_mlp``.
     """
+    hidden = precision or dtype
     wide = tuple(range(n_features)) if wide_features is None else tuple(wide_features)
     deep = tuple(range(n_features)) if deep_features is None else tuple(deep_features)
     if wide == deep:
@@ -258,11 +269,11 @@ def build_wide_deep(
         inputs = [wide_input, deep_input]
     if wide == deep:
         wide_input = deep_input = _normalized_inputs(
-            wide_input, input_batch_normalization, dtype
+            wide_input, input_batch_normalization, hidden
         )
     else:
         wide_input, deep_input = _normalized_inputs(
-            [wide_input, deep_input], input_batch_normalization, dtype
+            [wide_input, deep_input], input_batch_normalization, hidden
         )
     deep_out = dense_stack(
         deep_input,
@@ -272,12 +283,12 @@ def build_wide_deep(
         batch_normalization=batch_normalization,
         dropout=dropout,
         seed=seed,
-        dtype=dtype,
+        dtype=hidden,
         prefix="deep",
         negative_slope=negative_slope,
         max_norm=max_norm,
     )
-    concat = keras.layers.Concatenate(name="wide_deep_concat", dtype=dtype)(
+    concat = keras.layers.Concatenate(name="wide_deep_concat", dtype=hidden)(
         [wide_input, deep_out]
     )
     keras_output_activation = ACTIVATIONS.get(output_activation, output_activation)

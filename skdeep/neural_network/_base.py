@@ -8,7 +8,6 @@ and override a few small hooks (``_architecture``, ``_encode_y``, ``_loss_name``
 """
 
 import os
-import re
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -29,6 +28,7 @@ from sklearn.utils.validation import (
 )
 
 from skdeep._bridge._estimator import KerasEstimator
+from skdeep._bridge._precision import PRECISIONS, precision_scope
 from skdeep.neural_network import _callbacks
 from skdeep.neural_network._architectures import (
     ACTIVATIONS,
@@ -36,12 +36,13 @@ from skdeep.neural_network._architectures import (
     INITIALIZER_NAMES,
 )
 from skdeep.neural_network._inference import NonFiniteInputError
+from skdeep.neural_network._streaming import StreamExhausted
 from skdeep.utils._random import _MAX_SEED, local_random_state
 
 SOLVERS = {"sgd", "adam", "nadam", "rmsprop", "adagrad", "adamax", "adamw", "lbfgs"}
 SCHEDULES = {"constant", "invscaling", "exponential", "piecewise", "adaptive", "1cycle"}
 INITIALIZERS = set(INITIALIZER_NAMES)
-_DEVICE_PATTERN = re.compile(r"^(auto|cpu|gpu(:\d+)?)$", re.IGNORECASE)
+MIXED_PRECISIONS = ("mixed_float16", "mixed_bfloat16")
 
 
 def _to_float_list(values):
@@ -90,7 +91,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         ],
         "batch_normalization": ["boolean", StrOptions(set(BATCH_NORMALIZATION))],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
-        "device": [str],
+        "device": [str, list, tuple],
         "dtype": [StrOptions({"auto", "float32", "float64"})],
         "engine": [StrOptions({"auto", "numpy", "tensorflow", "keras"})],
         "rho": [Interval(Real, 0, 1, closed="left")],
@@ -113,6 +114,8 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         "clipnorm": [Interval(Real, 0, None, closed="neither"), None],
         "clipvalue": [Interval(Real, 0, None, closed="neither"), None],
         "init_from": [HasMethods(["apply"]), None],
+        # issue 14: the dtype policy of the hidden layers
+        "precision": [StrOptions(set(PRECISIONS)), None],
     }
 
     @abstractmethod
@@ -167,6 +170,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         clipnorm,
         clipvalue,
         init_from,
+        precision=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -216,15 +220,24 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue
         self.init_from = init_from
+        self.precision = precision
 
     # ------------------------------------------------------------------ hooks
     # Estimators override these; everything else lives here.
 
     @property
+    def _mixed_precision(self):
+        """Whether the hidden layers compute in half precision (``precision``)."""
+        return self.precision in MIXED_PRECISIONS
+
+    @property
     def _dtype(self):
         """The precision training uses: ``dtype``, or with "auto" the input's
         (float32 stays float32, anything else trains in float64, as scikit-learn)."""
-        return self.__dict__.get("_training_dtype", self.dtype)
+        default = (
+            "float32" if self._mixed_precision and self.dtype == "auto" else self.dtype
+        )
+        return self.__dict__.get("_training_dtype", default)
 
     @abstractmethod
     def _encode_y(self, y, *, first_pass, classes=None):
@@ -252,6 +265,26 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
 
     def _check_fit_params(self, X):
         """Estimator-specific checks at fit time, after ``X`` is validated."""
+
+    def _encode_batch(self, x, y, sample_weight):
+        """One streamed batch as the network trains on it: ``(inputs, Y, w)``,
+        validated as ``fit`` validates arrays (``w`` None when unweighted)."""
+        x = validate_data(self, x, reset=False, dtype=np.dtype(self._dtype))
+        Y = self._encode_y(y, first_pass=False, classes=getattr(self, "classes_", None))
+        weighted = sample_weight is not None or self._weights_classes()
+        if weighted:
+            sample_weight = self._validate_sample_weight(sample_weight, x)
+            sample_weight = self._combine_weights(sample_weight, y, incremental=True)
+        inputs = self._model_inputs(x)
+        return (
+            inputs[0] if len(inputs) == 1 else tuple(inputs),
+            Y,
+            sample_weight.astype(self._dtype) if weighted else None,
+        )
+
+    def _weights_classes(self):
+        """Whether ``_combine_weights`` weights the samples by their class."""
+        return getattr(self, "class_weight", None) is not None
 
     # ------------------------------------------------------------------ fit
 
@@ -289,9 +322,14 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                     f"{type(self.solver).__name__} (its class or settings have no "
                     "counterpart there) trains on engine='keras' (or 'auto')."
                 )
-        if not _DEVICE_PATTERN.match(self.device):
+        from skdeep._bridge._devices import parse_device
+
+        parse_device(self.device)  # a ValueError that says what is accepted
+        if self._mixed_precision and self.dtype == "float64":
             raise ValueError(
-                f"device must be 'auto', 'cpu', 'gpu' or 'gpu:N', got {self.device!r}."
+                f"precision={self.precision!r} keeps the weights in float32 and "
+                "computes in half precision; it cannot apply to a float64 network. "
+                "Set dtype='auto' or 'float32', or precision=None."
             )
         from skdeep.neural_network._options import check_options
 
@@ -318,7 +356,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
 
         return block_options(self)
 
-    def _epoch_spec(self, architecture, batch_size):
+    def _epoch_spec(self, architecture, batch_size, n_devices=1):
         """What every engine needs to know about this fit (``_engine.EpochSpec``)."""
         from skdeep.neural_network._engine import EpochSpec, solver_hyper
 
@@ -351,6 +389,8 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             l1=float(self.l1),
             clipnorm=None if self.clipnorm is None else float(self.clipnorm),
             clipvalue=None if self.clipvalue is None else float(self.clipvalue),
+            precision=self.precision if self._mixed_precision else None,
+            n_devices=n_devices,
         )
 
     def _solver_setting(self):
@@ -376,7 +416,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
 
         return make_engine(self.engine_, self.model_, spec, data, validation)
 
-    def _choose_engine(self, placement, spec):
+    def _choose_engine(self, placement, spec, stream=None):
         """``engine``, or with "auto" the fastest engine that can train this network.
 
         The hand-written loops are optimisations for the plain networks they know:
@@ -395,6 +435,8 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         gaps = hand_written_gaps(spec)
         interpretable = (
             tensorflow
+            and stream is None
+            and not placement.parallel
             and not frozen
             and not gaps
             and trainable(self.model_, self._loss_name())
@@ -403,6 +445,10 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             why = (
                 f"the Keras backend is {keras.backend.backend()!r}"
                 if not tensorflow
+                else f"X is a {stream.kind}, which Keras' fit reads"
+                if stream is not None
+                else "a list of devices trains data-parallel through Keras"
+                if placement.parallel
                 else "a layer is frozen"
                 if frozen
                 else f"{', '.join(gaps)} has no implementation there"
@@ -426,14 +472,24 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         from skdeep.neural_network._architectures import BUILDERS
 
         name, kwargs = self._model_spec_
-        with warnings.catch_warnings():
+        # the model's own policy: Keras scales a mixed_float16 model's loss
+        with warnings.catch_warnings(), precision_scope(kwargs.get("precision")):
             warnings.simplefilter("ignore", UserWarning)  # Keras naming chatter
             model = BUILDERS[name](**kwargs)
         if not isinstance(model, keras.Model):  # pragma: no cover - builder contract
             raise TypeError(f"builder {name!r} returned {type(model)}")
         return model
 
-    def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
+    def _fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        incremental=False,
+        classes=None,
+        steps_per_epoch=None,
+    ):
         """Fit, leaving a usable estimator when interrupted (KeyboardInterrupt).
 
         Interrupted after at least one epoch, the estimator keeps the weights of
@@ -444,7 +500,12 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         snapshot = dict(self.__dict__)
         try:
             interrupted = self._fit_epochs(
-                X, y, sample_weight, incremental=incremental, classes=classes
+                X,
+                y,
+                sample_weight,
+                incremental=incremental,
+                classes=classes,
+                steps_per_epoch=steps_per_epoch,
             )
         except KeyboardInterrupt:
             self.__dict__.clear()
@@ -454,19 +515,42 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             raise interrupted
         return self
 
-    def _fit_epochs(self, X, y, sample_weight, *, incremental, classes):
-        """The fit; returns the KeyboardInterrupt that cut training short, if any."""
+    def _fit_epochs(
+        self, X, y, sample_weight, *, incremental, classes, steps_per_epoch
+    ):
+        """The fit; returns the KeyboardInterrupt that cut training short, if any.
 
+        ``X`` may be a stream of batches (``_streaming``): the first batch stands
+        for the arrays below, and the epochs run over the stream."""
+
+        from skdeep._bridge import _streams
         from skdeep._bridge._devices import resolve
 
         self._validate_fit_args()
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
+        stream = None
+        if _streams.is_stream(X):
+            from skdeep.neural_network._streaming import check_stream_fit
+
+            check_stream_fit(self, y, sample_weight, steps_per_epoch, incremental)
+            stream = _streams.Stream(X)
+            X, y, sample_weight = stream.first  # what arrays would tell
+        elif steps_per_epoch is not None:
+            raise ValueError(
+                "steps_per_epoch applies to streamed X (a generator, PyDataset or "
+                "tf.data.Dataset); with arrays an epoch is one pass over X."
+            )
+        elif classes is not None and not incremental:
+            raise ValueError(
+                "fit(X, y, classes=...) applies to streamed X (batches); with arrays "
+                "the classes are those of y."
+            )
         fitted = hasattr(self, "model_")
         first_pass = not fitted or (not self.warm_start and not incremental)
         if first_pass:
             self.__dict__.pop("_training_dtype", None)
-        auto = first_pass and self.dtype == "auto"
+        auto = first_pass and self.dtype == "auto" and not self._mixed_precision
         X, y = validate_data(
             self,
             X,
@@ -481,10 +565,12 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         self._check_fit_params(X)
         Y = self._encode_y(y, first_pass=first_pass, classes=classes)
         sample_weight = self._validate_sample_weight(sample_weight, X)
-        sample_weight = self._combine_weights(sample_weight, y, incremental=incremental)
+        sample_weight = self._combine_weights(
+            sample_weight, y, incremental=incremental or stream is not None
+        )
 
         placement = resolve(self.device)
-        self.device_ = placement.names[0]
+        self.device_ = placement.name
         rng = local_random_state(self.random_state)
         seeds = rng.randint(_MAX_SEED, size=3)
 
@@ -506,7 +592,17 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                     "or the size of your dataset."
                 )
         n_samples = X.shape[0]
-        if self.batch_size == "auto":
+        if stream is not None:
+            # the stream's batches as they come; the penalty scales with the first's
+            batch_size = n_samples
+            if self.batch_size != "auto":
+                warnings.warn(
+                    f"batch_size={self.batch_size} has no effect on a streamed X: "
+                    "the network trains on the stream's batches as they come.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+        elif self.batch_size == "auto":
             batch_size = min(200, n_samples)
         else:
             if self.batch_size > n_samples:
@@ -516,6 +612,9 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                     stacklevel=3,
                 )
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
+        batch_size = _even_batch_size(
+            batch_size, placement, auto=self.batch_size == "auto"
+        )
 
         spec = self._architecture()
         spec[1]["seed"] = int(seeds[0])
@@ -536,17 +635,32 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                 self.model_ = self._build_model()
             if first_pass or self.init_from is not None:
                 _apply_init_from(self.init_from, self.model_, copy=first_pass)
-            epoch_spec = self._epoch_spec(repr(_strip_seed(spec)), batch_size)
-            self.engine_ = self._choose_engine(placement, epoch_spec)
-            engine = self._make_engine(
-                epoch_spec,
-                data=(self._model_inputs(X), Y, sample_weight),
-                validation=(
-                    (self._model_inputs(X_val), Y_val, w_val)
-                    if self.early_stopping
-                    else (None, None, None)
-                ),
+            epoch_spec = self._epoch_spec(
+                repr(_strip_seed(spec)), batch_size, len(placement.names)
             )
+            self.engine_ = self._choose_engine(placement, epoch_spec, stream)
+            if stream is not None:
+                from skdeep.neural_network._streaming import (
+                    StreamEngine,
+                    StreamFeed,
+                    check_schedule_steps,
+                )
+
+                feed = StreamFeed(stream, self._encode_batch, steps_per_epoch)
+                check_schedule_steps(self, feed.n_batches)
+                engine = StreamEngine(self.model_, epoch_spec, feed)
+                n_samples, n_batches = None, feed.n_batches
+            else:
+                engine = self._make_engine(
+                    epoch_spec,
+                    data=(self._model_inputs(X), Y, sample_weight),
+                    validation=(
+                        (self._model_inputs(X_val), Y_val, w_val)
+                        if self.early_stopping
+                        else (None, None, None)
+                    ),
+                )
+                n_batches = -(-n_samples // batch_size)
             previous = getattr(self, "_optimizer_state", None)
             resumed = _callbacks.resume(self, first_pass, _strip_seed(spec), engine)
             if resumed is not None:
@@ -561,7 +675,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                 shuffle_seed=int(seeds[1]),
                 incremental=incremental,
                 n_samples=n_samples,
-                n_batches=-(-n_samples // batch_size),
+                n_batches=n_batches,
                 resumed=resumed is not None,
             )
             self._optimizer_state = engine.write_back(state)
@@ -632,7 +746,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         schedule = Schedule(
             self,
             initial_rate=self._initial_rate(),
-            n_batches=n_batches,
+            n_batches=n_batches or 1,  # (unknown for some streams: no per-step rate)
             cycle_momentum=cycle_momentum and bool(self.momentum),
         )
         user_schedule = (
@@ -662,6 +776,17 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                     raise
                 interrupted = exc  # ``state`` is still the last completed epoch's
                 break
+            except StreamExhausted:
+                stopped = True
+                warnings.warn(
+                    f"The generator ran out of batches after {completed} epochs of "
+                    "this fit; training stopped there. To train max_iter epochs, "
+                    "give an endless generator and steps_per_epoch, or a "
+                    "keras.utils.PyDataset or tf.data.Dataset (read anew each epoch).",
+                    UserWarning,
+                    stacklevel=4,
+                )
+                break
             state, loss, parts, score, val_loss = result
             if not np.isfinite(loss) and not early_stopping:
                 # scikit-learn's error; with early stopping, training goes on as
@@ -677,7 +802,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                 score = np.nan
             self.n_iter_ += 1
             completed += 1
-            self.t_ += n_samples
+            self.t_ += engine.samples_seen if n_samples is None else n_samples
             self.loss_ = loss
             self.loss_curve_.append(loss)
             rate = (
@@ -733,7 +858,8 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             elif needs_weights:
                 engine.write_back(state)  # callbacks see the epoch's model
             try:
-                hooks.on_train_batch_end(n_batches - 1, logs)  # the progress bar
+                steps = n_batches or engine.steps_run
+                hooks.on_train_batch_end(steps - 1, logs)  # the progress bar
                 hooks.on_epoch_end(epoch, logs)
             except KeyboardInterrupt as exc:
                 interrupted = exc
@@ -854,12 +980,14 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         )
 
     def _make_predictor(self, placement=None):
-        """The inference pass, on the fit's ``placement`` (resolved again from
-        ``device`` after unpickling)."""
-        from skdeep._bridge._devices import resolve
+        """The inference pass, on the fit's ``placement`` (after unpickling, the
+        fitted ``device_`` where this process has it, else ``"auto"``)."""
+        from skdeep._bridge._devices import fitted_placement
         from skdeep.neural_network._engine import predictor
 
-        return predictor(self.model_, placement or resolve(self.device))
+        if placement is None:
+            placement = fitted_placement(getattr(self, "device_", self.device))
+        return predictor(self.model_, placement)
 
     # ------------------------------------------------------------------ pickling
 
@@ -910,6 +1038,22 @@ def _is_column_vector(y):
         )
         return True
     return False
+
+
+def _even_batch_size(batch_size, placement, *, auto):
+    """``batch_size`` as a data-parallel fit on JAX needs it: a multiple of the
+    number of devices (JAX shares each batch equally between them). ``"auto"`` is
+    rounded down to one; a size given that does not split raises."""
+    n_devices = len(placement.names)
+    if n_devices == 1 or placement.backend != "jax" or batch_size % n_devices == 0:
+        return batch_size
+    if auto:
+        return max(n_devices, batch_size - batch_size % n_devices)
+    raise ValueError(
+        f"batch_size={batch_size} does not split evenly over the {n_devices} "
+        f"devices: on the JAX backend each batch is shared equally between them. "
+        f"Use a multiple of {n_devices}."
+    )
 
 
 def _clone_optimizer(optimizer):

@@ -135,6 +135,10 @@ class EpochSpec:
     l1: float = 0.0
     clipnorm: float | None = None
     clipvalue: float | None = None
+    # the hidden layers' mixed dtype policy (issue 14), and data-parallel training
+    # over this many devices (the placement's)
+    precision: str | None = None
+    n_devices: int = 1
     # a user's Keras optimizer (``solver`` is then "keras"): the Keras engine's alone
     optimizer: object = field(default=None, compare=False, hash=False)
 
@@ -145,7 +149,11 @@ class EpochSpec:
 
 def hand_written_gaps(spec):
     """The options of ``spec`` the NumPy and compiled loops do not implement."""
-    return [name for name in ("l1", "clipnorm", "clipvalue") if getattr(spec, name)]
+    return [
+        name
+        for name in ("l1", "clipnorm", "clipvalue", "precision")
+        if getattr(spec, name)
+    ]
 
 
 class EpochResult(NamedTuple):
@@ -204,9 +212,14 @@ class KerasPredictor:
     interface of ``_inference.NumpyForward`` (which the CPU uses where it can)."""
 
     def __init__(self, model, placement=None, batch_size=None):
+        from skdeep._bridge._precision import half_precision_outputs
         from skdeep._bridge.engine import Predictor
 
         self._predict = Predictor(model)
+        # a mixed-precision network's outputs are float32: returned as such
+        self._dtype = np.float32 if _mixed(model) else np.float64
+        if half_precision_outputs(model):  # pragma: no cover - builders' contract
+            raise ValueError("the network's outputs must not be half precision")
         self._placement = placement  # a ``_bridge._devices.Placement`` or None
         self._batch_size = batch_size
         self._n_inputs = len(model.inputs)
@@ -223,9 +236,9 @@ class KerasPredictor:
             with self._placement.predicting():  # as the wrappers' predict
                 out = self._predict(x, self._batch_size)
         if isinstance(out, (list, tuple)):
-            out = [np.asarray(o, dtype=np.float64) for o in out]
+            out = [np.asarray(o, dtype=self._dtype) for o in out]
             return out[0] if len(out) == 1 else out
-        return np.asarray(out, dtype=np.float64)
+        return np.asarray(out, dtype=self._dtype)
 
     def labels(self, *inputs, check_finite=False):
         """A one-output classifier's decisions, as ``NumpyForward.labels``: the
@@ -247,6 +260,15 @@ def predictor(model, placement):
     ``predict_step`` otherwise."""
     from skdeep.neural_network._inference import NumpyForward, numpy_supported
 
-    if not placement.is_gpu and numpy_supported(model):
+    if not placement.is_gpu and not _mixed(model) and numpy_supported(model):
         return NumpyForward(model)
     return KerasPredictor(model, placement)
+
+
+def _mixed(model):
+    """Whether a layer of ``model`` computes in another dtype than its weights'
+    (a mixed-precision policy), which the NumPy pass would not reproduce."""
+    return any(
+        layer.dtype_policy.compute_dtype != layer.dtype_policy.variable_dtype
+        for layer in model.layers
+    )

@@ -108,72 +108,107 @@ def _validation_score(y, p, w, task):
     return float(np.average(correct, weights=w))
 
 
+def compile_network(model, spec):
+    """Compile a built-in network with the losses and optimizer that mean what
+    ``spec`` asks (scikit-learn's penalty scaling, clipping, a user's optimizer);
+    returns whether the epoch loop sets the rate (False: a LearningRateSchedule of
+    the user's optimizer stays in charge)."""
+    import keras
+    from keras.src.losses.losses import LossFunctionWrapper
+
+    from skdeep._bridge.engine._build import compute_loss_in
+
+    alpha, batch_size, dtype = spec.alpha, spec.batch_size, spec.dtype
+    # scikit-learn's penalty 0.5 * alpha * ||W||² / batch size on every kernel,
+    # and l1 * ||W||₁ / batch size with the same scaling
+    l1 = float(spec.l1)
+    regularizer = None
+    if l1:
+        regularizer = keras.regularizers.L1L2(
+            l1=l1 / batch_size, l2=float(alpha) / (2.0 * batch_size)
+        )
+    elif alpha:
+        regularizer = keras.regularizers.L2(float(alpha) / (2.0 * batch_size))
+    for layer in model.layers:
+        kernel = getattr(layer, "kernel", None)
+        if kernel is not None and kernel.trainable:
+            kernel.regularizer = regularizer
+    loss = LossFunctionWrapper(LOSSES[spec.loss_name], dtype=dtype, name=spec.loss_name)
+    n_outputs = len(spec.loss_weights)
+    if spec.optimizer is not None:  # the user's (a fresh copy of it)
+        optimizer = spec.optimizer
+    else:
+        clipping = {
+            name: value
+            for name, value in (
+                ("clipnorm", spec.clipnorm),
+                ("clipvalue", spec.clipvalue),
+            )
+            if value is not None
+        }
+        optimizer = keras_optimizer(spec.solver, spec.hyper_dict, 1e-3, **clipping)
+    sets_rate = not isinstance(
+        optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule
+    )
+    # (a mixed_float16 network's optimizer is wrapped in a LossScaleOptimizer here)
+    model.compile(
+        optimizer=optimizer,
+        loss=[loss] * n_outputs if n_outputs > 1 else loss,
+        loss_weights=list(spec.loss_weights) if n_outputs > 1 else None,
+        jit_compile=False,
+    )
+    compute_loss_in(model, dtype)  # a float64 network: a float64 total loss
+    return sets_rate
+
+
+def restore_optimizer(model, previous):
+    """Put back the optimizer state ``previous`` (``write_back``'s), where it fits."""
+    optimizer_variables = model.optimizer.variables
+    if previous is not None and len(previous) == len(optimizer_variables):
+        for variable, value in zip(optimizer_variables, previous):
+            if tuple(variable.shape) == np.shape(value):
+                variable.assign(value)
+
+
 class KerasEngine:
     """Runs a built-in network's epochs through the general Keras engine."""
 
     def __init__(self, model, spec, data, validation):
         import keras
-        from keras.src.losses.losses import LossFunctionWrapper
 
         from skdeep._bridge.engine import Predictor
-        from skdeep._bridge.engine._build import compute_loss_in
         from skdeep._bridge.engine._loop import epoch_loop_class
 
         self.model = model
         self.task = spec.task
         self.shuffle = bool(spec.shuffle)
-        alpha, batch_size, dtype = spec.alpha, spec.batch_size, spec.dtype
-        loss_weights = spec.loss_weights
+        batch_size, dtype = spec.batch_size, spec.dtype
         X, Y, w = data
         self.n_samples = len(Y)
-        # scikit-learn's penalty 0.5 * alpha * ||W||² / batch size on every kernel,
-        # and l1 * ||W||₁ / batch size with the same scaling
-        l1 = float(spec.l1)
-        regularizer = None
-        if l1:
-            regularizer = keras.regularizers.L1L2(
-                l1=l1 / batch_size, l2=float(alpha) / (2.0 * batch_size)
-            )
-        elif alpha:
-            regularizer = keras.regularizers.L2(float(alpha) / (2.0 * batch_size))
-        for layer in model.layers:
-            kernel = getattr(layer, "kernel", None)
-            if kernel is not None and kernel.trainable:
-                kernel.regularizer = regularizer
-        loss = LossFunctionWrapper(
-            LOSSES[spec.loss_name], dtype=dtype, name=spec.loss_name
-        )
-        n_outputs = len(loss_weights)
-        if spec.optimizer is not None:  # the user's (a fresh copy of it)
-            optimizer = spec.optimizer
-        else:
-            clipping = {
-                name: value
-                for name, value in (
-                    ("clipnorm", spec.clipnorm),
-                    ("clipvalue", spec.clipvalue),
-                )
-                if value is not None
-            }
-            optimizer = keras_optimizer(spec.solver, spec.hyper_dict, 1e-3, **clipping)
-        # a LearningRateSchedule of the user's optimizer stays in charge
-        self.sets_rate = not isinstance(
-            optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule
-        )
-        self.loss_name, self.loss_weights = spec.loss_name, loss_weights
-        model.compile(
-            optimizer=optimizer,
-            loss=[loss] * n_outputs if n_outputs > 1 else loss,
-            loss_weights=list(loss_weights) if n_outputs > 1 else None,
-            jit_compile=False,
-        )
-        compute_loss_in(model, dtype)  # a float64 network: a float64 total loss
+        self.sets_rate = compile_network(model, spec)
+        self.loss_name, self.loss_weights = spec.loss_name, spec.loss_weights
+        n_outputs = len(spec.loss_weights)
         inputs = X[0] if len(X) == 1 else list(X)
         targets = Y if n_outputs == 1 else [Y] * n_outputs
         weights = np.asarray(w, dtype=np.float64)
         # mean 1 (a step's scale), in the network's dtype like the losses
         weights = (weights * (len(weights) / weights.sum())).astype(dtype)
-        self.loop = epoch_loop_class()(model, inputs, targets, weights, batch_size)
+        loop_class = epoch_loop_class()
+        if spec.n_devices > 1:
+            # data-parallel: Keras' fit distributes the batches (the fast loops
+            # run on one device)
+            from skdeep._bridge.engine._fit_epochs import EpochLoop as loop_class
+
+            if keras.backend.backend() == "jax":
+                # JAX shares every batch equally between the devices: at most
+                # n_devices - 1 zero-weight rows make the set divide evenly
+                from skdeep._bridge._devices_jax import _pad
+
+                inputs, targets, weights = _pad(
+                    (inputs, targets, weights), spec.n_devices
+                )
+                self.n_samples = len(weights)
+        self.loop = loop_class(model, inputs, targets, weights, batch_size)
         self.validation = None
         if validation[0] is not None:
             X_val, Y_val, w_val = validation
@@ -185,11 +220,7 @@ class KerasEngine:
             self.predictor = Predictor(model)
 
     def initial_state(self, previous=None):
-        optimizer_variables = self.model.optimizer.variables
-        if previous is not None and len(previous) == len(optimizer_variables):
-            for variable, value in zip(optimizer_variables, previous):
-                if tuple(variable.shape) == np.shape(value):
-                    variable.assign(value)
+        restore_optimizer(self.model, previous)
         self._held = [np.array(w) for w in self.model.get_weights()]
         return self._held
 

@@ -151,10 +151,15 @@ default=False
         active during training only (and in ``mc_samples`` predictions).
         AlphaDropout with ``activation='selu'``.
 
-    device : str, default='auto'
+    device : str or list of str, default='auto'
         ``'auto'`` (the first GPU if the backend sees one, else the CPU; in a worker
         process of a parallel search, the worker's own GPU, round-robin), ``'cpu'``,
-        ``'gpu'`` or ``'gpu:N'``. Training data are copied to the device once per fit.
+        ``'gpu'``, ``'gpu:N'`` or ``'cpu:N'``. Training data are copied to the device
+        once per fit. A list (``['gpu:0', 'gpu:1']``) trains data-parallel over those
+        devices through the backend's own mechanism (TensorFlow's
+        ``MirroredStrategy``, ``keras.distribution.DataParallel`` on JAX; on the
+        ``'keras'`` engine) and predicts on the first; on JAX, ``batch_size`` must
+        be a multiple of the number of devices (``'auto'`` is rounded down to one).
 
     dtype : {'auto', 'float32', 'float64'}, default='auto'
         Precision of the network's weights and arithmetic. ``'auto'`` follows the
@@ -162,6 +167,17 @@ default=False
         anything else in float64 (slower, but results reproduce to the last digits,
         e.g. weighted vs repeated samples). Pass float32 data, or
         ``dtype='float32'``, for speed.
+
+    precision : {'float32', 'mixed_float16', 'mixed_bfloat16'} or None, \
+default=None
+        Keras dtype policy of the hidden layers, for this estimator only (no
+        global Keras policy is changed). The mixed policies keep the weights in
+        float32 and compute the hidden layers in float16 or bfloat16 (fast on
+        GPUs with tensor cores); the input and output layers and the loss stay
+        float32, and ``'mixed_float16'`` scales the loss (Keras'
+        ``LossScaleOptimizer``). Mixed precision trains on the ``'keras'`` engine,
+        needs ``dtype='auto'`` or ``'float32'``, and predictions come back as
+        float32. None and ``'float32'`` change nothing.
 
     engine : {'auto', 'numpy', 'tensorflow', 'keras'}, default='auto'
         Which training loop runs the epochs. ``'auto'`` trains on the CPU in NumPy
@@ -431,6 +447,7 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         dropout=0.0,
         device="auto",
         dtype="auto",
+        precision=None,
         engine="auto",
         negative_slope=0.2,
         input_batch_normalization=False,
@@ -482,6 +499,7 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
             dropout=dropout,
             device=device,
             dtype=dtype,
+            precision=precision,
             engine=engine,
             rho=rho,
             weight_decay=weight_decay,
@@ -506,13 +524,20 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         self.class_weight = class_weight
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None, *, classes=None, steps_per_epoch=None):
         """Fit the network to data matrix X and target(s) y.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data. Sparse input is rejected with a TypeError.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) or stream
+            Training data. Sparse input is rejected with a TypeError. For data
+            larger than memory, a ``tf.data.Dataset``, a ``keras.utils.PyDataset``
+            or a generator of ``(x, y)`` or ``(x, y, sample_weight)`` batches,
+            with ``y=None``: trained on the Keras engine, one pass over the
+            batches per epoch (a PyDataset's batches shuffled with ``shuffle``;
+            a generator's and a tf.data pipeline's order is their own). Not with
+            ``early_stopping``; cross-validation and searches need arrays. See the
+            user guide's "Scaling out" page.
 
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels, or a binary indicator matrix for multilabel problems.
@@ -520,12 +545,24 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the samples.
 
+        classes : array-like of shape (n_classes,), default=None
+            Streamed X only, and required there: every class the batches hold
+            (for multilabel batches, ``range(n_labels)``), as in ``partial_fit``.
+
+        steps_per_epoch : int, default=None
+            Streamed X only: train each epoch on this many batches. A generator
+            cannot restart, so without it one epoch reads the whole generator and
+            training ends when it runs out; with it, an endless generator trains
+            ``max_iter`` epochs.
+
         Returns
         -------
         self : MLPClassifier
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(
+            X, y, sample_weight, classes=classes, steps_per_epoch=steps_per_epoch
+        )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -789,6 +826,7 @@ default=None
         dropout=0.0,
         device="auto",
         dtype="auto",
+        precision=None,
         engine="auto",
         negative_slope=0.2,
         input_batch_normalization=False,
@@ -840,6 +878,7 @@ default=None
             dropout=dropout,
             device=device,
             dtype=dtype,
+            precision=precision,
             engine=engine,
             rho=rho,
             weight_decay=weight_decay,
@@ -865,13 +904,20 @@ default=None
         self.output_activation = output_activation
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None, *, steps_per_epoch=None):
         """Fit the network to data matrix X and target(s) y.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data. Sparse input is rejected with a TypeError.
+        X : array-like of shape (n_samples, n_features) or stream
+            Training data. Sparse input is rejected with a TypeError. For data
+            larger than memory, a ``tf.data.Dataset``, a ``keras.utils.PyDataset``
+            or a generator of ``(x, y)`` or ``(x, y, sample_weight)`` batches,
+            with ``y=None``: trained on the Keras engine, one pass over the
+            batches per epoch (a PyDataset's batches shuffled with ``shuffle``;
+            a generator's and a tf.data pipeline's order is their own). Not with
+            ``early_stopping``; cross-validation and searches need arrays. See the
+            user guide's "Scaling out" page.
 
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Target values.
@@ -879,12 +925,18 @@ default=None
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the samples.
 
+        steps_per_epoch : int, default=None
+            Streamed X only: train each epoch on this many batches. A generator
+            cannot restart, so without it one epoch reads the whole generator and
+            training ends when it runs out; with it, an endless generator trains
+            ``max_iter`` epochs.
+
         Returns
         -------
         self : MLPRegressor
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(X, y, sample_weight, steps_per_epoch=steps_per_epoch)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):

@@ -105,4 +105,6 @@ def block_options(estimator):
         "negative_slope": float(est.negative_slope),
         "input_batch_normalization": bool(est.input_batch_normalization),
         "max_norm": None if est.max_norm is None else float(est.max_norm),
+        # (only when mixed: the architecture of other fits stays as it was)
+        **({"precision": est.precision} if est._mixed_precision else {}),
     }

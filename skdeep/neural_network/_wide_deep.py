@@ -254,6 +254,7 @@ default=None
         dropout=0.0,
         device="auto",
         dtype="auto",
+        precision=None,
         engine="auto",
         negative_slope=0.2,
         input_batch_normalization=False,
@@ -305,6 +306,7 @@ default=None
             dropout=dropout,
             device=device,
             dtype=dtype,
+            precision=precision,
             engine=engine,
             rho=rho,
             weight_decay=weight_decay,
@@ -334,13 +336,20 @@ default=None
         self.output_activation = output_activation
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None, *, steps_per_epoch=None):
         """Fit the network to data matrix X and target(s) y.
 
         Parameters
         ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-            Training data. Sparse input is rejected with a TypeError.
+        X : {array-like, DataFrame} of shape (n_samples, n_features) or stream
+            Training data. Sparse input is rejected with a TypeError. For data
+            larger than memory, a ``tf.data.Dataset``, a ``keras.utils.PyDataset``
+            or a generator of ``(x, y)`` or ``(x, y, sample_weight)`` batches,
+            with ``y=None``: trained on the Keras engine, one pass over the
+            batches per epoch (a PyDataset's batches shuffled with ``shuffle``;
+            a generator's and a tf.data pipeline's order is their own). Not with
+            ``early_stopping``; cross-validation and searches need arrays. See the
+            user guide's "Scaling out" page.
 
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Target values.
@@ -348,12 +357,18 @@ default=None
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the samples.
 
+        steps_per_epoch : int, default=None
+            Streamed X only: train each epoch on this many batches. A generator
+            cannot restart, so without it one epoch reads the whole generator and
+            training ends when it runs out; with it, an endless generator trains
+            ``max_iter`` epochs.
+
         Returns
         -------
         self : WideDeepRegressor
             The fitted estimator.
         """
-        self._fit(X, y, sample_weight)
+        self._fit(X, y, sample_weight, steps_per_epoch=steps_per_epoch)
         self._set_feature_attributes()
         return self
 

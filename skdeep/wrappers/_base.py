@@ -13,7 +13,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skdeep._bridge import _routing
+from skdeep._bridge import _routing, _streams
 from skdeep._bridge._devices import even_batches, fitted_placement, resolve
 from skdeep._bridge._estimator import KerasEstimator
 from skdeep._bridge._precision import (
@@ -26,7 +26,6 @@ from skdeep._bridge._seeding import seeded
 from skdeep._bridge.engine._arrays import is_memmap
 from skdeep._bridge.engine._build import compute_loss_in
 from skdeep.utils._random import local_seed
-from skdeep.wrappers import _streams
 
 # Keras ``fit`` arguments a call of ``fit(X, y, **kwargs)`` (or ``fit__name``) may set.
 _FIT_ARGS = {

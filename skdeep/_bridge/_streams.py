@@ -1,10 +1,11 @@
 """Training data streamed in batches: ``tf.data.Dataset``, ``keras.utils.PyDataset``
 and generators (or other iterators) of ``(x, y)`` / ``(x, y, sample_weight)`` batches.
 
-A streamed fit never holds the data: the wrapper reads the first batch to learn what
-arrays would tell (``n_features_in_``, the target's type and width), wraps the stream
-so that each batch's targets are encoded as the model needs (class labels to indices
-or one-hot rows), and hands it to Keras' ``model.fit``.
+A streamed fit never holds the data: the estimator reads the first batch to learn
+what arrays would tell (``n_features_in_``, the target's type and width), wraps the
+stream so that each batch's targets are encoded as the model needs (class labels to
+indices or one-hot rows), and hands it to Keras' ``model.fit`` (the wrappers: once;
+the built-in networks: once per epoch, ``neural_network._streaming``).
 """
 
 import collections.abc
