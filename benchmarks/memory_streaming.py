@@ -13,7 +13,10 @@ ways, each in a fresh process so that one case's memory never shows in another's
 * ``generator``: an endless generator of minibatches read from the memory-mapped
   file, with ``steps_per_epoch``;
 * ``mlp array`` and ``mlp memmap``: the built-in ``MLPRegressor`` (the same network,
-  its default engine, one epoch) on the loaded and on the memory-mapped file.
+  its default engine, one epoch) on the loaded and on the memory-mapped file;
+* ``val array`` and ``val memmap``: the wrapper trained on the first 8,192 rows (in
+  memory before the measure starts) with the whole file as ``validation_data``,
+  loaded or memory-mapped (evaluated a chunk at a time).
 
 The figure is the process's peak *anonymous* resident memory (``RssAnon`` from
 ``/proc/self/status``, sampled every 5 ms during the fit), minus its value just
@@ -22,7 +25,7 @@ memory-mapped file are counted apart (``RssFile``): the kernel keeps them as cac
 and drops them under memory pressure, so they do not bound the data size. The table
 gives the growth per case and size, and its ratio to the data's size.
 
-    nice -n 10 python benchmarks/memory_streaming.py           # ~3 min on 2 cores
+    nice -n 10 python benchmarks/memory_streaming.py           # ~4 min on 2 cores
     nice -n 10 python benchmarks/memory_streaming.py --quick   # two small sizes
 """
 
@@ -40,7 +43,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 N_FEATURES = 256
 BATCH = 1024
-CASES = ["array", "memmap", "pydataset", "generator", "mlp array", "mlp memmap"]
+CASES = [
+    "array",
+    "memmap",
+    "pydataset",
+    "generator",
+    "mlp array",
+    "mlp memmap",
+    "val array",
+    "val memmap",
+]
+N_TRAIN_VAL = 8192  # the training rows of the validation cases
 
 
 def _status_kib(field):
@@ -102,6 +115,9 @@ def run_case(case, path):
         )
         reg.fit(np.asarray(X_file[:4096]), y[:4096])
 
+    if case.startswith("val"):
+        X_train, y_train = np.asarray(X_file[:N_TRAIN_VAL]), y[:N_TRAIN_VAL]
+
     before = _status_kib("RssAnon")
     peak = [before]
     done = threading.Event()
@@ -119,6 +135,10 @@ def run_case(case, path):
         reg.fit(X, y)
     elif case in ("memmap", "mlp memmap"):
         reg.fit(X_file, y)
+    elif case == "val array":
+        reg.fit(X_train, y_train, validation_data=(np.load(path), y))
+    elif case == "val memmap":
+        reg.fit(X_train, y_train, validation_data=(X_file, y))
     elif case == "pydataset":
         reg.fit(Batches())
     else:
@@ -133,6 +153,9 @@ def run_case(case, path):
         "fit_seconds": round(seconds, 2),
         "final_loss": float(
             reg.history_["loss"][-1] if hasattr(reg, "history_") else reg.loss_
+        ),
+        "val_loss": (
+            float(reg.history_["val_loss"][-1]) if case.startswith("val") else None
         ),
     }
 

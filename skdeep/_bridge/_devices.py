@@ -12,7 +12,8 @@ networks), on the TensorFlow, JAX and PyTorch backends:
   through the backend's own mechanism (TensorFlow and JAX; PyTorch refuses it).
 
 Resolving a device first applies the GPU memory setting (``SKDEEP_GPU_MEMORY``, see
-``share_gpu_memory``), which is process-wide. Backend code lives in
+``share_gpu_memory``), which is process-wide: to the Keras backend, and to TensorFlow
+whenever it is imported in the process. Backend code lives in
 ``_devices_tensorflow``, ``_devices_jax`` and ``_devices_torch``.
 """
 
@@ -21,6 +22,7 @@ import importlib
 import multiprocessing
 import os
 import re
+import sys
 import warnings
 from dataclasses import dataclass
 
@@ -182,6 +184,7 @@ def resolve(device, backend=None):
                 f"device={device!r} needs the TensorFlow, JAX or PyTorch backend; "
                 f"the Keras backend is {backend!r}. Use device='auto' or 'cpu'."
             )
+        share_gpu_memory(backend)  # TensorFlow's, when it is in the process
         return Placement(("cpu:0",), backend)
     share_gpu_memory(backend)
     devices = visible_devices(backend)
@@ -227,21 +230,36 @@ def memory_mode(environ=None):
     return mode
 
 
+def _memory_frameworks(backend):
+    """The frameworks whose GPU memory the setting is for: the Keras backend's, and
+    TensorFlow whenever it is already imported (a ``tf.data`` pipeline, the user's
+    own code), which would otherwise reserve the whole GPU beside a JAX or PyTorch
+    backend. TensorFlow is never imported for this."""
+    frameworks = [backend] if backend in _BACKENDS else []
+    if backend != "tensorflow" and "tensorflow" in sys.modules:
+        frameworks.append("tensorflow")
+    return frameworks
+
+
 def share_gpu_memory(backend):
-    """Once per process and backend: let the backend take GPU memory as it needs it
-    instead of all of it up front, unless ``SKDEEP_GPU_MEMORY=framework``.
+    """Once per process and framework: let the Keras backend, and TensorFlow when it
+    is imported in the process, take GPU memory as they need it instead of all of it
+    up front, unless ``SKDEEP_GPU_MEMORY=framework``.
 
     Process-wide (documented in docs/gpus.md): TensorFlow's GPUs get memory growth;
     JAX gets ``XLA_PYTHON_CLIENT_PREALLOCATE=false`` in ``os.environ``. Either only
     when the user has not configured it and the framework has not yet started on
     the GPU; otherwise nothing changes, and a warning says so when the GPU was
-    already claimed whole.
+    already claimed whole. A TensorFlow imported after the first fit is set up at
+    the next device resolution (fit, or predict after loading).
     """
-    if backend in _MEMORY_APPLIED or backend not in _BACKENDS:
+    pending = [f for f in _memory_frameworks(backend) if f not in _MEMORY_APPLIED]
+    if not pending:
         return
     if memory_mode() == "grow":
-        _backend_module(backend).share_gpu_memory()
-    _MEMORY_APPLIED.add(backend)
+        for framework in pending:
+            _backend_module(framework).share_gpu_memory()
+    _MEMORY_APPLIED.update(pending)
 
 
 def even_batches(placement, spec, x, y, sample_weight, validation_data):

@@ -36,10 +36,10 @@ def share_gpu_memory():
                 claimed.append(gpu.name)
     if claimed:
         warnings.warn(
-            "TensorFlow had started on the GPU before skdeep's first fit, so this "
-            f"process holds the whole memory of {', '.join(claimed)} and other "
-            f"processes cannot share it. Set {GROWTH_ENV}=true before starting "
-            "Python (or SKDEEP_GPU_MEMORY=framework to silence this).",
+            "TensorFlow had started on the GPU before skdeep could set its memory "
+            f"growth, so this process holds the whole memory of {', '.join(claimed)} "
+            f"and other processes cannot share it. Set {GROWTH_ENV}=true before "
+            "starting Python (or SKDEEP_GPU_MEMORY=framework to silence this).",
             UserWarning,
             stacklevel=2,
         )

@@ -285,6 +285,7 @@ def test_memory_setting_is_applied_once_per_backend_and_honours_the_opt_out(
 
     monkeypatch.setattr(_devices, "_MEMORY_APPLIED", set())
     monkeypatch.setattr(_devices, "_backend_module", lambda backend: Backend)
+    monkeypatch.delitem(sys.modules, "tensorflow", raising=False)  # the backend's only
     monkeypatch.setenv("SKDEEP_GPU_MEMORY", "framework")
     _devices.share_gpu_memory("jax")
     assert calls == []
@@ -293,6 +294,55 @@ def test_memory_setting_is_applied_once_per_backend_and_honours_the_opt_out(
     _devices.share_gpu_memory("jax")
     _devices.share_gpu_memory("jax")
     assert calls == [1]
+
+
+def _record_memory_sharing(monkeypatch):
+    """Fake framework modules that record which frameworks get the memory setting,
+    with no framework applied yet in this process."""
+    calls = []
+
+    class Framework:
+        def __init__(self, name):
+            self.name = name
+
+        def share_gpu_memory(self):
+            calls.append(self.name)
+
+    monkeypatch.setattr(_devices, "_MEMORY_APPLIED", set())
+    monkeypatch.setattr(_devices, "_backend_module", Framework)
+    monkeypatch.delenv("SKDEEP_GPU_MEMORY", raising=False)
+    return calls
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_tensorflow_in_the_process_gets_memory_growth_whatever_the_backend(
+    monkeypatch, backend
+):
+    calls = _record_memory_sharing(monkeypatch)
+    monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
+    _devices.share_gpu_memory(backend)
+    assert calls == [backend]  # TensorFlow is not imported for this
+    assert "tensorflow" not in sys.modules
+    # TensorFlow imported after the first fit (a tf.data pipeline): the next fit
+    monkeypatch.setitem(sys.modules, "tensorflow", object())
+    _devices.share_gpu_memory(backend)
+    _devices.share_gpu_memory(backend)
+    assert calls == [backend, "tensorflow"]
+    _devices.share_gpu_memory("tensorflow")  # once per process, whoever asks
+    assert calls == [backend, "tensorflow"]
+
+
+def test_tensorflow_memory_growth_beside_another_backend_honours_the_opt_out(
+    monkeypatch,
+):
+    calls = _record_memory_sharing(monkeypatch)
+    monkeypatch.setitem(sys.modules, "tensorflow", object())
+    monkeypatch.setenv("SKDEEP_GPU_MEMORY", "framework")
+    _devices.share_gpu_memory("jax")
+    assert calls == []
+    monkeypatch.delenv("SKDEEP_GPU_MEMORY")
+    _devices.share_gpu_memory("jax")  # the opt-out counted as the first fit's
+    assert calls == []
 
 
 class _FakeTensorFlowConfig:
@@ -366,6 +416,26 @@ def test_tensorflow_started_on_the_whole_gpu_warns(monkeypatch):
     _FakeTensorFlowConfig(started=True).install(monkeypatch)
     with pytest.warns(UserWarning, match="TF_FORCE_GPU_ALLOW_GROWTH=true"):
         _devices_tensorflow.share_gpu_memory()
+
+
+def test_first_fit_on_another_backend_sets_tensorflow_memory_growth(monkeypatch):
+    """The real TensorFlow setting, reached through a device resolution on a backend
+    that is not TensorFlow (one with no devices of its own: only TensorFlow's)."""
+    pytest.importorskip("tensorflow")
+    monkeypatch.delenv("TF_FORCE_GPU_ALLOW_GROWTH", raising=False)
+    monkeypatch.delenv("SKDEEP_GPU_MEMORY", raising=False)
+    monkeypatch.setattr(_devices, "_MEMORY_APPLIED", set())
+    fake = _FakeTensorFlowConfig()
+    fake.install(monkeypatch)
+    assert resolve("auto", backend="numpy").name == "cpu:0"
+    assert fake.set_growth == [("/physical_device:GPU:0", True)]
+    resolve("cpu", backend="numpy")
+    assert len(fake.set_growth) == 1
+    # and its warning when TensorFlow holds the GPU already
+    monkeypatch.setattr(_devices, "_MEMORY_APPLIED", set())
+    _FakeTensorFlowConfig(started=True).install(monkeypatch)
+    with pytest.warns(UserWarning, match="before skdeep could set its memory"):
+        resolve("auto", backend="numpy")
 
 
 @pytest.mark.parametrize(

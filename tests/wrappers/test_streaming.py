@@ -224,3 +224,74 @@ def test_memmap_is_read_in_chunks_and_trains_as_in_memory(
     np.testing.assert_array_equal(from_disk.predict(X_mm), in_memory.predict(X))
     # training converted chunks of 48 rows, prediction chunks of 100: never all
     assert 48 in converted and max(converted) <= 100 < len(X)
+
+
+def _spy_conversions(monkeypatch, module, shape):
+    """Record the number of rows of every ``to_floatx`` call of ``module`` on samples
+    of ``shape``."""
+    converted = []
+    original = module.to_floatx
+
+    def spy(data):
+        if isinstance(data, np.ndarray) and data.shape[1:] == shape:
+            converted.append(len(data))
+        return original(data)
+
+    monkeypatch.setattr(module, "to_floatx", spy)
+    return converted
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() not in ("tensorflow", "jax"),
+    reason="the chunked memmap reader is the fast loop's; this backend's fits go to "
+    "model.fit, which batches the memmap itself",
+)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_memmap_validation_data_is_evaluated_in_chunks_as_in_memory(
+    housing, tmp_path, monkeypatch, weighted
+):
+    X, y = housing
+    X_train, y_train, X_val, y_val = X[:200], y[:200], X[200:295], y[200:295]
+    X_val_mm = _memmap(X_val, tmp_path, "float64")
+    w_val = np.linspace(0.5, 2.0, len(X_val)) if weighted else None
+    params = dict(epochs=3, batch_size=16, validation_batch_size=10, metrics=["mae"])
+
+    def fit(X_val):
+        validation = (X_val, y_val) + ((w_val,) if weighted else ())
+        reg = KerasRegressor(build, random_state=0, **params)
+        return reg.fit(X_train, y_train, validation_data=validation).history_
+
+    in_memory = fit(X_val)
+    # chunks of 40 validation rows (4 batches of 10): 95 rows are 40 + 40 + 15, the
+    # last batch 5 rows
+    monkeypatch.setattr(_loop, "_CHUNK_BYTES", 10 * 8 * 4 * 4)
+    converted = _spy_conversions(monkeypatch, _loop, X.shape[1:])
+    from_disk = fit(X_val_mm)
+
+    assert converted.count(40) == 2 * params["epochs"]
+    assert converted.count(15) == params["epochs"]
+    assert len(X_val) not in converted  # never converted whole
+    assert set(from_disk) == {"loss", "mae", "val_loss", "val_mae"}
+    for name in from_disk:
+        np.testing.assert_allclose(from_disk[name], in_memory[name], rtol=1e-6)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() not in ("tensorflow", "jax"),
+    reason="the chunked memmap reader is the fast loop's; this backend's fits go to "
+    "model.fit, which batches the memmap itself",
+)
+def test_memmap_validation_split_is_evaluated_in_chunks(housing, tmp_path, monkeypatch):
+    X, y = housing
+    X_mm = _memmap(X, tmp_path, "float32")
+    params = dict(epochs=2, batch_size=16, validation_split=0.3, random_state=0)
+    in_memory = KerasRegressor(build, **params).fit(X.astype("float32"), y).history_
+
+    monkeypatch.setattr(_loop, "_CHUNK_BYTES", 16 * 8 * 4 * 3)  # 48 rows
+    converted = _spy_conversions(monkeypatch, _loop, X.shape[1:])
+    from_disk = KerasRegressor(build, **params).fit(X_mm, y).history_
+
+    # 90 validation rows (the last 30 %): 48 + 42, each epoch
+    assert converted.count(42) == params["epochs"] and max(converted) == 48
+    np.testing.assert_allclose(from_disk["val_loss"], in_memory["val_loss"], rtol=1e-6)
+    np.testing.assert_allclose(from_disk["loss"], in_memory["loss"], rtol=1e-6)

@@ -14,6 +14,8 @@ one compiled function per epoch that calls the model's own ``train_step`` on eac
 minibatch (so custom train steps, ``model.losses``, constraints, loss scaling,
 optimizer schedules, clipping and metrics all behave as in ``fit``), with callbacks
 called per epoch. ``fast_path_refusal`` says why a fit goes to ``model.fit`` instead.
+A memory-mapped x, for training or validation, is converted a chunk of whole
+minibatches at a time (the same batches, so the same results), never whole.
 Backend code lives in ``_tensorflow`` and ``_jax``.
 """
 

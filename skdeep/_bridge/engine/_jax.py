@@ -93,24 +93,34 @@ class EpochLoop:
         return self._run(self._train, names, self._data, order)
 
     def evaluate(self, x, y, sample_weight, batch_size):
-        if self._test is None or self._test[0] != int(batch_size):
-            self._test = (
-                int(batch_size),
-                _epoch_functions(self.model.test_step, int(batch_size)),
-            )
-        if self._validation[0] is not x:
+        """The model's metrics over these rows, from reset metrics."""
+        if self._validation[0] is not x:  # convert the validation data once per fit
             self._validation = (
                 x,
                 (_to_array(x), _to_array(y), _to_array(sample_weight)),
             )
         self.model.reset_metrics()
+        return self._run_test(self._validation[1], n_samples(x), batch_size)
+
+    def test_chunk(self, x, y, sample_weight, batch_size):
+        """Add these rows to the metrics' running state (no reset, nothing kept):
+        one chunk of a set evaluated a chunk at a time."""
+        data = (_to_array(x), _to_array(y), _to_array(sample_weight))
+        return self._run_test(data, n_samples(x), batch_size)
+
+    def _run_test(self, data, n_rows, batch_size):
+        if self._test is None or self._test[0] != int(batch_size):
+            self._test = (
+                int(batch_size),
+                _epoch_functions(self.model.test_step, int(batch_size)),
+            )
         saved, self.batch_size = self.batch_size, int(batch_size)
         try:
             return self._run(
                 self._test[1],
                 ("trainable", "non_trainable", "metrics"),
-                self._validation[1],
-                np.arange(n_samples(x)),
+                data,
+                np.arange(n_rows),
             )
         finally:
             self.batch_size = saved

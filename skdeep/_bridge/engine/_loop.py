@@ -140,9 +140,17 @@ def fit_model(model, x, y, sample_weight, spec, validation_data=None):
         (x, y, sample_weight), validation_data = _split_validation(
             x, y, sample_weight, spec.validation_split
         )
+    validation_batch_size = spec.validation_batch_size or spec.batch_size
+    validation_chunk_rows = None
     if validation_data is not None:
         validation_data = tuple(validation_data) + (None,) * (3 - len(validation_data))
-        validation_data = tuple(to_floatx(part) for part in validation_data)
+        x_val, y_val, w_val = validation_data
+        # a memory-mapped x (or a split of one) is evaluated a chunk at a time
+        if is_memmap(x_val):
+            validation_chunk_rows = _chunk_rows(x_val, validation_batch_size)
+        else:
+            x_val = to_floatx(x_val)
+        validation_data = (x_val, to_floatx(y_val), to_floatx(w_val))
 
     n_rows = n_samples(x)
     if chunk_rows:
@@ -181,9 +189,12 @@ def fit_model(model, x, y, sample_weight, spec, validation_data=None):
         # One step call per epoch lets the progress bar show the epoch's figures.
         callbacks.on_train_batch_end(loop.n_batches - 1, logs)
         if validation_data is not None and (epoch + 1) % spec.validation_freq == 0:
-            val_logs = loop.evaluate(
-                *validation_data, spec.validation_batch_size or spec.batch_size
-            )
+            if validation_chunk_rows:
+                val_logs = _evaluate_chunked(
+                    loop, *validation_data, validation_batch_size, validation_chunk_rows
+                )
+            else:
+                val_logs = loop.evaluate(*validation_data, validation_batch_size)
             logs.update({f"val_{name}": value for name, value in val_logs.items()})
         callbacks.on_epoch_end(epoch, logs)
         if model.stop_training:
@@ -214,4 +225,20 @@ def _train_epoch_chunked(loop, x, y, sample_weight, order, chunk_rows):
         index = order[start : start + chunk_rows]
         loop.load(to_floatx(take(x, index)), take(y, index), take(sample_weight, index))
         logs = loop.train_epoch(np.arange(len(index)))
+    return logs
+
+
+def _evaluate_chunked(loop, x, y, sample_weight, batch_size, chunk_rows):
+    """The metrics over a memory-mapped ``x`` fed ``chunk_rows`` rows at a time.
+
+    The metrics are reset once, then every chunk adds to their running state, and
+    the chunks hold whole batches of ``batch_size``: the test steps see the batches
+    they would see with ``x`` in memory, so the results are the same.
+    """
+    loop.model.reset_metrics()
+    logs = None
+    for start in range(0, n_samples(x), chunk_rows):
+        rows = slice(start, start + chunk_rows)
+        chunk = (to_floatx(take(x, rows)), take(y, rows), take(sample_weight, rows))
+        logs = loop.test_chunk(*chunk, batch_size)
     return logs

@@ -79,15 +79,23 @@ class EpochLoop:
         return logs_to_floats(self.model.get_metrics_result())
 
     def evaluate(self, x, y, sample_weight, batch_size):
-        if self._test is None:
-            self._test = _step_function(self.model, self.model.test_step)
+        """The model's metrics over these rows, from reset metrics."""
         if self._validation[0] is not x:  # convert the validation data once per fit
             self._validation = (
                 x,
                 (_to_tensor(x), _to_tensor(y), _to_tensor(sample_weight)),
             )
-        data = self._validation[1]
         self.model.reset_metrics()
-        n = n_samples(x)
-        self._test(*data, tf.range(n), tf.constant(int(batch_size)))
+        return self._run_test(self._validation[1], n_samples(x), batch_size)
+
+    def test_chunk(self, x, y, sample_weight, batch_size):
+        """Add these rows to the metrics' running state (no reset, nothing kept):
+        one chunk of a set evaluated a chunk at a time."""
+        data = (_to_tensor(x), _to_tensor(y), _to_tensor(sample_weight))
+        return self._run_test(data, n_samples(x), batch_size)
+
+    def _run_test(self, data, n_rows, batch_size):
+        if self._test is None:
+            self._test = _step_function(self.model, self.model.test_step)
+        self._test(*data, tf.range(n_rows), tf.constant(int(batch_size)))
         return logs_to_floats(self.model.get_metrics_result())
