@@ -14,6 +14,8 @@ ways, each in a fresh process so that one case's memory never shows in another's
   file, with ``steps_per_epoch``;
 * ``mlp array`` and ``mlp memmap``: the built-in ``MLPRegressor`` (the same network,
   its default engine, one epoch) on the loaded and on the memory-mapped file;
+  ``mlp pydataset`` and ``mlp generator``: the same on the PyDataset and the
+  generator above (its Keras engine, one ``model.fit`` pass per epoch);
 * ``val array`` and ``val memmap``: the wrapper trained on the first 8,192 rows (in
   memory before the measure starts) with the whole file as ``validation_data``,
   loaded or memory-mapped (evaluated a chunk at a time).
@@ -50,6 +52,8 @@ CASES = [
     "generator",
     "mlp array",
     "mlp memmap",
+    "mlp pydataset",
+    "mlp generator",
     "val array",
     "val memmap",
 ]
@@ -110,9 +114,15 @@ def run_case(case, path):
     if case.startswith("mlp"):
         from skdeep.neural_network import MLPRegressor
 
+        streamed = case in ("mlp pydataset", "mlp generator")
         reg = MLPRegressor(
-            hidden_layer_sizes=(32,), batch_size=BATCH, max_iter=1, random_state=0
+            hidden_layer_sizes=(32,),
+            batch_size="auto" if streamed else BATCH,  # (a stream's are its own)
+            max_iter=1,
+            random_state=0,
         )
+        if streamed:  # warm up the stream path too
+            reg.fit(iter([(np.asarray(X_file[:BATCH]), y[:BATCH])]))
         reg.fit(np.asarray(X_file[:4096]), y[:4096])
 
     if case.startswith("val"):
@@ -139,8 +149,10 @@ def run_case(case, path):
         reg.fit(X_train, y_train, validation_data=(np.load(path), y))
     elif case == "val memmap":
         reg.fit(X_train, y_train, validation_data=(X_file, y))
-    elif case == "pydataset":
+    elif case in ("pydataset", "mlp pydataset"):
         reg.fit(Batches())
+    elif case == "mlp generator":
+        reg.fit(forever(), steps_per_epoch=-(-len(X_file) // BATCH))
     else:
         reg.fit(forever(), steps_per_epoch=-(-len(X_file) // BATCH))
     seconds = time.perf_counter() - start

@@ -199,7 +199,7 @@ class StreamEngine:
         if self.sets_rate and np.ndim(learning_rate) == 0:
             model.optimizer.learning_rate = float(learning_rate)
         iterations = model.optimizer.iterations
-        before = int(np.asarray(iterations))
+        before = int(iterations.numpy())
         with warnings.catch_warnings():
             # the epoch's batches end where ``epoch`` ends them, which Keras (not
             # knowing their number) reports as data running out
@@ -215,7 +215,7 @@ class StreamEngine:
         if not logs:  # a dataset with no batch
             raise StreamExhausted
         self.steps_run = counter.steps
-        if int(np.asarray(iterations)) != before + counter.steps:
+        if int(iterations.numpy()) != before + counter.steps:
             # Keras' fit counts one more step when data of unknown length runs
             # out (no update is made); the count sets Adam's bias correction
             iterations.assign(before + counter.steps)
