@@ -10,6 +10,8 @@ each epoch runs through the general engine's loop, which calls the model's own
 
 import numpy as np
 
+from skdeep._bridge.engine._arrays import is_memmap, take
+from skdeep._bridge.engine._loop import _chunk_rows
 from skdeep.neural_network._engine import EpochResult
 
 # ---------------------------------------------------------------------------------
@@ -91,6 +93,11 @@ def keras_optimizer(solver, hyper, learning_rate, **options):
     return getattr(keras.optimizers, _OPTIMIZERS[solver])(
         learning_rate=learning_rate, **hyper, **options
     )
+
+
+def _fast(loop_class):
+    """Whether ``loop_class`` is a fast loop, which can load chunks of rows."""
+    return hasattr(loop_class, "load")
 
 
 def _validation_score(y, p, w, task):
@@ -208,7 +215,17 @@ class KerasEngine:
                     (inputs, targets, weights), spec.n_devices
                 )
                 self.n_samples = len(weights)
+        # a memory-mapped X stays on disk: the fast loops hold a chunk of whole
+        # minibatches at a time (as the wrappers' fit_model; the same steps)
+        self.chunk_rows = None
+        if is_memmap(inputs) and spec.n_devices == 1 and _fast(loop_class):
+            self.chunk_rows = _chunk_rows(inputs, batch_size)
+            self._data = (inputs, targets, weights)
+            head = slice(0, self.chunk_rows)
+            inputs, targets, weights = (take(part, head) for part in self._data)
         self.loop = loop_class(model, inputs, targets, weights, batch_size)
+        if self.chunk_rows:
+            self.loop.n_batches = -(-self.n_samples // batch_size)
         self.validation = None
         if validation[0] is not None:
             X_val, Y_val, w_val = validation
@@ -253,7 +270,14 @@ class KerasEngine:
         ):
             if self.sets_rate:
                 model.optimizer.learning_rate = float(rates[begin])
-            logs = self.loop.train_epoch(order[begin * batch_size : end * batch_size])
+            part = order[begin * batch_size : end * batch_size]
+            if self.chunk_rows is None:
+                logs = self.loop.train_epoch(part)
+                continue
+            for start in range(0, len(part), self.chunk_rows):
+                index = part[start : start + self.chunk_rows]
+                self.loop.load(*(take(data, index) for data in self._data))
+                logs = self.loop.train_epoch(np.arange(len(index)))
         parts = np.array(
             [value for name, value in logs.items() if name.endswith("_loss")]
         )

@@ -475,3 +475,32 @@ def test_what_a_stream_cannot_take_is_a_clear_error():
     # a per-step schedule runs on a stream of known length
     reg = _regressor(learning_rate="1cycle").fit(_Batches(X, y))
     assert reg.history_["learning_rate"][0] != reg.history_["learning_rate"][1]
+
+
+def test_keras_engine_reads_a_memmap_a_chunk_at_a_time(tmp_path, monkeypatch):
+    from skdeep._bridge.engine import _loop
+
+    if not hasattr(_loop.epoch_loop_class(), "load"):
+        pytest.skip(f"the {BACKEND} backend has no fast loop: Keras' fit batches X")
+    X, y = _stream_data(n=250)
+    path = tmp_path / "X.npy"
+    np.save(path, X)
+    X_file = np.load(path, mmap_mode="r")
+    monkeypatch.setattr(_loop, "_CHUNK_BYTES", 3 * 40 * 4 * 4)  # 3 batches of 40 rows
+    loaded = []
+    loop_class = _loop.epoch_loop_class()
+    original = loop_class.load
+
+    def spy(self, x, y, sample_weight):
+        loaded.append(len(x))
+        return original(self, x, y, sample_weight)
+
+    monkeypatch.setattr(loop_class, "load", spy)
+    params = dict(engine="keras", batch_size=40, max_iter=3, shuffle=True)
+    mapped = _regressor(**params).fit(X_file, y)
+    assert max(loaded) == 120 and sum(loaded) == 120 + 3 * 250  # never all 250 rows
+    monkeypatch.setattr(loop_class, "load", original)
+    in_memory = _regressor(**params).fit(X, y)
+    np.testing.assert_allclose(mapped.loss_curve_, in_memory.loss_curve_, rtol=1e-6)
+    for a, b in zip(mapped.coefs_, in_memory.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
