@@ -16,6 +16,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
+from skdeep._bridge._devices import visible_devices
 from skdeep.neural_network import MLPClassifier, MLPRegressor, WideDeepRegressor
 
 MIXED = ["mixed_float16", "mixed_bfloat16"]
@@ -118,6 +119,34 @@ def test_precision_errors():
 
 
 # ------------------------------------------------------------ several devices
+
+GPUS = visible_devices()["gpu"]
+needs_gpu = pytest.mark.skipif(
+    not GPUS, reason=f"needs a GPU: the {BACKEND} backend sees none"
+)
+
+
+@needs_gpu
+@pytest.mark.parametrize("precision", [None, *MIXED])
+def test_builtin_network_trains_on_the_gpu(precision):
+    X, y = _data()
+    reg = MLPRegressor(
+        hidden_layer_sizes=(8,), max_iter=2, device="gpu", precision=precision
+    ).fit(X, y)
+    assert reg.device_ == "gpu:0"
+    assert reg.engine_ == (
+        "tensorflow" if BACKEND == "tensorflow" and not precision else "keras"
+    )
+    if reg.engine_ == "keras":  # (the compiled loop holds its own copies)
+        value = reg.model_.weights[0].value
+        if BACKEND == "jax":
+            assert {d.platform for d in value.devices()} == {"gpu"}
+        elif BACKEND == "tensorflow":
+            assert "GPU:0" in value.device
+    pred = reg.predict(X)
+    assert np.isfinite(pred).all()
+    if precision:
+        assert pred.dtype == np.float32
 
 
 def test_device_lists_are_checked_before_training():
