@@ -38,6 +38,34 @@ def is_stream(data):
     )
 
 
+def check_beside_stream(y, sample_weight):
+    """Errors for what a streamed X carries in its batches, given beside it."""
+    if y is not None:
+        raise ValueError(
+            f"X is {STREAM_KINDS}: the targets come in its batches (x, y), so y "
+            f"must be None (call fit(X) without y); got y of type {type(y).__name__}."
+        )
+    if sample_weight is not None:
+        raise ValueError(
+            "sample_weight cannot be given beside a streamed X: yield batches "
+            "(x, y, sample_weight) instead."
+        )
+
+
+def check_array_fit(classes, steps_per_epoch):
+    """Errors for the fit arguments that apply to streamed X only, given with arrays."""
+    if classes is not None:
+        raise ValueError(
+            "fit(X, y, classes=...) applies to streamed X (batches); with arrays "
+            "the classes are those of y."
+        )
+    if steps_per_epoch is not None:
+        raise ValueError(
+            "steps_per_epoch applies to streamed X (a generator, PyDataset or "
+            "tf.data.Dataset); with arrays an epoch is one pass over X."
+        )
+
+
 def _split_batch(batch):
     if not isinstance(batch, (tuple, list)) or len(batch) not in (2, 3):
         raise ValueError(

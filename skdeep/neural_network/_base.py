@@ -536,16 +536,8 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             check_stream_fit(self, y, sample_weight, steps_per_epoch, incremental)
             stream = _streams.Stream(X)
             X, y, sample_weight = stream.first  # what arrays would tell
-        elif steps_per_epoch is not None:
-            raise ValueError(
-                "steps_per_epoch applies to streamed X (a generator, PyDataset or "
-                "tf.data.Dataset); with arrays an epoch is one pass over X."
-            )
-        elif classes is not None and not incremental:
-            raise ValueError(
-                "fit(X, y, classes=...) applies to streamed X (batches); with arrays "
-                "the classes are those of y."
-            )
+        else:  # (partial_fit's classes are its own)
+            _streams.check_array_fit(None if incremental else classes, steps_per_epoch)
         fitted = hasattr(self, "model_")
         first_pass = not fitted or (not self.warm_start and not incremental)
         if first_pass:

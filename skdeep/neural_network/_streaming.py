@@ -37,16 +37,7 @@ def check_stream_fit(estimator, y, sample_weight, steps_per_epoch, incremental):
             f"partial_fit trains on arrays, one batch a call; X is {kinds}: pass it "
             "to fit, which trains on its batches."
         )
-    if y is not None:
-        raise ValueError(
-            f"X is {kinds}: the targets come in its batches ((x, y) tuples); call "
-            "fit(X) without y."
-        )
-    if sample_weight is not None:
-        raise ValueError(
-            "sample_weight cannot be given beside a streamed X: yield "
-            "(x, y, sample_weight) batches instead."
-        )
+    _streams.check_beside_stream(y, sample_weight)
     if estimator.early_stopping:
         raise ValueError(
             "early_stopping=True holds out validation_fraction of the training "

@@ -341,16 +341,8 @@ class BaseWrapper(KerasEstimator):
         if _streams.is_stream(X):
             stream = self._open_stream(X, y, sample_weight, classes, settings, reset)
             X, y, _ = stream.first  # what the data tell, read from the first batch
-        elif classes is not None:
-            raise ValueError(
-                "fit(X, y, classes=...) applies to streamed X (batches); with arrays "
-                "the classes are those of y."
-            )
-        elif settings["steps_per_epoch"] is not None:
-            raise ValueError(
-                "steps_per_epoch applies to streamed X (a generator, PyDataset or "
-                "tf.data.Dataset); with arrays an epoch is one pass over X."
-            )
+        else:
+            _streams.check_array_fit(classes, settings["steps_per_epoch"])
         if reset:
             X, y = self._validate_training_data(X, y, reset=True)
             self.target_ = self._make_target(y)
@@ -455,16 +447,7 @@ class BaseWrapper(KerasEstimator):
 
     def _open_stream(self, X, y, sample_weight, classes, settings, reset):
         """Check what a streamed fit cannot take; read the stream's first batch."""
-        if y is not None:
-            raise ValueError(
-                f"X is {_streams.STREAM_KINDS}: the targets come in its batches "
-                f"(x, y), so y must be None; got y of type {type(y).__name__}."
-            )
-        if sample_weight is not None:
-            raise ValueError(
-                "sample_weight cannot be given beside a streamed X: yield batches "
-                "(x, y, sample_weight) instead."
-            )
+        _streams.check_beside_stream(y, sample_weight)
         if settings["validation_split"]:
             raise ValueError(
                 f"validation_split={settings['validation_split']} needs arrays; "
