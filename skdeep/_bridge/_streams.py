@@ -125,9 +125,20 @@ def _drop_none(batch):
 
 
 def _encoded_py_dataset(dataset, encode_batch):
+    return py_dataset_view(
+        dataset,
+        lambda index: _drop_none(encode_batch(*_numpy_batch(dataset[index]))),
+        dataset.num_batches,
+    )
+
+
+def py_dataset_view(dataset, batch, n_batches):
+    """A ``keras.utils.PyDataset`` of ``n_batches`` whose ``index``-th batch is
+    ``batch(index)``, with ``dataset``'s loading settings (workers, processes,
+    queue) and epoch hooks, so Keras' ``fit`` reads it as the user set it."""
     import keras
 
-    class EncodedPyDataset(keras.utils.PyDataset):
+    class View(keras.utils.PyDataset):
         def __init__(self):
             super().__init__(
                 workers=dataset.workers,
@@ -137,13 +148,13 @@ def _encoded_py_dataset(dataset, encode_batch):
 
         @property
         def num_batches(self):
-            return dataset.num_batches
+            return n_batches
 
         def __len__(self):
-            return len(dataset)
+            return n_batches
 
         def __getitem__(self, index):
-            return _drop_none(encode_batch(*_numpy_batch(dataset[index])))
+            return batch(index)
 
         def on_epoch_begin(self):
             dataset.on_epoch_begin()
@@ -151,7 +162,7 @@ def _encoded_py_dataset(dataset, encode_batch):
         def on_epoch_end(self):
             dataset.on_epoch_end()
 
-    return EncodedPyDataset()
+    return View()
 
 
 def _encoded_tf_dataset(dataset, encode_batch, encoded_first):

@@ -102,7 +102,12 @@ class StreamFeed:
             order = np.arange(self.data.num_batches)
             if shuffle:
                 order = rng.permutation(order)
-            return _epoch_view(self.data, order[: self.steps], self._encoded)
+            order = order[: self.steps]
+            return _streams.py_dataset_view(  # (use_multiprocessing is refused)
+                self.data,
+                lambda i: self._encoded(i, self.data[int(order[i])]),
+                len(order),
+            )
         if self.kind == "tf.data.Dataset":
             source = itertools.islice(iter(self.data), self.steps)
         else:
@@ -122,35 +127,6 @@ class StreamFeed:
     def rows_seen(self, steps):
         """Rows of the epoch's first ``steps`` batches (those trained on)."""
         return int(sum(self.rows.get(i, 0) for i in range(steps)))
-
-
-def _epoch_view(dataset, order, encoded):
-    """``dataset``'s batches in ``order``, encoded, as a PyDataset with the same
-    loading settings (workers), so Keras' ``fit`` reads it as the user set it."""
-    import keras
-
-    class EpochView(keras.utils.PyDataset):
-        def __init__(self):
-            super().__init__(
-                workers=dataset.workers,
-                use_multiprocessing=False,
-                max_queue_size=dataset.max_queue_size,
-            )
-
-        @property
-        def num_batches(self):
-            return len(order)
-
-        def __getitem__(self, index):
-            return encoded(index, dataset[int(order[index])])
-
-        def on_epoch_begin(self):
-            dataset.on_epoch_begin()
-
-        def on_epoch_end(self):
-            dataset.on_epoch_end()
-
-    return EpochView()
 
 
 class StreamEngine:
