@@ -11,7 +11,7 @@ each epoch runs through the general engine's loop, which calls the model's own
 import numpy as np
 
 from skdeep._bridge.engine._arrays import is_memmap, take
-from skdeep._bridge.engine._loop import _chunk_rows
+from skdeep._bridge.engine._loop import _chunk_rows, _train_epoch_chunked
 from skdeep.neural_network._engine import EpochResult
 
 # ---------------------------------------------------------------------------------
@@ -168,16 +168,42 @@ def compile_network(model, spec):
     return sets_rate
 
 
-def restore_optimizer(model, previous):
-    """Put back the optimizer state ``previous`` (``write_back``'s), where it fits."""
-    optimizer_variables = model.optimizer.variables
-    if previous is not None and len(previous) == len(optimizer_variables):
-        for variable, value in zip(optimizer_variables, previous):
-            if tuple(variable.shape) == np.shape(value):
-                variable.assign(value)
+class HeldWeights:
+    """The state handling of the Keras engines (``KerasEngine``, the stream engine):
+    the model holds the weights, a state is their list of arrays, set on the model
+    only when it is not the one the model holds."""
+
+    def initial_state(self, previous=None):
+        """The model's weights, with the optimizer state ``previous`` (``write_back``'s)
+        put back where it fits."""
+        optimizer_variables = self.model.optimizer.variables
+        if previous is not None and len(previous) == len(optimizer_variables):
+            for variable, value in zip(optimizer_variables, previous):
+                if tuple(variable.shape) == np.shape(value):
+                    variable.assign(value)
+        return self._hold()
+
+    def write_back(self, state):
+        self.model.set_weights(state)
+        return [np.array(v.numpy()) for v in self.model.optimizer.variables]
+
+    def _use(self, state):
+        if state is not self._held:  # the model already holds the state it returned
+            self.model.set_weights(state)
+
+    def _hold(self):
+        self._held = [np.array(w) for w in self.model.get_weights()]
+        return self._held
+
+    def _result(self, logs, score=float("nan"), val_loss=float("nan")):
+        """The epoch's ``EpochResult`` from its Keras logs (the weights now held)."""
+        parts = np.array(
+            [value for name, value in logs.items() if name.endswith("_loss")]
+        )
+        return EpochResult(self._hold(), float(logs["loss"]), parts, score, val_loss)
 
 
-class KerasEngine:
+class KerasEngine(HeldWeights):
     """Runs a built-in network's epochs through the general Keras engine."""
 
     def __init__(self, model, spec, data, validation):
@@ -236,21 +262,11 @@ class KerasEngine:
             )
             self.predictor = Predictor(model)
 
-    def initial_state(self, previous=None):
-        restore_optimizer(self.model, previous)
-        self._held = [np.array(w) for w in self.model.get_weights()]
-        return self._held
-
-    def write_back(self, state):
-        self.model.set_weights(state)
-        return [np.array(v.numpy()) for v in self.model.optimizer.variables]
-
     def run_epoch(self, state, seed, learning_rate, momentum=None):
         if momentum is not None:  # pragma: no cover - the estimators route 1cycle SGD
             raise ValueError("the Keras engine cannot cycle the momentum")
         model = self.model
-        if state is not self._held:  # the model already holds the state it returned
-            model.set_weights(state)
+        self._use(state)
         model.reset_metrics()
         rng = np.random.default_rng([int(s) for s in seed])
         order = (
@@ -273,14 +289,10 @@ class KerasEngine:
             part = order[begin * batch_size : end * batch_size]
             if self.chunk_rows is None:
                 logs = self.loop.train_epoch(part)
-                continue
-            for start in range(0, len(part), self.chunk_rows):
-                index = part[start : start + self.chunk_rows]
-                self.loop.load(*(take(data, index) for data in self._data))
-                logs = self.loop.train_epoch(np.arange(len(index)))
-        parts = np.array(
-            [value for name, value in logs.items() if name.endswith("_loss")]
-        )
+            else:  # (the network's dtype, which validation gave the rows)
+                logs = _train_epoch_chunked(
+                    self.loop, *self._data, part, self.chunk_rows, convert=np.asarray
+                )
         score = val_loss = np.nan
         if self.validation is not None:
             from skdeep.neural_network._numpy_training import validation_loss
@@ -292,5 +304,4 @@ class KerasEngine:
             val_loss = validation_loss(
                 self.loss_name, self.loss_weights, Y_val, outputs, w_val
             )
-        self._held = [np.array(w) for w in model.get_weights()]
-        return EpochResult(self._held, float(logs["loss"]), parts, score, val_loss)
+        return self._result(logs, score, val_loss)

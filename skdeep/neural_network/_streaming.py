@@ -19,7 +19,7 @@ from numbers import Integral
 import numpy as np
 
 from skdeep._bridge import _streams
-from skdeep.neural_network._engine import EpochResult
+from skdeep.neural_network._keras_engine import HeldWeights, compile_network
 
 # learning-rate schedules that set a rate per step, so need the steps of an epoch
 _PER_STEP = ("exponential", "1cycle")
@@ -129,13 +129,11 @@ class StreamFeed:
         return int(sum(self.rows.get(i, 0) for i in range(steps)))
 
 
-class StreamEngine:
+class StreamEngine(HeldWeights):
     """The Keras engine's compiled network, trained one ``model.fit`` pass over a
     ``StreamFeed`` per epoch (the ``Engine`` interface; no validation data)."""
 
     def __init__(self, model, spec, feed):
-        from skdeep.neural_network._keras_engine import compile_network
-
         self.model = model
         self.feed = feed
         self.shuffle = bool(spec.shuffle)
@@ -143,23 +141,11 @@ class StreamEngine:
         self.samples_seen = 0  # rows of the last epoch
         self.steps_run = 0  # batches of the last epoch
 
-    def initial_state(self, previous=None):
-        from skdeep.neural_network._keras_engine import restore_optimizer
-
-        restore_optimizer(self.model, previous)
-        self._held = [np.array(w) for w in self.model.get_weights()]
-        return self._held
-
-    def write_back(self, state):
-        self.model.set_weights(state)
-        return [np.array(v.numpy()) for v in self.model.optimizer.variables]
-
     def run_epoch(self, state, seed, learning_rate, momentum=None):
         if momentum is not None:  # pragma: no cover - the estimators route 1cycle SGD
             raise ValueError("the Keras engine cannot cycle the momentum")
         model = self.model
-        if state is not self._held:
-            model.set_weights(state)
+        self._use(state)
         rng = np.random.default_rng([int(s) for s in seed])
         data = self.feed.epoch(rng, self.shuffle)
         counter = _step_callback(learning_rate if self.sets_rate else None)
@@ -187,12 +173,7 @@ class StreamEngine:
             # out (no update is made); the count sets Adam's bias correction
             iterations.assign(before + counter.steps)
         self.samples_seen = self.feed.rows_seen(counter.steps)
-        parts = np.array(
-            [value for name, value in logs.items() if name.endswith("_loss")]
-        )
-        self._held = [np.array(w) for w in model.get_weights()]
-        nan = float("nan")
-        return EpochResult(self._held, float(logs["loss"]), parts, nan, nan)
+        return self._result(logs)
 
 
 def _step_callback(rates):

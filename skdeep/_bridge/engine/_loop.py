@@ -216,14 +216,18 @@ def _chunk_rows(x, batch_size):
     return max(1, _CHUNK_BYTES // max(1, row_bytes * batch_size)) * batch_size
 
 
-def _train_epoch_chunked(loop, x, y, sample_weight, order, chunk_rows):
-    """One epoch over ``order`` fed ``chunk_rows`` rows at a time. The chunks hold
-    whole minibatches in ``order``'s order, so every training step sees the rows it
-    would see with ``x`` in memory (the same results)."""
+def _train_epoch_chunked(
+    loop, x, y, sample_weight, order, chunk_rows, convert=to_floatx
+):
+    """One epoch over ``order`` fed ``chunk_rows`` rows at a time, each chunk of
+    ``x`` through ``convert`` (Keras' floatx, as ``fit``; the built-in networks keep
+    their dtype). The chunks hold whole minibatches in ``order``'s order, so every
+    training step sees the rows it would see with ``x`` in memory (the same
+    results)."""
     logs = None
     for start in range(0, len(order), chunk_rows):
         index = order[start : start + chunk_rows]
-        loop.load(to_floatx(take(x, index)), take(y, index), take(sample_weight, index))
+        loop.load(convert(take(x, index)), take(y, index), take(sample_weight, index))
         logs = loop.train_epoch(np.arange(len(index)))
     return logs
 
