@@ -110,3 +110,43 @@ def estimator_instances(*, every_engine=False):
         yield estimator
         if every_engine and "engine" in estimator.get_params():
             yield cls(**{**_TEST_PARAMS[name], "engine": "tensorflow"})
+
+
+# Two CPU devices for a data-parallel test without GPUs, before the backend starts:
+# TensorFlow splits its CPU into logical devices here; JAX reads XLA_FLAGS.
+_TWO_TENSORFLOW_CPUS = """
+import os as _os
+
+if _os.environ["KERAS_BACKEND"] == "tensorflow":
+    import tensorflow as _tf
+
+    _tf.config.set_logical_device_configuration(
+        _tf.config.list_physical_devices("CPU")[0],
+        [_tf.config.LogicalDeviceConfiguration()] * 2,
+    )
+"""
+
+
+def run_on_two_cpu_devices(script, backend, args):
+    """Run ``script`` (Python source) in a fresh interpreter whose Keras ``backend``
+    sees two CPU devices, with ``args`` as its ``sys.argv[1:]``; return the JSON of
+    its last line of output (an AssertionError with its stderr if it fails)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+    if backend == "jax":
+        env["XLA_FLAGS"] = (
+            env.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=2"
+        ).strip()
+    out = subprocess.run(
+        [sys.executable, "-c", _TWO_TENSORFLOW_CPUS + script, *map(str, args)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])

@@ -3,11 +3,7 @@ global changed, float32 predictions), a list of devices (data-parallel training 
 two logical CPU devices in a subprocess, TensorFlow and JAX) and streamed training
 data (``tf.data``, ``PyDataset``, generators)."""
 
-import json
-import os
 import pickle
-import subprocess
-import sys
 import warnings
 
 import keras
@@ -18,6 +14,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from skdeep._bridge._devices import visible_devices
 from skdeep.neural_network import MLPClassifier, MLPRegressor, WideDeepRegressor
+from skdeep.utils._testing import run_on_two_cpu_devices
 
 MIXED = ["mixed_float16", "mixed_bfloat16"]
 BACKEND = keras.backend.backend()
@@ -166,14 +163,10 @@ import sys
 import warnings
 
 warnings.simplefilter("ignore")  # ConvergenceWarning after 3 epochs
+
 backend = os.environ["KERAS_BACKEND"]
 if backend == "tensorflow":
-    import tensorflow as tf
-
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(
-        cpu, [tf.config.LogicalDeviceConfiguration()] * 2
-    )
+    import tensorflow as tf  # (split into two CPU devices by the test harness)
 import keras
 import numpy as np
 
@@ -234,20 +227,7 @@ print(json.dumps(results))
 )
 def test_data_parallel_training_on_two_logical_cpu_devices(backend, sizes):
     pytest.importorskip(backend)
-    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
-    if backend == "jax":
-        env["XLA_FLAGS"] = (
-            env.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=2"
-        ).strip()
-    out = subprocess.run(
-        [sys.executable, "-c", _DATA_PARALLEL, *map(str, sizes)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    results = json.loads(out.stdout.strip().splitlines()[-1])
+    results = run_on_two_cpu_devices(_DATA_PARALLEL, backend, sizes)
     for n_samples in sizes:
         result = results[str(n_samples)]
         assert result["device_"] == ["cpu:0", "cpu:1"]
