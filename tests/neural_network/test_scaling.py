@@ -27,14 +27,6 @@ def _data(n=96, seed=0):
     return X, X @ np.array([1.0, -1.0, 0.5, 0.0])
 
 
-@pytest.fixture
-def global_policy():
-    """Keras' global dtype policy before the test, checked unchanged after it."""
-    before = keras.config.dtype_policy().name
-    yield before
-    assert keras.config.dtype_policy().name == before
-
-
 # ------------------------------------------------------------------ precision
 
 

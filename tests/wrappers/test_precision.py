@@ -28,14 +28,6 @@ def _data(n=48):
     return X, X @ np.array([1.0, -1.0, 0.5, 0.0])
 
 
-@pytest.fixture
-def global_policy():
-    """Keras' global dtype policy before the test, checked unchanged after it."""
-    before = keras.config.dtype_policy().name
-    yield before
-    assert keras.config.dtype_policy().name == before
-
-
 @pytest.mark.parametrize("precision", ["float32", *MIXED])
 def test_regressor_trains_in_the_policy_and_predicts_float32(precision, global_policy):
     X, y = _data()
