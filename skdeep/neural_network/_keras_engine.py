@@ -10,8 +10,8 @@ each epoch runs through the general engine's loop, which calls the model's own
 
 import numpy as np
 
-from skdeep._bridge.engine._arrays import is_memmap, take
-from skdeep._bridge.engine._loop import _chunk_rows, _train_epoch_chunked
+from skdeep._bridge.engine._arrays import is_memmap
+from skdeep._bridge.engine._loop import _chunk_rows, _new_loop, _train_epoch_chunked
 from skdeep.neural_network._engine import EpochResult
 
 # ---------------------------------------------------------------------------------
@@ -246,12 +246,10 @@ class KerasEngine(HeldWeights):
         self.chunk_rows = None
         if is_memmap(inputs) and spec.n_devices == 1 and _fast(loop_class):
             self.chunk_rows = _chunk_rows(inputs, batch_size)
-            self._data = (inputs, targets, weights)
-            head = slice(0, self.chunk_rows)
-            inputs, targets, weights = (take(part, head) for part in self._data)
-        self.loop = loop_class(model, inputs, targets, weights, batch_size)
-        if self.chunk_rows:
-            self.loop.n_batches = -(-self.n_samples // batch_size)
+        self._data = (inputs, targets, weights)
+        self.loop = _new_loop(
+            loop_class, model, *self._data, batch_size, self.chunk_rows, np.asarray
+        )
         self.validation = None
         if validation[0] is not None:
             X_val, Y_val, w_val = validation

@@ -153,18 +153,9 @@ def fit_model(model, x, y, sample_weight, spec, validation_data=None):
         validation_data = (x_val, to_floatx(y_val), to_floatx(w_val))
 
     n_rows = n_samples(x)
-    if chunk_rows:
-        head = slice(0, chunk_rows)
-        loop = epoch_loop(
-            model,
-            to_floatx(take(x, head)),
-            take(y, head),
-            take(sample_weight, head),
-            spec.batch_size,
-        )
-        loop.n_batches = -(-n_rows // spec.batch_size)
-    else:
-        loop = epoch_loop(model, x, y, sample_weight, spec.batch_size)
+    loop = _new_loop(
+        epoch_loop, model, x, y, sample_weight, spec.batch_size, chunk_rows
+    )
     callbacks = keras.callbacks.CallbackList(
         list(spec.callbacks),
         add_history=True,
@@ -216,14 +207,34 @@ def _chunk_rows(x, batch_size):
     return max(1, _CHUNK_BYTES // max(1, row_bytes * batch_size)) * batch_size
 
 
-def _train_epoch_chunked(
-    loop, x, y, sample_weight, order, chunk_rows, convert=to_floatx
+def _new_loop(
+    loop_class, model, x, y, sample_weight, batch_size, chunk_rows, convert=None
 ):
+    """``loop_class`` over these arrays; with ``chunk_rows`` (a memory-mapped ``x``)
+    it holds the first chunk (through ``convert``) and counts the batches of all of
+    ``x``, and ``_train_epoch_chunked`` feeds it the rest."""
+    if not chunk_rows:
+        return loop_class(model, x, y, sample_weight, batch_size)
+    convert = convert or to_floatx
+    head = slice(0, chunk_rows)
+    loop = loop_class(
+        model,
+        convert(take(x, head)),
+        take(y, head),
+        take(sample_weight, head),
+        batch_size,
+    )
+    loop.n_batches = -(-n_samples(x) // batch_size)
+    return loop
+
+
+def _train_epoch_chunked(loop, x, y, sample_weight, order, chunk_rows, convert=None):
     """One epoch over ``order`` fed ``chunk_rows`` rows at a time, each chunk of
-    ``x`` through ``convert`` (Keras' floatx, as ``fit``; the built-in networks keep
-    their dtype). The chunks hold whole minibatches in ``order``'s order, so every
-    training step sees the rows it would see with ``x`` in memory (the same
-    results)."""
+    ``x`` through ``convert`` (default: Keras' floatx, as ``fit``; the built-in
+    networks keep their dtype). The chunks hold whole minibatches in ``order``'s
+    order, so every training step sees the rows it would see with ``x`` in memory
+    (the same results)."""
+    convert = convert or to_floatx
     logs = None
     for start in range(0, len(order), chunk_rows):
         index = order[start : start + chunk_rows]
