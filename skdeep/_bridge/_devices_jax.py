@@ -116,19 +116,24 @@ def _pad(data, n_devices):
     )
 
 
+def check_batch_splits(name, size, n_devices):
+    """The error for a batch size (parameter ``name``) that ``n_devices`` cannot
+    share equally, as JAX's data parallelism needs (None: no size, no error)."""
+    if size is not None and size % n_devices:
+        raise ValueError(
+            f"{name}={size} does not split evenly over the {n_devices} devices: "
+            f"on the JAX backend each batch is shared equally between them. Use "
+            f"a multiple of {n_devices}."
+        )
+
+
 def even_batches(n_devices, spec, x, y, sample_weight, validation_data):
     """Data that ``keras.distribution.DataParallel`` can shard: JAX splits every
     batch evenly over the devices, so batch sizes must be multiples of the device
     count, and the sets are padded with at most ``n_devices - 1`` zero-weight rows.
     Returns ``(x, y, sample_weight, validation_data, spec)``."""
     for name in ("batch_size", "validation_batch_size"):
-        size = getattr(spec, name)
-        if size is not None and size % n_devices:
-            raise ValueError(
-                f"{name}={size} does not split evenly over the {n_devices} devices: "
-                f"on the JAX backend each batch is shared equally between them. Use "
-                f"a multiple of {n_devices}."
-            )
+        check_batch_splits(name, getattr(spec, name), n_devices)
     if spec.validation_split and validation_data is None:
         (x, y, sample_weight), validation_data = split_validation(
             x, y, sample_weight, spec.validation_split

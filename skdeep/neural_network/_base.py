@@ -1055,11 +1055,9 @@ def _even_batch_size(batch_size, placement, *, auto):
         return batch_size
     if auto:
         return max(n_devices, batch_size - batch_size % n_devices)
-    raise ValueError(
-        f"batch_size={batch_size} does not split evenly over the {n_devices} "
-        f"devices: on the JAX backend each batch is shared equally between them. "
-        f"Use a multiple of {n_devices}."
-    )
+    from skdeep._bridge._devices_jax import check_batch_splits
+
+    check_batch_splits("batch_size", batch_size, n_devices)
 
 
 def _clone_optimizer(optimizer):
