@@ -52,6 +52,16 @@ def check_beside_stream(y, sample_weight):
         )
 
 
+def refuse_in_predict(estimator, X):
+    """Predictions take arrays: a TypeError that says how to predict a stream."""
+    if is_stream(X):
+        raise TypeError(
+            f"{type(estimator).__name__} predicts arrays, not {STREAM_KINDS}; "
+            "predict each batch: np.concatenate([est.predict(x) for x, *_ in "
+            "batches])."
+        )
+
+
 def check_array_fit(classes, steps_per_epoch):
     """Errors for the fit arguments that apply to streamed X only, given with arrays."""
     if classes is not None:

@@ -27,6 +27,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from skdeep._bridge import _streams
 from skdeep._bridge._estimator import KerasEstimator
 from skdeep._bridge._precision import PRECISIONS, precision_scope
 from skdeep.neural_network import _callbacks
@@ -523,7 +524,6 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         ``X`` may be a stream of batches (``_streaming``): the first batch stands
         for the arrays below, and the epochs run over the stream."""
 
-        from skdeep._bridge import _streams
         from skdeep._bridge._devices import resolve
 
         self._validate_fit_args()
@@ -919,7 +919,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                     pass  # validate_data raises scikit-learn's error
             elif np.isfinite(X).all():
                 return run(*inputs)
-        _refuse_stream(self, X)
+        _streams.refuse_in_predict(self, X)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return run(*self._model_inputs(X))
 
@@ -942,7 +942,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                 "mc_samples averages passes with dropout active, but this network "
                 "has no dropout: fit it with dropout > 0."
             )
-        _refuse_stream(self, X)
+        _streams.refuse_in_predict(self, X)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         # a stream apart from the fit's seeds (the same for an int random_state)
         seed = int(local_random_state(self.random_state).randint(_MAX_SEED, size=4)[3])
@@ -1019,18 +1019,6 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
         return tags
-
-
-def _refuse_stream(estimator, X):
-    """Predictions take arrays: a clear error for a stream of batches."""
-    from skdeep._bridge import _streams
-
-    if _streams.is_stream(X):
-        raise ValueError(
-            f"{type(estimator).__name__} predicts arrays, not "
-            f"{_streams.STREAM_KINDS}; predict batch by batch, e.g. "
-            "np.concatenate([est.predict(x) for x, *_ in batches])."
-        )
 
 
 def _is_column_vector(y):

@@ -533,12 +533,7 @@ class BaseWrapper(KerasEstimator):
         check_is_fitted(self, "model_")
         # straight to the network's input dtype: one conversion, and the finiteness
         # check reads the converted array
-        if _streams.is_stream(X):
-            raise TypeError(
-                f"{type(self).__name__} predicts arrays, not {_streams.STREAM_KINDS}; "
-                "predict each batch: np.concatenate([est.predict(x) for x, *_ in "
-                "batches])."
-            )
+        _streams.refuse_in_predict(self, X)
         # a memory-mapped X is converted a chunk at a time by the predictor
         dtype = "numeric" if is_memmap(X) else _input_dtype(self.model_)
         X = validate_data(self, X, reset=False, dtype=dtype, allow_nd=True)

@@ -469,7 +469,7 @@ def test_what_a_stream_cannot_take_is_a_clear_error():
             call()
     fitted = _regressor(max_iter=1).fit(X, y)
     for predict in (fitted.predict, fitted.score):
-        with pytest.raises(ValueError, match="predicts arrays, not"):
+        with pytest.raises(TypeError, match="predicts arrays, not"):
             predict(_Batches(X, y), *([y] if predict == fitted.score else []))
     with pytest.warns(UserWarning, match="batch_size=32 has no effect"):
         _regressor(batch_size=32, max_iter=1).fit(_Batches(X, y))
