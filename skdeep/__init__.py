@@ -1,8 +1,15 @@
 """skdeep: scikit-learn estimators for deep learning and unsupervised learning."""
 
 import importlib
+import importlib.metadata
 
-__version__ = "0.1.0"
+# the distribution's name on the package index; the import name is skdeep
+DISTRIBUTION = "scikit-deep"
+
+try:
+    __version__ = importlib.metadata.version(DISTRIBUTION)
+except importlib.metadata.PackageNotFoundError:  # a source tree that is not installed
+    __version__ = "0+unknown"
 
 # public name -> subpackage that defines it. Every name loads lazily (PEP 562), so
 # ``import skdeep`` imports neither TensorFlow nor Keras, and the classic estimators

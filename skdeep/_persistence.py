@@ -20,7 +20,7 @@ FORMAT = 1
 METADATA_NAME = "skdeep.json"
 _SKOPS_HINT = (
     "skdeep.save and skdeep.load need the skops package: "
-    'pip install "skdeep[skops]" (or pip install skops).'
+    'pip install "scikit-deep[skops]" (or pip install skops).'
 )
 # sklearn modules whose classes are never trusted automatically: tests and
 # experimental switches (importing those changes sklearn's behaviour).
@@ -279,7 +279,7 @@ def _check_versions(meta, fmt, path):
         raise ValueError(
             f"{os.fspath(path)!r} was written by a newer skdeep ({written_by}, file "
             f"format {fmt}); this skdeep {skdeep.__version__} reads format {FORMAT} "
-            "at most. Upgrade skdeep: pip install -U skdeep."
+            "at most. Upgrade skdeep: pip install -U scikit-deep."
         )
     keras_version = meta.get("keras_version")
     if keras_version is not None:

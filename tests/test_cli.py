@@ -371,7 +371,7 @@ def test_parquet_without_pyarrow_says_what_to_install(tmp_path, monkeypatch):
 
     (tmp_path / "t.parquet").write_bytes(b"PAR1")
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now fails
-    with pytest.raises(CommandError, match=r"pip install 'skdeep\[parquet\]'"):
+    with pytest.raises(CommandError, match=r"pip install 'scikit-deep\[parquet\]'"):
         read_table(tmp_path / "t.parquet")
 
 

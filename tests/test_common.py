@@ -6,6 +6,8 @@ TensorFlow loop that GPUs use), and with every estimator constructed with its
 defaults, which is what users get.
 """
 
+import re
+
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -36,15 +38,32 @@ def _default_instances():
         yield cls(**required)
 
 
-@parametrize_with_checks(list(estimator_instances(every_engine=True)))
+_ADDRESS = re.compile(r"at0x[0-9a-fA-F]+")
+
+
+def _stable_ids(decorator):
+    """``parametrize_with_checks`` with test ids free of memory addresses (a build
+    function's repr holds one), so that pytest-xdist's processes collect the same
+    ids."""
+    mark = decorator.mark
+    kwargs = dict(mark.kwargs)
+    ids = kwargs.pop("ids")
+    return pytest.mark.parametrize(
+        *mark.args, ids=lambda obj: _ADDRESS.sub("", ids(obj)), **kwargs
+    )
+
+
+@_stable_ids(parametrize_with_checks(list(estimator_instances(every_engine=True))))
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@parametrize_with_checks(
-    list(_default_instances()),
-    expected_failed_checks=_expected_failed_checks,
+@_stable_ids(
+    parametrize_with_checks(
+        list(_default_instances()),
+        expected_failed_checks=_expected_failed_checks,
+    )
 )
 def test_sklearn_compatible_estimator_with_defaults(estimator, check):
     check(estimator)
