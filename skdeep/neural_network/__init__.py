@@ -5,6 +5,8 @@ Where each concern lives (the wrappers for a user's own model are in
 
 - the estimators: ``_mlp`` (``MLPClassifier``, ``MLPRegressor``), ``_wide_deep``
   (``WideDeepRegressor``), ``_regression`` (what the two regressors share);
+- ``_parameters``: their parameter constraints, importable without Keras (the
+  ``skdeep`` command checks ``--param`` with them before TensorFlow loads);
 - ``_base``: their base class -- parameters, validation, the epoch loop (early
   stopping, learning-rate rules, fitted attributes), pickling;
 - ``_architectures``: the Keras networks they build;
@@ -18,15 +20,27 @@ Where each concern lives (the wrappers for a user's own model are in
   ``skdeep._bridge._devices``, as the wrappers' is.
 """
 
-from skdeep.neural_network._lr_finder import find_learning_rate
-from skdeep.neural_network._mlp import MLPClassifier, MLPRegressor
-from skdeep.neural_network._transfer import reuse_layers
-from skdeep.neural_network._wide_deep import WideDeepRegressor
+import importlib
 
-__all__ = [
-    "MLPClassifier",
-    "MLPRegressor",
-    "WideDeepRegressor",
-    "find_learning_rate",
-    "reuse_layers",
-]
+# public name -> module. Loaded on first use (PEP 562, as in ``skdeep``): the
+# estimators import Keras, and ``_parameters`` (their constraints) must stay
+# importable without it.
+_LAZY = {
+    "MLPClassifier": "skdeep.neural_network._mlp",
+    "MLPRegressor": "skdeep.neural_network._mlp",
+    "WideDeepRegressor": "skdeep.neural_network._wide_deep",
+    "find_learning_rate": "skdeep.neural_network._lr_finder",
+    "reuse_layers": "skdeep.neural_network._transfer",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

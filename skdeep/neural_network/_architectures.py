@@ -8,22 +8,11 @@ features and outputs, layer sizes, activation names, seeds) and returns an unbui
 
 import keras
 
-# Keras names of the activations skdeep accepts (sklearn's "logistic" is "sigmoid").
-ACTIVATIONS = {
-    "identity": "linear",
-    "logistic": "sigmoid",
-    "tanh": "tanh",
-    "relu": "relu",
-    "elu": "elu",
-    "selu": "selu",
-    "leaky_relu": "leaky_relu",  # a LeakyReLU layer (its slope is a parameter)
-    "prelu": "linear",  # a PReLU layer (a learned slope per neuron)
-    "gelu": "gelu",
-    "swish": "silu",
-}
+# the option names are plain data, shared with the parameter constraints
+from skdeep.neural_network._parameters import _FAN_AVG, _INITIALIZERS, ACTIVATIONS
+
 # activations that are layers of their own after a linear Dense layer
 _ACTIVATION_LAYERS = {"leaky_relu", "prelu"}
-BATCH_NORMALIZATION = ("before_activation", "after_activation")
 
 
 def default_initializer(activation):
@@ -37,23 +26,6 @@ def default_initializer(activation):
     if activation == "selu":
         return "lecun_normal"
     return "glorot_uniform"
-
-
-_INITIALIZERS = {
-    "glorot_uniform": "GlorotUniform",
-    "glorot_normal": "GlorotNormal",
-    "he_uniform": "HeUniform",
-    "he_normal": "HeNormal",
-    "lecun_uniform": "LecunUniform",
-    "lecun_normal": "LecunNormal",
-    "orthogonal": "Orthogonal",
-    "random_normal": "RandomNormal",
-    "random_uniform": "RandomUniform",
-    "truncated_normal": "TruncatedNormal",
-}
-# He's variance (scale 2) over the average of fan-in and fan-out (Hands-On ML, ch. 11)
-_FAN_AVG = {"he_avg_uniform": "uniform", "he_avg_normal": "truncated_normal"}
-INITIALIZER_NAMES = ("auto", *_INITIALIZERS, *_FAN_AVG)
 
 
 def _initializer(spec, seed):

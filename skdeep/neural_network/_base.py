@@ -7,7 +7,6 @@ also picks the inference pass), tags and pickling. Estimators declare their para
 and override a few small hooks (``_architecture``, ``_encode_y``, ``_loss_name`` ...).
 """
 
-import os
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -16,12 +15,6 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils._param_validation import (
-    HasMethods,
-    Interval,
-    Options,
-    StrOptions,
-)
 from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
@@ -29,20 +22,13 @@ from sklearn.utils.validation import (
 
 from skdeep._bridge import _streams
 from skdeep._bridge._estimator import KerasEstimator
-from skdeep._bridge._precision import PRECISIONS, precision_scope
+from skdeep._bridge._precision import precision_scope
 from skdeep.neural_network import _callbacks
-from skdeep.neural_network._architectures import (
-    ACTIVATIONS,
-    BATCH_NORMALIZATION,
-    INITIALIZER_NAMES,
-)
 from skdeep.neural_network._inference import NonFiniteInputError
+from skdeep.neural_network._parameters import BASE_PARAMETER_CONSTRAINTS
 from skdeep.neural_network._streaming import StreamExhausted
 from skdeep.utils._random import _MAX_SEED, local_random_state
 
-SOLVERS = {"sgd", "adam", "nadam", "rmsprop", "adagrad", "adamax", "adamw", "lbfgs"}
-SCHEDULES = {"constant", "invscaling", "exponential", "piecewise", "adaptive", "1cycle"}
-INITIALIZERS = set(INITIALIZER_NAMES)
 MIXED_PRECISIONS = ("mixed_float16", "mixed_bfloat16")
 
 
@@ -53,71 +39,7 @@ def _to_float_list(values):
 class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
     """Base class for skdeep's Keras-backed estimators. Not for direct use."""
 
-    _parameter_constraints: dict = {
-        "hidden_layer_sizes": [
-            "array-like",
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "solver": [StrOptions(SOLVERS), HasMethods(["apply", "get_config"])],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [
-            StrOptions({"auto"}),
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "learning_rate": [StrOptions(SCHEDULES)],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [
-            Interval(Integral, 1, None, closed="left"),
-            Options(Real, {np.inf}),
-        ],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "kernel_initializer": [
-            StrOptions(INITIALIZERS),
-            HasMethods(["get_config", "__call__"]),
-        ],
-        "batch_normalization": ["boolean", StrOptions(set(BATCH_NORMALIZATION))],
-        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
-        "device": [str, list, tuple],
-        "dtype": [StrOptions({"auto", "float32", "float64"})],
-        "engine": [StrOptions({"auto", "numpy", "tensorflow", "keras"})],
-        "rho": [Interval(Real, 0, 1, closed="left")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "decay_rate": [Interval(Real, 0, None, closed="neither")],
-        "decay_steps": [Interval(Integral, 1, None, closed="left"), None],
-        "piecewise_boundaries": ["array-like", None],
-        "piecewise_values": ["array-like", None],
-        "reduce_factor": [Interval(Real, 0, 1, closed="neither")],
-        "max_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
-        "callbacks": [list, tuple, None],
-        "checkpoint_path": [str, os.PathLike, None],
-        "checkpoint_best_only": ["boolean"],
-        "tensorboard_log_dir": [str, os.PathLike, None],
-        # the deep-training options of Hands-On ML ch. 11 (issue 13)
-        "negative_slope": [Interval(Real, 0, None, closed="left")],
-        "input_batch_normalization": ["boolean"],
-        "l1": [Interval(Real, 0, None, closed="left")],
-        "max_norm": [Interval(Real, 0, None, closed="neither"), None],
-        "clipnorm": [Interval(Real, 0, None, closed="neither"), None],
-        "clipvalue": [Interval(Real, 0, None, closed="neither"), None],
-        "init_from": [HasMethods(["apply"]), None],
-        # issue 14: the dtype policy of the hidden layers
-        "precision": [StrOptions(set(PRECISIONS)), None],
-    }
+    _parameter_constraints: dict = BASE_PARAMETER_CONSTRAINTS
 
     @abstractmethod
     def __init__(

@@ -2,16 +2,16 @@
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import _check_partial_fit_first_call, unique_labels
 
 from skdeep._bridge._targets import BuiltinClassifierTarget
 from skdeep.neural_network._base import _BaseKerasEstimator, _is_column_vector
-from skdeep.neural_network._regression import (
-    REGRESSION_PARAMETER_CONSTRAINTS,
-    _RegressorHooks,
+from skdeep.neural_network._parameters import (
+    MLP_CLASSIFIER_CONSTRAINTS,
+    MLP_REGRESSOR_CONSTRAINTS,
 )
+from skdeep.neural_network._regression import _RegressorHooks
 
 TRAINING_PARAMETERS_DOC = """\
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
@@ -411,10 +411,7 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
     True
     """
 
-    _parameter_constraints: dict = {
-        **_BaseKerasEstimator._parameter_constraints,
-        "class_weight": [dict, StrOptions({"balanced"}), None],
-    }
+    _parameter_constraints: dict = MLP_CLASSIFIER_CONSTRAINTS
 
     def __init__(
         self,
@@ -789,10 +786,7 @@ default=None
     True
     """
 
-    _parameter_constraints: dict = {
-        **_BaseKerasEstimator._parameter_constraints,
-        **REGRESSION_PARAMETER_CONSTRAINTS,
-    }
+    _parameter_constraints: dict = MLP_REGRESSOR_CONSTRAINTS
 
     def __init__(
         self,

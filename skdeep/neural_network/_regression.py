@@ -5,17 +5,8 @@ activation are parameters, and predictions of a one-output network come back 1-D
 """
 
 import numpy as np
-from sklearn.utils._param_validation import StrOptions
 
 from skdeep.neural_network._base import _is_column_vector
-
-REGRESSION_PARAMETER_CONSTRAINTS = {
-    "loss": [StrOptions({"squared_error", "absolute_error", "huber", "poisson"})],
-    "output_activation": [
-        StrOptions({"relu", "softplus", "sigmoid", "tanh"}),
-        None,
-    ],
-}
 
 
 class _RegressorHooks:

@@ -1,18 +1,15 @@
 """WideDeepRegressor: the Wide & Deep network (Cheng et al., 2016) as a regressor."""
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from skdeep.neural_network._base import _BaseKerasEstimator
 from skdeep.neural_network._mlp import FITTED_ATTRIBUTES_DOC, TRAINING_PARAMETERS_DOC
-from skdeep.neural_network._regression import (
-    REGRESSION_PARAMETER_CONSTRAINTS,
-    _RegressorHooks,
-)
+from skdeep.neural_network._parameters import WIDE_DEEP_CONSTRAINTS
+from skdeep.neural_network._regression import _RegressorHooks
 
 
 def _name_positions(names, feature_names, param):
@@ -209,14 +206,7 @@ default=None
     True
     """
 
-    _parameter_constraints: dict = {
-        **_BaseKerasEstimator._parameter_constraints,
-        **REGRESSION_PARAMETER_CONSTRAINTS,
-        "wide_features": [None, slice, "array-like"],
-        "deep_features": [None, slice, "array-like"],
-        "auxiliary_output": ["boolean"],
-        "auxiliary_weight": [Interval(Real, 0, 1, closed="neither")],
-    }
+    _parameter_constraints: dict = WIDE_DEEP_CONSTRAINTS
 
     def __init__(
         self,
