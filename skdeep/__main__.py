@@ -2,6 +2,10 @@
 
 import sys
 
-from skdeep._cli import main
+try:
+    from skdeep._cli import main
+except KeyboardInterrupt:  # Ctrl-C before the command started
+    print("skdeep: interrupted", file=sys.stderr)
+    sys.exit(130)
 
 sys.exit(main())

@@ -1,8 +1,12 @@
 """The ``skdeep`` command, driven as a user drives it: in a subprocess, on files."""
 
 import os
+import select
+import signal
 import subprocess
 import sys
+import time
+import zipfile
 from pathlib import Path
 
 import joblib
@@ -11,22 +15,43 @@ import pandas as pd
 import pytest
 
 import skdeep
-from skdeep._cli._commands import ESTIMATORS
+from skdeep._cli._commands import ESTIMATORS, parameter_constraints
 from skdeep._cli._tour import STEPS
 
 ROOT = Path(__file__).resolve().parents[1]
 TF_CHATTER = ("I0000", "oneDNN", "absl::InitializeLog", "cuInit", "cpu_feature_guard")
+# the command's main in a process that fails if TensorFlow was imported
+TF_FREE = (
+    "import sys; from skdeep.cli import main; rc = main(sys.argv[1:]); "
+    "assert 'tensorflow' not in sys.modules, 'TensorFlow was imported'; sys.exit(rc)"
+)
+
+
+def _env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the command must quiet TensorFlow itself
+    return env
 
 
 def run(*args, cwd, timeout=120):
     """``python -m skdeep ARGS`` in ``cwd``, this tree's skdeep first on the path."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
-    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the command must quiet TensorFlow itself
     return subprocess.run(
         [sys.executable, "-m", "skdeep", *map(str, args)],
         cwd=cwd,
-        env=env,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def run_without_tensorflow(*args, cwd, timeout=60):
+    """The command in a process that exits with a traceback if TensorFlow loads."""
+    return subprocess.run(
+        [sys.executable, "-c", TF_FREE, *map(str, args)],
+        cwd=cwd,
+        env=_env(),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -96,8 +121,10 @@ def test_every_public_estimator_has_a_tour_step():
     assert set(ESTIMATORS) <= estimators
 
 
-def test_fit_predict_score_info_on_a_csv(table):
-    folder, frame = table
+@pytest.fixture(scope="module")
+def mlp_model(table):
+    """One fitted MLPClassifier model file (model.joblib), shared by the tests."""
+    folder, _ = table
     fit = run(
         "fit", "MLPClassifier", "--data", "train.csv", "--target", "label",
         "--drop", "price", "--param", "hidden_layer_sizes=(16,)",
@@ -106,6 +133,12 @@ def test_fit_predict_score_info_on_a_csv(table):
         cwd=folder,
     )  # fmt: skip
     assert fit.returncode == 0, fit.stderr
+    return fit
+
+
+def test_fit_predict_score_info_on_a_csv(table, mlp_model):
+    folder, frame = table
+    fit = mlp_model
     for chatter in TF_CHATTER:
         assert chatter not in fit.stderr, fit.stderr
     assert "1 one-hot encoded" in fit.stdout
@@ -130,7 +163,7 @@ def test_fit_predict_score_info_on_a_csv(table):
     assert list(table_.columns) == ["proba_no", "proba_yes"]
     np.testing.assert_allclose(table_.sum(axis=1), 1.0, rtol=1e-5)
 
-    info = run("info", "model.joblib", cwd=folder)
+    info = run_without_tensorflow("info", "model.joblib", cwd=folder)
     assert info.returncode == 0, info.stderr
     assert "MLPClassifier (classification)" in info.stdout
     assert f"skdeep {skdeep.__version__}" in info.stdout
@@ -189,8 +222,8 @@ def test_unsupervised_and_semi_supervised_fits(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def bad_files(table):
-    """Files with the mistakes a user makes."""
+def bad_files(table, mlp_model):
+    """Files with the mistakes a user makes (and model.joblib, an MLP)."""
     folder, frame = table
     with_id = frame.assign(name=[f"customer {i}" for i in range(len(frame))])
     with_id.to_csv(folder / "with_id.csv", index=False)
@@ -212,6 +245,26 @@ def bad_files(table):
     envelope = joblib.load(folder / "db.joblib")
     envelope["versions"]["skdeep"] = "0.0.1"
     joblib.dump(envelope, folder / "old.joblib")
+    frame.to_csv(folder / "semi.csv", index=False, sep=";")
+    text = frame.head(5).astype({"x1": object})
+    text.loc[2, "x1"] = "twelve"
+    text.to_csv(folder / "text_x1.csv", index=False)
+    (folder / "notes.joblib").write_text("not a model\n")
+    blob = (folder / "db.joblib").read_bytes()
+    (folder / "trunc.joblib").write_bytes(blob[: len(blob) // 2])
+    fit = run(
+        "fit", "DBSCANPredictor", "--data", "train.csv", "--drop", "label",
+        "--drop", "price", "--output", "db.skops", cwd=folder,
+    )  # fmt: skip
+    assert fit.returncode == 0, fit.stderr
+    blob = (folder / "db.skops").read_bytes()
+    (folder / "trunc.skops").write_bytes(blob[: len(blob) // 2])
+    with zipfile.ZipFile(folder / "db.skops") as src:
+        members = {name: src.read(name) for name in src.namelist()}
+    members["schema.json"] = members["schema.json"][:100]  # cut short
+    with zipfile.ZipFile(folder / "bad_schema.skops", "w") as dst:
+        for name, data in members.items():
+            dst.writestr(name, data)
     return folder
 
 
@@ -249,7 +302,7 @@ ERRORS = {
             "--output",
             "m.joblib",
         ),  # fmt: skip
-        ["could not be fitted", "'eps' parameter of DBSCANPredictor"],
+        ["The 'eps' parameter of DBSCANPredictor must be a float in the range"],
     ),
     "missing column": (
         (
@@ -316,8 +369,151 @@ ERRORS = {
         ["cannot read broken.parquet"],
     ),
     "not a model file": (
-        ("predict", "train.csv", "train.csv"),
-        ["cannot read train.csv as a model file"],
+        ("predict", "notes.joblib", "train.csv"),
+        ["cannot read notes.joblib as a model file"],
+    ),
+    "data table given as the model": (
+        ("predict", "train.csv", "new.csv"),
+        [
+            "train.csv is a data table, not a model file",
+            "skdeep predict MODEL DATA",
+        ],
+    ),
+    "truncated joblib model": (
+        ("predict", "trunc.joblib", "train.csv"),
+        ["cannot read trunc.joblib as a model file"],
+    ),
+    "truncated skops model": (
+        ("predict", "trunc.skops", "train.csv"),
+        ["cannot read trunc.skops: the archive is damaged or truncated"],
+    ),
+    "damaged schema in a skops model": (
+        ("info", "bad_schema.skops"),
+        ["cannot read bad_schema.skops: its schema.json is damaged or truncated"],
+    ),
+    "data file missing for a network": (
+        (
+            "fit",
+            "MLPClassifier",
+            "--data",
+            "nope.csv",
+            "--target",
+            "label",
+            "--output",
+            "m.joblib",
+        ),
+        ["data file nope.csv does not exist"],
+    ),  # fmt: skip
+    "missing target column for a network": (
+        (
+            "fit",
+            "MLPClassifier",
+            "--data",
+            "train.csv",
+            "--target",
+            "lable",
+            "--output",
+            "m.joblib",
+        ),
+        ["train.csv has no column 'lable'", "'label'"],
+    ),  # fmt: skip
+    "parameter typo for a network": (
+        (
+            "fit",
+            "MLPClassifier",
+            "--data",
+            "train.csv",
+            "--target",
+            "label",
+            "--param",
+            "hiden_layer_sizes=(8,)",
+            "--output",
+            "m.joblib",
+        ),
+        [
+            "MLPClassifier has no parameter 'hiden_layer_sizes'",
+            "did you mean hidden_layer_sizes?",
+        ],
+    ),  # fmt: skip
+    "invalid parameter value for a network": (
+        (
+            "fit",
+            "MLPRegressor",
+            "--data",
+            "train.csv",
+            "--target",
+            "price",
+            "--param",
+            "alpha=-1",
+            "--output",
+            "m.joblib",
+        ),
+        [
+            "The 'alpha' parameter of MLPRegressor must be a float in the range "
+            "[0.0, inf). Got -1 instead."
+        ],
+    ),  # fmt: skip
+    "output folder missing": (
+        (
+            "fit",
+            "MLPRegressor",
+            "--data",
+            "train.csv",
+            "--target",
+            "price",
+            "--output",
+            os.path.join("nowhere", "m.joblib"),
+        ),
+        [
+            f"cannot write {os.path.join('nowhere', 'm.joblib')}: folder nowhere "
+            "does not exist"
+        ],
+    ),  # fmt: skip
+    "unknown output format": (
+        (
+            "fit",
+            "MLPRegressor",
+            "--data",
+            "train.csv",
+            "--target",
+            "price",
+            "--output",
+            "m.h5",
+        ),
+        ["cannot write m.h5", ".joblib, .pkl, .skops"],
+    ),  # fmt: skip
+    "target scaling turned off for a classifier": (
+        (
+            "fit",
+            "MLPClassifier",
+            "--data",
+            "train.csv",
+            "--target",
+            "label",
+            "--no-scale-target",
+            "--output",
+            "m.joblib",
+        ),
+        ["--no-scale-target is for regressors, not MLPClassifier"],
+    ),  # fmt: skip
+    "wrong delimiter": (
+        (*FIT, "semi.csv", "--sep", ",", "--drop", "label", "--output", "m.joblib"),
+        ["semi.csv has no column 'label'", "give --sep ';'"],
+    ),
+    "text where the model saw numbers": (
+        ("predict", "db.joblib", "text_x1.csv"),
+        [
+            "column 'x1' of text_x1.csv holds text ('twelve' in data row 3)",
+            "correct those values",
+        ],
+    ),
+    "missing values at predict time": (
+        ("predict", "db.joblib", "holes.csv"),
+        ["column 'x2' of holes.csv has 1 missing value(s) (the first in data row 4)"],
+    ),
+    "data file missing, network model": (
+        ("predict", "model.joblib", "nope.csv"),
+        ["data file nope.csv does not exist"],
     ),
     "model from another skdeep version": (
         ("predict", "old.joblib", "train.csv"),
@@ -339,12 +535,145 @@ ERRORS = {
 
 @pytest.mark.parametrize("case", list(ERRORS))
 def test_user_errors_are_one_line(bad_files, case):
+    """Each mistake: one line naming file, column and fix; TensorFlow never loads."""
     args, fragments = ERRORS[case]
     if case == "unreadable data file":
         pytest.importorskip(
             "pyarrow", reason="Parquet needs pyarrow (the parquet extra)"
         )
-    assert_clean_error(run(*args, cwd=bad_files), *fragments)
+    if "skops" in case:
+        pytest.importorskip("skops", reason=".skops files need skops (the extra)")
+    result = run_without_tensorflow(*args, cwd=bad_files)
+    assert_clean_error(result, *fragments)
+    if args[0] == "predict":  # predict has no --drop: never suggest it
+        assert "--drop" not in result.stderr
+
+
+def test_predict_without_tensorflow_and_from_either_format(bad_files):
+    pytest.importorskip("skops", reason=".skops files need skops (the extra)")
+    joblib_ = run_without_tensorflow("predict", "db.joblib", "train.csv", cwd=bad_files)
+    assert joblib_.returncode == 0, joblib_.stderr
+    skops_ = run_without_tensorflow("predict", "db.skops", "train.csv", cwd=bad_files)
+    assert skops_.returncode == 0, skops_.stderr
+    assert skops_.stdout == joblib_.stdout
+    assert skops_.stdout.startswith("prediction\n")
+    info = run_without_tensorflow("info", "db.skops", cwd=bad_files)
+    assert info.returncode == 0, info.stderr
+    assert "DBSCANPredictor (clustering)" in info.stdout
+
+
+def test_semicolon_table_is_sniffed(bad_files):
+    folder = bad_files
+    predict = run_without_tensorflow("predict", "db.joblib", "semi.csv", cwd=folder)
+    assert predict.returncode == 0, predict.stderr
+    comma = run_without_tensorflow("predict", "db.joblib", "train.csv", cwd=folder)
+    assert predict.stdout == comma.stdout
+
+
+@pytest.mark.parametrize(
+    "args", [("predict", "db.joblib", "train.csv"), ("info", "model.joblib", "--all")]
+)
+def test_closed_pipe_ends_quietly(bad_files, args):
+    """``skdeep predict ... | head -1``: the reader is gone before the first write."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "skdeep", *args],
+        cwd=bad_files,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # as `head` does once it has its line
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGPIPE, err
+    assert err == b"", err.decode()
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_param_check_uses_the_estimators_own_constraints(name):
+    cls = getattr(skdeep, name)
+    constraints = parameter_constraints(name)
+    assert constraints is cls._parameter_constraints
+    assert set(constraints) == set(cls().get_params(deep=False))
+
+
+def test_regressor_target_scaled_by_default_and_skops_round_trip(tmp_path):
+    """diabetes: default settings but max_iter=100 (the tour's budget for it)."""
+    pytest.importorskip("skops", reason=".skops files need skops (the extra)")
+    from sklearn.datasets import load_diabetes
+
+    frame = load_diabetes(as_frame=True).frame
+    frame.iloc[:331].to_csv(tmp_path / "train.csv", index=False)
+    frame.iloc[331:].to_csv(tmp_path / "test.csv", index=False)
+    fit = run(
+        "fit", "MLPRegressor", "--data", "train.csv", "--target", "target",
+        "--param", "max_iter=100", "--random-state", "0", "--output", "reg.skops",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert fit.returncode == 0, fit.stderr
+    assert "target standardised" in fit.stdout
+    score = run("score", "reg.skops", "test.csv", "--target", "target", cwd=tmp_path)
+    assert score.returncode == 0, score.stderr
+    assert score.stdout.startswith("R²: ")
+    assert float(score.stdout.split()[-1]) > 0.4  # -3.1 with --no-scale-target
+    info = run_without_tensorflow("info", "reg.skops", cwd=tmp_path)
+    assert "target:      standardised (TransformedTargetRegressor)" in info.stdout
+    # skdeep.load reads the file back: the same pipeline, the same score
+    model = skdeep.load(tmp_path / "reg.skops")
+    test = pd.read_csv(tmp_path / "test.csv")
+    r2 = model.score(test.drop(columns="target"), test["target"])
+    assert score.stdout.strip() == f"R²: {r2:.4f}"
+
+
+def _interrupt(args, marker, delay, cwd):
+    """Start ``skdeep ARGS``, send SIGINT ``delay`` s after ``marker`` is printed."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "skdeep", *map(str, args)],
+        cwd=cwd,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    seen, deadline = b"", time.monotonic() + 120
+    while marker not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
+        if ready:
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            seen += chunk
+    assert marker in seen, (seen, proc.poll())
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    return proc.returncode, (seen + out).decode(), err.decode()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
+@pytest.mark.parametrize(
+    "command, marker, delay",
+    [
+        ("tour", b"loading TensorFlow ...", 0.3),  # during TensorFlow's import
+        ("fit", b"loading TensorFlow ...", 1.0),
+        ("fit", b"fitting MLPClassifier", 1.0),  # during the epochs
+    ],
+)
+def test_ctrl_c_at_any_moment_is_one_line(table, tmp_path, command, marker, delay):
+    folder, _ = table
+    if command == "tour":
+        args = ["tour", "--quick", "--output", tmp_path / "tour"]
+        line = "skdeep tour: interrupted"
+    else:
+        args = [
+            "fit", "MLPClassifier", "--data", "train.csv", "--target", "label",
+            "--param", "max_iter=100000", "--param", "n_iter_no_change=100000",
+            "--param", "hidden_layer_sizes=(8,)", "--output", tmp_path / "m.joblib",
+        ]  # fmt: skip
+        line = "skdeep fit: interrupted"
+    status, out, err = _interrupt(args, marker, delay, folder)
+    assert status == 130, (status, err)
+    assert err.splitlines() == [line], err  # no traceback, no TensorFlow log
+    # it landed where meant: before TensorFlow finished loading / the fit ended
+    assert out.rstrip().endswith("..."), out
 
 
 def test_usage_errors_are_one_line(tmp_path):

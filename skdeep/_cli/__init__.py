@@ -1,6 +1,8 @@
 """The ``skdeep`` command: ``tour``, ``fit``, ``predict``, ``score`` and ``info``."""
 
 import argparse
+import os
+import signal
 import sys
 
 from skdeep._cli._errors import CommandError
@@ -9,6 +11,7 @@ _EPILOG = """\
 examples:
   skdeep tour                                   every estimator on built-in data
   skdeep fit MLPClassifier --data train.csv --target label --output model.joblib
+  skdeep fit MLPRegressor --data houses.csv --target price --output model.skops
   skdeep predict model.joblib new.csv --output predictions.csv
   skdeep score model.joblib test.csv --target label
   skdeep info model.joblib
@@ -20,6 +23,15 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _add_sep(parser):
+    parser.add_argument(
+        "--sep",
+        metavar="CHAR",
+        help="CSV delimiter (tab or \\t for a tab); by default sniffed among "
+        "comma, semicolon, tab and bar",
+    )
 
 
 def _build_parser():
@@ -73,6 +85,7 @@ def _build_parser():
     )
     p.add_argument("estimator", metavar="ESTIMATOR", help=", ".join(ESTIMATORS))
     p.add_argument("--data", required=True, help="training table (.csv or .parquet)")
+    _add_sep(p)
     p.add_argument("--target", help="label column (not for unsupervised estimators)")
     p.add_argument(
         "--param",
@@ -83,6 +96,13 @@ def _build_parser():
     p.add_argument("--drop", action="append", metavar="COLUMN", help="ignore a column")
     p.add_argument("--no-scale", action="store_true", help="do not standardise numbers")
     p.add_argument(
+        "--no-scale-target",
+        action="store_true",
+        help="regressors: fit the target as it is; by default it is standardised "
+        "(TransformedTargetRegressor with StandardScaler) and predictions are "
+        "given back in its units",
+    )
+    p.add_argument(
         "--search",
         choices=["random"],
         help="tune with RandomizedSearchCV over a built-in space; --param fixes one",
@@ -90,7 +110,12 @@ def _build_parser():
     p.add_argument("--n-iter", type=int, help="search candidates (default 10)")
     p.add_argument("--cv", type=int, help="search folds (default 5)")
     p.add_argument("--random-state", type=int, help="seed of the estimator and search")
-    p.add_argument("--output", required=True, help="model file to write (.joblib)")
+    p.add_argument(
+        "--output",
+        required=True,
+        help="model file to write; the extension picks the format: .skops "
+        "(skdeep.save, loads without running code), .joblib or .pkl (joblib)",
+    )
     p.set_defaults(func="fit")
 
     p = sub.add_parser(
@@ -102,6 +127,7 @@ def _build_parser():
     )
     p.add_argument("model", metavar="MODEL", help="model file from skdeep fit")
     p.add_argument("data", metavar="DATA", help="table (.csv or .parquet)")
+    _add_sep(p)
     p.add_argument("--proba", action="store_true", help="class probabilities")
     p.add_argument("--output", help="CSV file to write (default: standard output)")
     p.set_defaults(func="predict")
@@ -115,6 +141,7 @@ def _build_parser():
     )
     p.add_argument("model", metavar="MODEL", help="model file from skdeep fit")
     p.add_argument("data", metavar="DATA", help="table (.csv or .parquet)")
+    _add_sep(p)
     p.add_argument("--target", help="label column")
     p.set_defaults(func="score")
 
@@ -145,7 +172,8 @@ def main(argv=None):
     -------
     status : int
         0 on success, 1 for an error in the files or values given, 2 for a
-        command-line usage error.
+        command-line usage error, 130 when interrupted (Ctrl-C), 141 when the
+        reader of standard output went away (``skdeep predict ... | head``).
 
     Examples
     --------
@@ -153,18 +181,67 @@ def main(argv=None):
     >>> main(["info", "no-such-model.joblib"])
     1
     """
-    args = _build_parser().parse_args(argv)
+    command = "skdeep"
     try:
-        if args.func == "tour":
-            from skdeep._cli._tour import tour
-
-            return tour(args)
-        from skdeep._cli import _commands
-
-        return getattr(_commands, args.func)(args)
+        args = _build_parser().parse_args(argv)
+        command = f"skdeep {args.command}"
+        status = _run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return status
     except CommandError as exc:
-        print(f"skdeep {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{command}: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        return _stdout_closed()
     except KeyboardInterrupt:
-        print(f"skdeep {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return _interrupted(command, own_process=argv is None)
+
+
+def _run(args):
+    if args.func == "tour":
+        from skdeep._cli._tour import tour
+
+        return tour(args)
+    from skdeep._cli import _commands
+
+    return getattr(_commands, args.func)(args)
+
+
+def _stdout_closed():
+    """The reader of standard output went away (``| head``): end quietly.
+
+    As Python's documentation advises (signal module, "Note on SIGPIPE"): point
+    standard output at devnull so the flush at exit raises nothing, and exit with
+    the status of a process ended by SIGPIPE.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + signal.SIGPIPE
+
+
+def _interrupted(command, *, own_process):
+    """Ctrl-C: one line on stderr, status 130, whatever was running.
+
+    A second Ctrl-C is ignored from here on. When the command owns its process, it
+    ends with ``os._exit`` once its streams are flushed: a normal interpreter exit
+    would tear down modules while TensorFlow's threads run, or finalise a
+    TensorFlow whose import was cut short, which can crash (a segmentation fault).
+    """
+    from skdeep._cli._quiet import restore_stderr
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    restore_stderr()  # TensorFlow's held-back log is dropped, never replayed
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    try:
+        print(f"{command}: interrupted", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+    if own_process:
+        os._exit(130)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    return 130

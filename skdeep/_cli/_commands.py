@@ -8,9 +8,16 @@ import time
 import warnings
 
 from skdeep._cli._errors import CommandError
-from skdeep._cli._model_file import load_model, save_model
+from skdeep._cli._model_file import check_output, load_model, read_envelope, save_model
 from skdeep._cli._quiet import load_tensorflow_quietly
-from skdeep._cli._tables import feature_kinds, read_table, split_columns, write_table
+from skdeep._cli._tables import (
+    check_exists,
+    check_like_training,
+    feature_kinds,
+    read_table,
+    split_columns,
+    write_table,
+)
 
 # estimator -> (subpackage, task). The task decides how --target is used.
 # KerasClassifier / KerasRegressor (skdeep.wrappers) wrap a Keras model written in
@@ -24,6 +31,7 @@ ESTIMATORS = {
     "DBSCANPredictor": ("skdeep.cluster", "clustering"),
 }
 _SUPERVISED = ("classification", "regression", "semi-supervised")
+_PROBABILISTIC = ("classification", "semi-supervised")
 
 
 def _search_space(name):
@@ -54,7 +62,7 @@ def _search_space(name):
 
 
 def resolve_estimator(name):
-    """The class of the public estimator ``name`` (case-insensitive)."""
+    """The public name of estimator ``name`` (case-insensitive); imports nothing."""
     by_lower = {key.lower(): key for key in ESTIMATORS}
     key = by_lower.get(name.lower())
     if key is None:
@@ -63,10 +71,39 @@ def resolve_estimator(name):
         raise CommandError(
             f"unknown estimator {name!r}{hint}; choose one of: {', '.join(ESTIMATORS)}"
         )
-    module, _ = ESTIMATORS[key]
+    return key
+
+
+def estimator_class(name):
+    """The class of estimator ``name``; the networks' subpackage imports Keras."""
+    module, _ = ESTIMATORS[name]
     if module == "skdeep.neural_network":
-        load_tensorflow_quietly()  # the subpackage imports Keras
-    return key, getattr(importlib.import_module(module), key)
+        _load_tensorflow()
+    return getattr(importlib.import_module(module), name)
+
+
+def _load_tensorflow():
+    if "tensorflow" in sys.modules:
+        return
+    print("loading TensorFlow ...", end="", flush=True)
+    start = time.perf_counter()
+    load_tensorflow_quietly()
+    print(f" {time.perf_counter() - start:.1f} s", flush=True)
+
+
+def parameter_constraints(name):
+    """The ``_parameter_constraints`` of estimator ``name``, without Keras.
+
+    Its keys are the estimator's parameters. The networks' dicts come from
+    ``skdeep.neural_network._parameters``, which imports neither Keras nor
+    TensorFlow; the other estimators' modules never do.
+    """
+    module, _ = ESTIMATORS[name]
+    if module == "skdeep.neural_network":
+        from skdeep.neural_network._parameters import PARAMETER_CONSTRAINTS
+
+        return PARAMETER_CONSTRAINTS[name]
+    return getattr(importlib.import_module(module), name)._parameter_constraints
 
 
 def _parse_value(text):
@@ -77,23 +114,39 @@ def _parse_value(text):
         return text
 
 
-def parse_params(pairs, cls):
-    """``{name: value}`` from ``name=value`` strings, checked against ``cls``."""
-    valid = cls().get_params(deep=False)
+def parse_params(pairs, name):
+    """``{name: value}`` from ``name=value`` strings, checked as the estimator would.
+
+    Names against the estimator's parameters, values with scikit-learn's
+    ``validate_parameter_constraints`` and the estimator's own constraints (so the
+    message is the one ``fit`` would give), before TensorFlow is imported.
+    """
+    from sklearn.utils._param_validation import (
+        InvalidParameterError,
+        validate_parameter_constraints,
+    )
+
+    constraints = parameter_constraints(name)
     params = {}
     for pair in pairs or ():
-        name, sep, value = pair.partition("=")
-        name = name.strip()
-        if not sep or not name:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
             raise CommandError(f"--param takes name=value, got {pair!r}")
-        if name not in valid:
-            close = difflib.get_close_matches(name, list(valid), n=1)
+        if key not in constraints:
+            close = difflib.get_close_matches(key, list(constraints), n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise CommandError(
-                f"{cls.__name__} has no parameter {name!r}{hint}; "
-                f'see `python -c "import skdeep; help(skdeep.{cls.__name__})"`'
+                f"{name} has no parameter {key!r}{hint}; "
+                f'see `python -c "import skdeep; help(skdeep.{name})"`'
             )
-        params[name] = _parse_value(value.strip())
+        params[key] = _parse_value(value.strip())
+    try:
+        validate_parameter_constraints(
+            {key: constraints[key] for key in params}, params, caller_name=name
+        )
+    except InvalidParameterError as exc:
+        raise CommandError(_one_line(exc)) from None
     return params
 
 
@@ -158,10 +211,15 @@ def _metric_name(task):
 
 
 def fit(args):
-    """``skdeep fit``: train an estimator on a table and write a model file."""
-    name, cls = resolve_estimator(args.estimator)
+    """``skdeep fit``: train an estimator on a table and write a model file.
+
+    Every check on the command line and the files (estimator, parameters, output,
+    table, columns, target) runs before TensorFlow is imported.
+    """
+    name = resolve_estimator(args.estimator)
     module, task = ESTIMATORS[name]
-    params = parse_params(args.param, cls)
+    check_output(args.output)
+    check_exists(args.data)
     if args.search is None and (args.n_iter is not None or args.cv is not None):
         raise CommandError("--n-iter and --cv need --search random")
     supervised = task in _SUPERVISED
@@ -174,7 +232,13 @@ def fit(args):
             f"{name} is unsupervised and takes no --target; leave a column out of "
             "the features with --drop"
         )
-    frame = read_table(args.data)
+    scale_target = task == "regression" and not args.no_scale_target
+    if args.no_scale_target and task != "regression":
+        raise CommandError(f"--no-scale-target is for regressors, not {name}")
+    params = parse_params(args.param, name)
+    if args.random_state is not None and "random_state" in parameter_constraints(name):
+        params.setdefault("random_state", args.random_state)
+    frame = read_table(args.data, args.sep)
     used = [args.target] if args.target is not None else []
     split_columns(frame, args.data, used + list(args.drop or ()))
     X = frame.drop(columns=used + list(args.drop or ()))
@@ -183,16 +247,24 @@ def fit(args):
     numeric, categorical = feature_kinds(X, args.data)
     y = _target(frame, args.target, task, args.data) if supervised else None
 
-    if args.random_state is not None and "random_state" in cls().get_params():
-        params.setdefault("random_state", args.random_state)
+    cls = estimator_class(name)
     estimator = cls(**params)
+    prefix = "estimator__"
+    if scale_target:
+        from sklearn.compose import TransformedTargetRegressor
+        from sklearn.preprocessing import StandardScaler
+
+        estimator = TransformedTargetRegressor(
+            regressor=estimator, transformer=StandardScaler()
+        )
+        prefix = "estimator__regressor__"
     model = _make_pipeline(estimator, numeric, categorical, not args.no_scale)
     search_summary = None
     if args.search is not None:
         from sklearn.model_selection import RandomizedSearchCV
 
         space = {
-            f"estimator__{k}": v
+            f"{prefix}{k}": v
             for k, v in _search_space(name).items()
             if k not in params or k == "random_state"
         }
@@ -210,26 +282,38 @@ def fit(args):
             scoring=scoring,
             random_state=args.random_state,
         )
+    print(
+        f"fitting {name} on {X.shape[0]} rows x {X.shape[1]} columns"
+        + (f" ({len(categorical)} one-hot encoded)" if categorical else "")
+        + (", target standardised" if scale_target else "")
+        + " ...",
+        end="",
+        flush=True,
+    )
     start = time.perf_counter()
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             model.fit(X, y)
     except (ValueError, TypeError) as exc:
+        print(flush=True)
         raise CommandError(f"{name} could not be fitted: {_one_line(exc)}") from None
     seconds = time.perf_counter() - start
+    print(f" {seconds:.1f} s", flush=True)
     _report_warnings(caught)
     if args.search is not None:
         search_summary = {
             "candidates": int(args.n_iter or 10),
             "cv": int(args.cv or 5),
             "best_params": {
-                k.split("__", 1)[1]: _plain(v) for k, v in model.best_params_.items()
+                k.removeprefix(prefix): _plain(v) for k, v in model.best_params_.items()
             },
             "best_cv_score": float(model.best_score_),
         }
         model = model.best_estimator_
     fitted = model.named_steps["estimator"]
+    if scale_target:
+        fitted = fitted.regressor_
     summary = {
         "estimator": name,
         "task": task,
@@ -240,6 +324,7 @@ def fit(args):
         "features": list(X.columns),
         "one_hot_columns": categorical,
         "scaled": not args.no_scale,
+        "target_scaled": scale_target,
         "target": args.target,
         "classes": [_plain(c) for c in getattr(fitted, "classes_", [])],
         "fit_seconds": round(seconds, 3),
@@ -249,11 +334,6 @@ def fit(args):
     if supervised:
         summary["training_score"] = _score(model, X, y, task)
     save_model(model, args.output, summary)
-    print(
-        f"fitted {name} on {X.shape[0]} rows x {X.shape[1]} columns"
-        + (f" ({len(categorical)} one-hot encoded)" if categorical else "")
-        + f" in {seconds:.1f} s"
-    )
     if search_summary:
         print(
             f"search: {search_summary['candidates']} candidates x "
@@ -307,36 +387,59 @@ def _score(model, X, y, task):
     return float(model.score(X, y))
 
 
-def _features_for(model, envelope, frame, path):
-    """The columns of ``frame`` the model was trained on, in training order."""
-    features = envelope["summary"].get("features")
-    if features is None:  # a tour model: trained on a plain array
-        n = getattr(model, "n_features_in_", frame.shape[1])
-        if frame.shape[1] != n:
-            raise CommandError(
-                f"{path} has {frame.shape[1]} columns, the model expects {n}"
-            )
-        return frame
+def _features_for(envelope, frame, path):
+    """The columns of ``frame`` the model was trained on, in training order.
+
+    Checked against the training summary (names, missing values, text where the
+    model saw numbers), before the model is loaded. None for a model trained on a
+    plain array (the tour's): its column count is checked once it is loaded.
+    """
+    summary = envelope["summary"]
+    features = summary.get("features")
+    if features is None:
+        return None
     split_columns(frame, path, features)
     X = frame[features]
-    feature_kinds(X, path)
+    one_hot = set(summary.get("one_hot_columns") or ())
+    check_like_training(X, path, [c for c in features if c not in one_hot])
     return X
 
 
+def _load_for(args, envelope, frame, X):
+    """The model of ``args.model``; ``X`` for a model without feature names."""
+    model, envelope = load_model(args.model, envelope)
+    for message in envelope.get("warnings", ()):
+        print(f"skdeep {args.command}: warning: {message}", file=sys.stderr)
+    if X is None:
+        n = getattr(model, "n_features_in_", frame.shape[1])
+        if frame.shape[1] != n:
+            raise CommandError(
+                f"{args.data} has {frame.shape[1]} columns, the model expects {n}"
+            )
+        X = frame
+    return model, X
+
+
 def predict(args):
-    """``skdeep predict``: predictions for every row of a table, as CSV."""
+    """``skdeep predict``: predictions for every row of a table, as CSV.
+
+    The files and columns are checked before the model is loaded; TensorFlow is
+    imported only when the model holds a Keras network.
+    """
     import pandas as pd
 
-    model, envelope = load_model(args.model)
+    envelope = read_envelope(args.model)
     summary = envelope["summary"]
-    frame = read_table(args.data)
-    X = _features_for(model, envelope, frame, args.data)
+    estimator = summary.get("estimator", "the model")
+    if args.proba and summary.get("task") not in (None, *_PROBABILISTIC):
+        raise CommandError(f"{estimator} gives no probabilities: drop --proba")
+    frame = read_table(args.data, args.sep)
+    X = _features_for(envelope, frame, args.data)
+    model, X = _load_for(args, envelope, frame, X)
     try:
         if args.proba:
             if not hasattr(model, "predict_proba"):
-                raise CommandError(
-                    f"{summary['estimator']} gives no probabilities: drop --proba"
-                )
+                raise CommandError(f"{estimator} gives no probabilities: drop --proba")
             proba = model.predict_proba(X)
             classes = getattr(model, "classes_", range(proba.shape[1]))
             out = pd.DataFrame(proba, columns=[f"proba_{c}" for c in classes])
@@ -353,20 +456,21 @@ def predict(args):
 
 def score(args):
     """``skdeep score``: the model's score on a labelled table."""
-    model, envelope = load_model(args.model)
+    envelope = read_envelope(args.model)
     summary = envelope["summary"]
     task = summary.get("task")
-    frame = read_table(args.data)
     if args.target is None and task in _SUPERVISED:
         raise CommandError(
-            f"scoring {summary['estimator']} needs the label column, --target"
+            f"scoring {summary.get('estimator')} needs the label column, --target"
         )
+    frame = read_table(args.data, args.sep)
     y = None
     if args.target is not None:
         split_columns(frame, args.data, [args.target])
         y = _target(frame, args.target, task or "classification", args.data)
         frame = frame.drop(columns=[args.target])
-    X = _features_for(model, envelope, frame, args.data)
+    X = _features_for(envelope, frame, args.data)
+    model, X = _load_for(args, envelope, frame, X)
     try:
         value = _score(model, X, y, task) if y is not None else float(model.score(X))
     except (ValueError, TypeError) as exc:
@@ -381,9 +485,7 @@ def score(args):
 
 
 def info(args):
-    """``skdeep info``: what a model file holds."""
-    from skdeep._cli._model_file import read_envelope
-
+    """``skdeep info``: what a model file holds; never imports TensorFlow."""
     envelope = read_envelope(args.model)
     summary, versions = envelope["summary"], envelope["versions"]
     lines = [
@@ -399,6 +501,8 @@ def info(args):
         )
     if summary.get("features"):
         lines.append(f"features:    {', '.join(summary['features'])}")
+    if summary.get("target_scaled"):
+        lines.append("target:      standardised (TransformedTargetRegressor)")
     if summary.get("one_hot_columns"):
         lines.append(f"one-hot:     {', '.join(summary['one_hot_columns'])}")
     if summary.get("classes"):

@@ -5,6 +5,22 @@ import os
 import sys
 import tempfile
 
+# the real standard error while fd 2 points at the buffer (see restore_stderr)
+_saved_stderr = None
+
+
+def restore_stderr():
+    """Point file descriptor 2 back at the real standard error, if it was moved.
+
+    Safe to call twice; the command calls it before printing "interrupted", so the
+    line is seen even when Ctrl-C lands while TensorFlow's logging is held back.
+    """
+    global _saved_stderr
+    saved, _saved_stderr = _saved_stderr, None
+    if saved is not None:
+        os.dup2(saved, 2)
+        os.close(saved)
+
 
 @contextlib.contextmanager
 def _stderr_to_buffer():
@@ -12,23 +28,24 @@ def _stderr_to_buffer():
 
     TensorFlow and XLA log through absl before ``absl::InitializeLog()`` runs, and
     those lines ignore ``TF_CPP_MIN_LOG_LEVEL``, so only the descriptor itself can
-    hold them back.
+    hold them back. An interruption (Ctrl-C) is not a failure: nothing is replayed.
     """
+    global _saved_stderr
     sys.stderr.flush()
-    saved = os.dup(2)
     with tempfile.TemporaryFile(mode="w+b") as buffer:
+        _saved_stderr = os.dup(2)
         os.dup2(buffer.fileno(), 2)
         try:
             yield
-        except BaseException:
-            os.dup2(saved, 2)
+        except Exception:
+            sys.stderr.flush()
+            restore_stderr()
             buffer.seek(0)
             os.write(2, buffer.read())
             raise
         finally:
             sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
+            restore_stderr()
 
 
 def load_tensorflow_quietly():

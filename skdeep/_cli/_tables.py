@@ -1,5 +1,6 @@
 """The user's CSV and Parquet tables in, CSV out; errors name the column."""
 
+import csv
 import sys
 from pathlib import Path
 
@@ -9,15 +10,40 @@ from skdeep._cli._errors import CommandError
 # least _MAX_LEVELS_FLOOR of them) is an identifier or free text, not a category.
 _MAX_LEVEL_SHARE = 0.5
 _MAX_LEVELS_FLOOR = 20
+# delimiters tried when --sep is not given, and how a user may write them
+_DELIMITERS = ",;\t|"
+_SEP_NAMES = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";"}
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq")
 
 
-def read_table(path):
-    """A pandas DataFrame from a ``.csv`` or ``.parquet`` file."""
+def _separator(path, sep):
+    """``sep`` as given (``\\t`` and ``tab`` read as a tab), else sniffed from
+    the first lines of ``path``, else a comma."""
+    if sep is not None:
+        return _SEP_NAMES.get(sep, sep)
+    try:
+        with open(path, newline="", encoding="utf-8", errors="replace") as f:
+            sample = f.read(64 * 1024)
+        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    except (csv.Error, OSError):
+        return ","
+
+
+def check_exists(path):
+    """Refuse a data file that does not exist (before anything slow is imported)."""
+    if not Path(path).is_file():
+        raise CommandError(f"data file {path} does not exist")
+
+
+def read_table(path, sep=None):
+    """A pandas DataFrame from a ``.csv`` or ``.parquet`` file.
+
+    ``sep`` is the CSV delimiter; None sniffs it (comma, semicolon, tab or bar).
+    """
     import pandas as pd
 
+    check_exists(path)
     path = Path(path)
-    if not path.is_file():
-        raise CommandError(f"data file {path} does not exist")
     suffix = path.suffix.lower()
     try:
         if suffix in (".parquet", ".pq"):
@@ -30,7 +56,7 @@ def read_table(path):
                 ) from None
             frame = pd.read_parquet(path)
         else:
-            frame = pd.read_csv(path)
+            frame = pd.read_csv(path, sep=_separator(path, sep))
     except CommandError:
         raise
     except Exception as exc:  # OSError, UnicodeDecodeError, pandas' and pyarrow's
@@ -48,9 +74,14 @@ def split_columns(frame, path, columns):
     if missing:
         shown = ", ".join(repr(c) for c in frame.columns[:10])
         more = ", ..." if frame.shape[1] > 10 else ""
+        hint = ""
+        if frame.shape[1] == 1:  # one merged column: the delimiter was wrong
+            found = [d for d in _DELIMITERS if d in frame.columns[0]]
+            if found:
+                hint = f"; it looks {found[0]!r}-separated: give --sep {found[0]!r}"
         raise CommandError(
             f"{path} has no column {', '.join(repr(c) for c in missing)} "
-            f"(its columns: {shown}{more})"
+            f"(its columns: {shown}{more}){hint}"
         )
 
 
@@ -91,6 +122,35 @@ def feature_kinds(frame, path):
                 )
             categorical.append(name)
     return numeric, categorical
+
+
+def check_like_training(frame, path, numeric):
+    """Refuse missing values, and text in the ``numeric`` columns, at predict time.
+
+    The message names the column, the first offending row and the fix; the model
+    decided each column's kind when it was trained.
+    """
+    import pandas as pd
+
+    for name in frame.columns:
+        column = frame[name]
+        missing = column.isna().to_numpy()
+        if missing.any():
+            raise CommandError(
+                f"column {name!r} of {path} has {int(missing.sum())} missing "
+                f"value(s) (the first in data row {int(missing.argmax()) + 1}): fill "
+                "them first (skdeep does not impute)"
+            )
+        if name in numeric and not (
+            pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column)
+        ):
+            text = pd.to_numeric(column, errors="coerce").isna().to_numpy()
+            row = int(text.argmax())
+            raise CommandError(
+                f"column {name!r} of {path} holds text ({column.iloc[row]!r} in data "
+                f"row {row + 1}) where the model was trained on numbers: correct "
+                "those values, or refit the model on a table where the column is text"
+            )
 
 
 def write_table(frame, output):
