@@ -624,8 +624,9 @@ def test_regressor_target_scaled_by_default_and_skops_round_trip(tmp_path):
     assert score.stdout.strip() == f"R²: {r2:.4f}"
 
 
-def _interrupt(args, marker, delay, cwd):
-    """Start ``skdeep ARGS``, send SIGINT ``delay`` s after ``marker`` is printed."""
+def _interrupt(args, marker, delay, cwd, times=1):
+    """Start ``skdeep ARGS``, send SIGINT ``delay`` s after ``marker`` is printed
+    (``times`` SIGINTs, 50 ms apart: a user pressing Ctrl-C again)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "skdeep", *map(str, args)],
         cwd=cwd,
@@ -643,21 +644,26 @@ def _interrupt(args, marker, delay, cwd):
             seen += chunk
     assert marker in seen, (seen, proc.poll())
     time.sleep(delay)
-    proc.send_signal(signal.SIGINT)
+    for _ in range(times):
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            time.sleep(0.05)
     out, err = proc.communicate(timeout=120)
     return proc.returncode, (seen + out).decode(), err.decode()
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
 @pytest.mark.parametrize(
-    "command, marker, delay",
+    "command, marker, delay, times",
     [
-        ("tour", b"loading TensorFlow ...", 0.3),  # during TensorFlow's import
-        ("fit", b"loading TensorFlow ...", 1.0),
-        ("fit", b"fitting MLPClassifier", 1.0),  # during the epochs
+        ("tour", b"loading TensorFlow ...", 0.3, 1),  # during TensorFlow's import
+        ("fit", b"loading TensorFlow ...", 1.0, 2),  # twice: the exit is not undone
+        ("fit", b"fitting MLPClassifier", 1.0, 1),  # during the epochs
     ],
 )
-def test_ctrl_c_at_any_moment_is_one_line(table, tmp_path, command, marker, delay):
+def test_ctrl_c_at_any_moment_is_one_line(
+    table, tmp_path, command, marker, delay, times
+):
     folder, _ = table
     if command == "tour":
         args = ["tour", "--quick", "--output", tmp_path / "tour"]
@@ -669,7 +675,7 @@ def test_ctrl_c_at_any_moment_is_one_line(table, tmp_path, command, marker, dela
             "--param", "hidden_layer_sizes=(8,)", "--output", tmp_path / "m.joblib",
         ]  # fmt: skip
         line = "skdeep fit: interrupted"
-    status, out, err = _interrupt(args, marker, delay, folder)
+    status, out, err = _interrupt(args, marker, delay, folder, times)
     assert status == 130, (status, err)
     assert err.splitlines() == [line], err  # no traceback, no TensorFlow log
     # it landed where meant: before TensorFlow finished loading / the fit ended
