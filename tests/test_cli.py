@@ -706,8 +706,18 @@ def test_parquet_without_pyarrow_says_what_to_install(tmp_path, monkeypatch):
 
     (tmp_path / "t.parquet").write_bytes(b"PAR1")
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now fails
-    with pytest.raises(CommandError, match=r"pip install 'scikit-deep\[parquet\]'"):
+    with pytest.raises(CommandError, match=r'pip install "scikit-deep\[parquet\]"'):
         read_table(tmp_path / "t.parquet")
+
+
+def test_skops_output_without_skops_says_what_to_install(tmp_path, monkeypatch):
+    from skdeep._cli._errors import CommandError
+    from skdeep._cli._model_file import check_output
+
+    monkeypatch.setitem(sys.modules, "skops", None)  # import skops now fails
+    with pytest.raises(CommandError, match=r'pip install "scikit-deep\[skops\]"'):
+        check_output(tmp_path / "model.skops")
+    assert check_output(tmp_path / "model.joblib") == "joblib"
 
 
 def test_importing_the_command_changes_nothing():

@@ -71,7 +71,11 @@ def check_output(path):
     if fmt == "skops":
         import importlib.util
 
-        if importlib.util.find_spec("skops") is None:
+        try:
+            spec = importlib.util.find_spec("skops")
+        except (ImportError, ValueError):  # blocked (None in sys.modules)
+            spec = None
+        if spec is None:
             raise CommandError(
                 f"writing {path} needs skops, which is not installed: {_SKOPS_HINT}, "
                 "or write a .joblib file"

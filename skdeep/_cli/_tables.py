@@ -52,7 +52,7 @@ def read_table(path, sep=None):
             except ImportError:
                 raise CommandError(
                     "reading Parquet needs pyarrow, which is not installed: "
-                    "pip install 'scikit-deep[parquet]', or save the data as CSV"
+                    'pip install "scikit-deep[parquet]", or save the data as CSV'
                 ) from None
             frame = pd.read_parquet(path)
         else:
