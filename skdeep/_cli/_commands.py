@@ -121,6 +121,8 @@ def parse_params(pairs, name):
     ``validate_parameter_constraints`` and the estimator's own constraints (so the
     message is the one ``fit`` would give), before TensorFlow is imported.
     """
+    if not pairs:
+        return {}
     from sklearn.utils._param_validation import (
         InvalidParameterError,
         validate_parameter_constraints,
@@ -236,8 +238,6 @@ def fit(args):
     if args.no_scale_target and task != "regression":
         raise CommandError(f"--no-scale-target is for regressors, not {name}")
     params = parse_params(args.param, name)
-    if args.random_state is not None and "random_state" in parameter_constraints(name):
-        params.setdefault("random_state", args.random_state)
     frame = read_table(args.data, args.sep)
     used = [args.target] if args.target is not None else []
     split_columns(frame, args.data, used + list(args.drop or ()))
@@ -247,6 +247,8 @@ def fit(args):
     numeric, categorical = feature_kinds(X, args.data)
     y = _target(frame, args.target, task, args.data) if supervised else None
 
+    if args.random_state is not None and "random_state" in parameter_constraints(name):
+        params.setdefault("random_state", args.random_state)
     cls = estimator_class(name)
     estimator = cls(**params)
     prefix = "estimator__"
@@ -426,8 +428,6 @@ def predict(args):
     The files and columns are checked before the model is loaded; TensorFlow is
     imported only when the model holds a Keras network.
     """
-    import pandas as pd
-
     envelope = read_envelope(args.model)
     summary = envelope["summary"]
     estimator = summary.get("estimator", "the model")
@@ -436,6 +436,8 @@ def predict(args):
     frame = read_table(args.data, args.sep)
     X = _features_for(envelope, frame, args.data)
     model, X = _load_for(args, envelope, frame, X)
+    import pandas as pd
+
     try:
         if args.proba:
             if not hasattr(model, "predict_proba"):
