@@ -121,9 +121,9 @@ def _curve_note(name, metric, scores, n_validation, test, n_test):
         f"{name}: the learning curve's best validation {metric} is {best:.3f} and "
         f"the table's test {metric} {test:.3f}. Both are right: the validation "
         f"score is measured on the {n_validation} training rows early stopping "
-        f"holds out, the test score on {n_test} other rows, and a score on a few "
-        "dozen or hundred rows varies by several hundredths from one draw of rows "
-        "to the next."
+        f"holds out, the test score on {n_test} other rows, and on so few rows a "
+        "score swings by a tenth or more from one draw of rows to the next (run "
+        "again with another --random-state to see it move either way)."
     ]
 
 
@@ -291,7 +291,8 @@ def _mlp_regressor(ctx):
             ctx.output / "mlp_regressor_predictions.png",
             y_test,
             model.predict(X_test),
-            f"MLPRegressor on {name} (test R² {test:.2f})",
+            f"MLPRegressor on {name}: predicted against true target\n"
+            f"on the {len(y_test)} test rows (test R² {test:.3f})",
         ),
         notes=notes
         + _gap_note(

@@ -81,7 +81,10 @@ def learning_curves(
                 linestyle=":",
                 label=f"best validation epoch ({best}): its weights are kept",
             )
-        right.set_ylabel(f"validation {score_name}", color="C1")
+        # the validation curve, and the table's test score when given
+        right.set_ylabel(
+            score_name if test_score is not None else f"validation {score_name}"
+        )
         handles = ax.get_lines() + right.get_lines()
         heading = (
             f"{title}: learning curves\ntraining loss (left axis) and validation "
