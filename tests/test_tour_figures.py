@@ -185,17 +185,33 @@ def test_a_legend_over_the_points_is_refused_and_outside_is_fine():
 
 def test_an_annotation_on_its_marker_is_refused_and_offset_is_fine():
     fig, ax = _plain(xlabel="x", ylabel="y", title="t")
-    ax.scatter([1], [1], s=90)
-    note = ax.annotate("-1", (1, 1), textcoords="offset points", xytext=(2, 2))
+    ax.scatter([1.5], [0.5], s=90)  # below the line: room for a label
+    note = ax.annotate("-1", (1.5, 0.5), textcoords="offset points", xytext=(2, 2))
     assert any("touches the marker" in p for p in figure_problems(fig))
     note.remove()
-    ax.annotate("-1", (1, 1), textcoords="offset points", xytext=(10, 10))
+    ax.annotate("-1", (1.5, 0.5), textcoords="offset points", xytext=(10, 10))
+    assert figure_problems(fig) == []
+
+
+def test_an_annotation_across_a_line_is_refused():
+    fig, ax = _plain(xlabel="x", ylabel="y", title="t")
+    note = ax.annotate("here", (0.5, 0.5))  # the text starts on the line
+    assert any("crosses a line" in p for p in figure_problems(fig))
+    note.remove()
+    ax.annotate("here", (0, 4), textcoords="offset points", xytext=(4, -12))
     assert figure_problems(fig) == []
 
 
 def test_a_title_wider_than_the_figure_is_refused():
     fig, _ = _plain(xlabel="x", ylabel="y", title="what is drawn " * 12)
     assert any("cut off by the edge" in p for p in figure_problems(fig))
+
+
+def test_a_figure_legend_wider_than_the_figure_is_refused():
+    fig, ax = _plain(xlabel="x", ylabel="y", title="t")
+    ax.lines[0].set_label("a very long description of this curve " * 3)
+    fig.legend(loc="outside lower center")
+    assert figure_problems(fig) == ["'the legend' is cut off by the edge of the figure"]
 
 
 def test_gallery_scraper_checks_every_open_figure(monkeypatch):

@@ -12,8 +12,9 @@ matplotlib figure; :func:`check_figure` raises with that list. The rules:
 - a colorbar has a label along its long side;
 - a legend drawn inside an Axes covers none of its scatter points or line
   vertices (place it outside, e.g. ``bbox_to_anchor=(1.01, 1)``);
-- the text of an annotation does not overlap the marker of the point it names;
-- no title or axis label is cut off by the edge of the figure.
+- the text of an annotation does not overlap the marker of the point it names,
+  nor cross a drawn line;
+- no title, axis label or legend is cut off by the edge of the figure.
 
 The tour checks each figure before saving it; the documentation's gallery
 checks each figure an example shows (``docs/conf.py``, :func:`gallery_scraper`).
@@ -69,6 +70,22 @@ def _data_points(ax):
     return points[np.isfinite(points).all(axis=1)]
 
 
+def _line_points(ax, per_segment=25):
+    """Display coordinates along every line of ``ax``, vertices and in between."""
+    import numpy as np
+
+    points = []
+    for line in ax.get_lines():
+        xy = line.get_transform().transform(np.asarray(line.get_xydata(), float))
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        if len(xy) < 2 or not line.get_visible():
+            points.append(xy)
+            continue
+        t = np.linspace(0, 1, per_segment)[:, None, None]
+        points.append((xy[:-1] + t * (xy[1:] - xy[:-1])).reshape(-1, 2))
+    return np.vstack(points) if points else np.empty((0, 2))
+
+
 def _inside(bbox, points, pad=0.0):
     return (
         (points[:, 0] >= bbox.x0 - pad)
@@ -120,8 +137,13 @@ def figure_problems(fig):
     for ax in axes:
         texts += [ax.title, ax._left_title, ax._right_title]
         texts += [ax.xaxis.label, ax.yaxis.label]
+    legends = list(fig.legends) + [ax.get_legend() for ax in axes]
+    for legend in legends:
+        if legend is not None and legend.get_visible():
+            texts.append(legend)
     for text in texts:
-        if text.get_visible() and text.get_text().strip():
+        label = text.get_text() if hasattr(text, "get_text") else "the legend"
+        if text.get_visible() and label.strip():
             box = text.get_window_extent(renderer)
             if not (
                 box.x0 >= edge.x0
@@ -129,9 +151,7 @@ def figure_problems(fig):
                 and box.y0 >= edge.y0
                 and box.y1 <= edge.y1
             ):
-                problems.append(
-                    f"{text.get_text()!r} is cut off by the edge of the figure"
-                )
+                problems.append(f"{label!r} is cut off by the edge of the figure")
     for i, ax in enumerate(axes):
         name = _name(ax, i)
         colorbar = getattr(ax, "_colorbar", None)
@@ -173,6 +193,10 @@ def figure_problems(fig):
                 problems.append(
                     f"{name}: the annotation {text.get_text()!r} touches the "
                     "marker it names; offset it (xytext in offset points)"
+                )
+            if _inside(box, _line_points(ax)).any():
+                problems.append(
+                    f"{name}: the annotation {text.get_text()!r} crosses a line"
                 )
     return problems
 
