@@ -48,10 +48,10 @@ ax.scatter(*X.T, s=2, c="k", alpha=0.6, label="sample")
 ax.scatter(*X[flagged].T, s=60, marker="*", c="r", label="anomaly (predict == -1)")
 ax.scatter(
     *detector.mixture_.means_.T,
-    s=80,
-    marker="x",
+    s=110,
+    marker="X",
     c="w",
-    linewidths=3,
+    edgecolors="k",
     label="component mean",
 )
 threshold = plt.Line2D([], [], color="r", lw=2, label="threshold (offset_)")

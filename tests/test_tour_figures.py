@@ -200,6 +200,14 @@ def test_an_annotation_across_a_line_is_refused():
     note.remove()
     ax.annotate("here", (0, 4), textcoords="offset points", xytext=(4, -12))
     assert figure_problems(fig) == []
+    # an arrow from the words to a point on the line is what arrows are for
+    ax.annotate(
+        "there",
+        (1, 1),
+        xytext=(0.2, 3),
+        arrowprops={"arrowstyle": "->"},
+    )
+    assert figure_problems(fig) == []
 
 
 def test_a_title_wider_than_the_figure_is_refused():

@@ -118,7 +118,7 @@ def _marker_radius(ax, xy, dpi):
 def figure_problems(fig):
     """What a reader misses in ``fig``: a list of sentences, empty when none."""
     import numpy as np
-    from matplotlib.text import Annotation
+    from matplotlib.text import Annotation, Text
 
     problems = []
     canvas = fig.canvas
@@ -185,7 +185,7 @@ def figure_problems(fig):
             xy = np.asarray(text.xy, float)
             radius = _marker_radius(ax, xy, fig.dpi)
             centre = ax.transData.transform(xy)
-            box = text.get_window_extent(renderer)
+            box = Text.get_window_extent(text, renderer)  # the words, not the arrow
             patch = text.get_bbox_patch()
             if patch is not None:
                 box = patch.get_window_extent(renderer)
