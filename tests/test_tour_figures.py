@@ -56,19 +56,29 @@ def _draw(name, path):
     loss = list(np.linspace(1.0, 0.2, 6))
     scores = [0.5, 0.6, 0.65, 0.7, 0.68, 0.69]
     if name == "learning_curves":
+        # the tour's longest texts
         return figures.learning_curves(
             path,
             loss,
             scores,
-            title="a network",
-            score_name="R²",
-            validation="the 3 rows held out",
+            title="KerasClassifier (a small CNN)",
+            loss_name="training loss (squared error, standardised target)",
+            score_name="accuracy",
+            validation="the 135 rows of validation_split=0.1",
             test_score=0.6,
-            test="4 test rows",
+            test="1000 test rows",
         )
     if name == "predicted_vs_true":
         y = rng.normal(size=30)
-        return figures.predicted_vs_true(path, y, y + rng.normal(size=30), "a title")
+        # the longest data name the tour uses
+        return figures.predicted_vs_true(
+            path,
+            y,
+            y + rng.normal(size=30),
+            estimator="MLPRegressor",
+            data="California housing",
+            score=0.7,
+        )
     if name == "representatives":
         images = rng.integers(0, 16, size=(12, 64))
         return figures.representatives(path, images, np.arange(12) % 10)

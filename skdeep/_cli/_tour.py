@@ -291,8 +291,9 @@ def _mlp_regressor(ctx):
             ctx.output / "mlp_regressor_predictions.png",
             y_test,
             model.predict(X_test),
-            f"MLPRegressor on {name}: predicted against true target\n"
-            f"on the {len(y_test)} test rows (test R² {test:.3f})",
+            estimator="MLPRegressor",
+            data=name,
+            score=test,
         ),
         notes=notes
         + _gap_note(

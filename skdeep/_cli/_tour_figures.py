@@ -110,18 +110,21 @@ def learning_curves(
     return _save(fig, path)
 
 
-def predicted_vs_true(path, y_true, y_pred, title):
-    """Predictions against targets on the test set."""
+def predicted_vs_true(path, y_true, y_pred, *, estimator, data, score):
+    """Predictions against targets on the test set, with its R² (``score``)."""
     if not available():
         return None
-    fig = _figure(5.4, 5.6)
+    fig = _figure(6.0, 6.0)
     ax = fig.add_subplot()
     ax.scatter(y_true, y_pred, s=4, alpha=0.3, label="a test row")
     low, high = min(y_true.min(), y_pred.min()), max(y_true.max(), y_pred.max())
     ax.plot([low, high], [low, high], color="k", lw=1, label="perfect prediction")
     ax.set_xlabel("true target")
     ax.set_ylabel("predicted target")
-    ax.set_title(title)
+    ax.set_title(
+        f"{estimator} on {data}: predicted against true\n"
+        f"target on the {len(y_true)} test rows (test R² {score:.3f})"
+    )
     fig.legend(loc="outside lower center", ncols=2, fontsize=8, markerscale=3)
     return _save(fig, path)
 
