@@ -56,7 +56,7 @@ def learning_curves(
     fig = _figure(7.2, 4.6)
     ax = fig.add_subplot()
     epochs = range(1, len(loss) + 1)
-    ax.plot(epochs, loss, label=f"{loss_name} (left axis)", color="C0")
+    ax.plot(epochs, loss, label=f"{loss_name}, left axis", color="C0")
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss", color="C0")  # the legend says which loss
     ax.grid(alpha=0.3)
@@ -71,7 +71,7 @@ def learning_curves(
             epochs,
             scores,
             color="C1",
-            label=f"validation {score_name}{where} (right axis)",
+            label=f"validation {score_name}{where}, right axis",
         )
         if best_kept:
             best = int(np.nanargmax(scores)) + 1
