@@ -53,6 +53,10 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
     "image_srcset": [],
+    # matplotlib's scraper after a check that each figure has axis labels, a
+    # title, and no legend or label over its data (issue #26); a fully qualified
+    # name, as Sphinx cannot cache a function in its configuration
+    "image_scrapers": ("skdeep.utils._figure_check.gallery_scraper",),
 }
 
 # offline build, so no intersphinx: the few scikit-learn glossary terms the

@@ -31,7 +31,7 @@ print(f"their cluster probabilities:\n{model.predict_proba(X_new).round(2)}")
 xx, yy = np.meshgrid(np.linspace(-1.5, 2.5, 400), np.linspace(-1.0, 1.5, 300))
 labels = model.predict(np.c_[xx.ravel(), yy.ravel()]).reshape(xx.shape).astype(float)
 labels[labels == -1] = np.nan
-fig, ax = plt.subplots(figsize=(8, 4.5))
+fig, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
 ax.contourf(xx, yy, labels, levels=[-0.5, 0.5, 1.5], colors=["#b3cde3", "#fbb4ae"])
 core = np.zeros(len(X), bool)
 core[model.core_sample_indices_] = True
@@ -42,8 +42,18 @@ colours = np.where(predicted == -1, "r", "b")
 ax.scatter(*X_new.T, s=200, marker="X", c=colours, edgecolors="w", label="new samples")
 for point, label in zip(X_new, predicted):
     ax.annotate(
-        str(label), point, xytext=(10, 8), textcoords="offset points", fontsize=12
+        str(label),
+        point,
+        xytext=(12, 10),
+        textcoords="offset points",
+        fontsize=11,
+        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "0.6", "lw": 0.5},
     )
-ax.set_title("DBSCANPredictor(eps=0.2): decision map, -1 where too far")
-ax.legend(loc="lower left", fontsize=8)
+ax.set_xlabel("x1")
+ax.set_ylabel("x2")
+ax.set_title(
+    "DBSCANPredictor(eps=0.2): the cluster of every point of the plane\n"
+    "(blue, pink), blank where too far (-1); new samples labelled"
+)
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0, fontsize=8)
 plt.show()

@@ -28,10 +28,11 @@ print(f"flagged: {flagged.sum()} of {len(X)} samples")
 
 # %%
 # Filled contours: log density; red line: the threshold ``offset_``; red stars: the
-# flagged samples; white crosses: the components' means.
+# flagged samples; white crosses: the components' means. The legend sits below the
+# map, where it covers no sample.
 xx, yy = np.meshgrid(np.linspace(-4, 7, 300), np.linspace(-10, 5, 300))
 density = detector.score_samples(np.c_[xx.ravel(), yy.ravel()]).reshape(xx.shape)
-fig, ax = plt.subplots(figsize=(7, 5))
+fig, ax = plt.subplots(figsize=(7, 5.8), layout="constrained")
 filled = ax.contourf(xx, yy, -density, levels=np.logspace(0, 2, 12), cmap="viridis_r")
 fig.colorbar(filled, ax=ax, label="minus log density")
 ax.contour(
@@ -43,9 +44,23 @@ ax.contour(
     linewidths=2,
     linestyles="solid",
 )
-ax.scatter(*X.T, s=2, c="k", alpha=0.6)
+ax.scatter(*X.T, s=2, c="k", alpha=0.6, label="sample")
 ax.scatter(*X[flagged].T, s=60, marker="*", c="r", label="anomaly (predict == -1)")
-ax.scatter(*detector.mixture_.means_.T, s=80, marker="x", c="w", linewidths=3)
-ax.set_title("GaussianMixtureAnomalyDetector, contamination=0.04")
-ax.legend(loc="lower left")
+ax.scatter(
+    *detector.mixture_.means_.T,
+    s=110,
+    marker="X",
+    c="w",
+    edgecolors="k",
+    label="component mean",
+)
+threshold = plt.Line2D([], [], color="r", lw=2, label="threshold (offset_)")
+ax.set_xlabel("x1")
+ax.set_ylabel("x2")
+ax.set_title(
+    "GaussianMixtureAnomalyDetector, contamination=0.04:\n"
+    "log density, threshold and the samples flagged as anomalies"
+)
+handles = ax.get_legend_handles_labels()[0] + [threshold]
+fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=8)
 plt.show()

@@ -28,8 +28,8 @@ X = np.r_[X1, X2 + [6, -8]]
 # %%
 # Both criteria fall steeply up to three components (the three blobs), then rise
 # with the number of parameters; BIC penalises parameters more than AIC.
-fig, ax = plt.subplots(figsize=(7, 4.2))
-for criterion, marker, offset in [("bic", "o", (10, 70)), ("aic", "s", (70, 30))]:
+fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
+for criterion, marker, offset in [("bic", "o", (10, 70)), ("aic", "s", (60, -30))]:
     det = GaussianMixtureAnomalyDetector(
         n_components=criterion,
         n_components_range=range(1, 8),
@@ -46,9 +46,10 @@ for criterion, marker, offset in [("bic", "o", (10, 70)), ("aic", "s", (70, 30))
         arrowprops={"arrowstyle": "->"},
     )
     print(f"{criterion.upper()}: k = {det.n_components_}")
+ax.set_ylim(bottom=ax.get_ylim()[0] - 250)  # room for the AIC label below
 ax.set_xlabel("number of components k")
 ax.set_ylabel("criterion (lower is better)")
-ax.set_title("Choosing k for the mixture")
+ax.set_title("BIC and AIC of a Gaussian mixture against its number of components")
 ax.grid(alpha=0.3)
 ax.legend()
 plt.show()

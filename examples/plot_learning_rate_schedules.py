@@ -29,7 +29,7 @@ X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 base = MLPClassifier(
     hidden_layer_sizes=(64,), solver="sgd", batch_size=16, random_state=0
 )
-fig, ax = plt.subplots(figsize=(7, 4.2))
+fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
 finder = find_learning_rate(base, X_train, y_train, min_rate=1e-4, max_rate=10, ax=ax)
 ax.set_title("Learning-rate finder: SGD on digits, one pass")
 print(f"suggested learning rate: {finder.suggested_rate:.3g}")
@@ -51,7 +51,7 @@ schedules = {
     },
     "1cycle": {"max_learning_rate": finder.suggested_rate * 3},
 }
-fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2))
+fig, (left, right) = plt.subplots(1, 2, figsize=(10, 5.2), layout="constrained")
 for name, params in schedules.items():
     mlp = clone(base).set_params(
         learning_rate=name,
@@ -68,9 +68,18 @@ for name, params in schedules.items():
     right.plot(
         epochs, mlp.loss_curve_, label=f"{name}: test {mlp.score(X_test, y_test):.3f}"
     )
-left.set(xlabel="epoch", ylabel="learning rate", yscale="log", title="schedules")
-right.set(xlabel="epoch", ylabel="training loss", yscale="log", title="learning curves")
-left.legend()
-right.legend()
-fig.tight_layout()
+left.set(
+    xlabel="epoch",
+    ylabel="learning rate",
+    yscale="log",
+    title="learning rate per epoch",
+)
+right.set(
+    xlabel="epoch",
+    ylabel="training loss (log loss)",
+    yscale="log",
+    title="training loss (legend: test accuracy)",
+)
+for panel in (left, right):  # below the panels, where they cover no curve
+    panel.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=2, fontsize=8)
 plt.show()

@@ -63,18 +63,21 @@ for label, model in models.items():
     )
 
 # %%
-# Validation R² per epoch. On California housing the three networks end close to
-# each other and Wide & Deep does not beat the plain MLP (see the user guide's
-# benchmark): the data has 8 dense numeric features and no sparse crossed features
-# for the wide path to memorise, which is where the architecture earns its keep.
-fig, ax = plt.subplots(figsize=(7, 4.2))
+# Validation R² per epoch, on the 10 % of the training rows that early stopping
+# holds out (``validation_fraction=0.1``); the test R² printed above is on the
+# separate test set, so the two differ a little. On California housing the three
+# networks end close to each other and Wide & Deep does not beat the plain MLP (see
+# the user guide's benchmark): the data has 8 dense numeric features and no sparse
+# crossed features for the wide path to memorise, which is where the architecture
+# earns its keep.
+fig, ax = plt.subplots(figsize=(7, 5), layout="constrained")
 for label, model in models.items():
     ax.plot(range(1, model.n_iter_ + 1), model.validation_scores_, label=label)
 ax.set_xlabel("epoch")
-ax.set_ylabel("validation R²")
+ax.set_ylabel("validation R² (early-stopping rows)")
 ax.set_ylim(bottom=max(-0.2, ax.get_ylim()[0]))
-ax.set_title(f"{name}: learning curves")
-ax.legend(fontsize=8)
+ax.set_title(f"{name}: validation R² per epoch")
+fig.legend(loc="outside lower center", ncols=2, fontsize=8)
 ax.grid(alpha=0.3)
 plt.show()
 
@@ -86,13 +89,13 @@ book = models["Wide & Deep, book split + auxiliary"]
 main, aux = book.predict(X_test), book.predict_auxiliary(X_test)
 print(f"R² of the main output:      {r2_score(y_test, main):.3f}")
 print(f"R² of the auxiliary output: {r2_score(y_test, aux):.3f}")
-fig, ax = plt.subplots(figsize=(5.5, 5))
+fig, ax = plt.subplots(figsize=(5.5, 5.6), layout="constrained")
 ax.scatter(y_test, main, s=4, alpha=0.4, label="main output")
 ax.scatter(y_test, aux, s=4, alpha=0.4, label="auxiliary output")
 low, high = y_test.min(), y_test.max()
 ax.plot([low, high], [low, high], color="k", lw=1, label="perfect prediction")
 ax.set_xlabel("true target")
 ax.set_ylabel("prediction")
-ax.set_title("book split: main and auxiliary outputs")
-ax.legend(fontsize=8)
+ax.set_title("book split: main and auxiliary outputs on the test set")
+fig.legend(loc="outside lower center", ncols=3, fontsize=8, markerscale=3)
 plt.show()

@@ -13,8 +13,10 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 import skdeep
+from skdeep._cli import _tour_figures as figures
 from skdeep._cli._commands import ESTIMATORS, parameter_constraints
 from skdeep._cli._tour import STEPS
 
@@ -103,6 +105,10 @@ def test_tour_quick_runs_every_step_quietly(tmp_path):
     for png in pngs:
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert png.stat().st_size > 5000, png  # a drawn figure, not an empty canvas
+        # drawn by a figure function that checked labels and titles before saving
+        # (tests/test_tour_figures.py tests each on tiny inputs)
+        with Image.open(png) as image:
+            assert image.text.get("Description") == figures.CHECKED, png
     # a tour model is a model file like any other
     info = run("info", out / "MLPClassifier.joblib", cwd=tmp_path)
     assert info.returncode == 0, info.stderr

@@ -15,62 +15,141 @@ def _figure(width=6.4, height=4.2):
     return Figure(figsize=(width, height), layout="constrained")
 
 
+CHECKED = "skdeep figure check: axes labelled, titled, legends and labels clear"
+
+
 def _save(fig, path):
-    fig.savefig(path, dpi=100)
+    """Check ``fig`` (:func:`skdeep.utils._figure_check.check_figure`), then save it.
+
+    The PNG's Description says it passed, so a test of the written files can tell
+    a checked figure from any other."""
+    from skdeep.utils._figure_check import check_figure
+
+    check_figure(fig)
+    fig.savefig(path, dpi=100, metadata={"Description": CHECKED})
     return path
 
 
-def learning_curves(path, loss, scores, title="MLPClassifier", score_name=None):
-    """Training loss and validation score per epoch (Géron fig. 10-12)."""
+def learning_curves(
+    path,
+    loss,
+    scores=None,
+    *,
+    title,
+    loss_name="training loss",
+    score_name="accuracy",
+    validation=None,
+    test_score=None,
+    test=None,
+    best_kept=True,
+):
+    """Training loss and, when recorded, the validation score per epoch (fig. 10-12).
+
+    ``validation`` says where the validation scores come from (e.g. "34 rows held
+    out by early stopping") and ``test`` where ``test_score``, the table's score,
+    comes from: two different sets of rows, so the figure names both.
+    ``best_kept``: the estimator restores the weights of the best validation epoch
+    (the built-in networks' early stopping), marked with a dotted line.
+    """
     if not available():
         return None
-    fig = _figure()
+    fig = _figure(7.2, 4.6)
     ax = fig.add_subplot()
     epochs = range(1, len(loss) + 1)
-    ax.plot(epochs, loss, label="training loss", color="C0")
+    ax.plot(epochs, loss, label=f"{loss_name}, left axis", color="C0")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("training loss")
-    if scores is not None:
-        right = ax.twinx()
-        right.plot(epochs, scores, label="validation score", color="C1")
-        right.set_ylabel(score_name or "validation accuracy")
-        lines = ax.get_lines() + right.get_lines()
-        ax.legend(lines, [line.get_label() for line in lines], loc="center right")
-    ax.set_title(f"{title}: learning curves")
+    ax.set_ylabel("training loss", color="C0")  # the legend says which loss
     ax.grid(alpha=0.3)
+    handles = ax.get_lines()
+    heading = f"{title}: learning curve\ntraining loss per epoch"
+    if scores is not None:
+        import numpy as np
+
+        right = ax.twinx()
+        where = f" on {validation}" if validation else ""
+        right.plot(
+            epochs,
+            scores,
+            color="C1",
+            label=f"validation {score_name}{where}, right axis",
+        )
+        if best_kept:
+            best = int(np.nanargmax(scores)) + 1
+            ax.axvline(
+                best,
+                color="k",
+                linestyle=":",
+                label=f"best validation epoch ({best}): its weights are kept",
+            )
+        # the validation curve, and the table's test score when given
+        right.set_ylabel(
+            score_name if test_score is not None else f"validation {score_name}"
+        )
+        handles = ax.get_lines() + right.get_lines()
+        heading = (
+            f"{title}: learning curves\ntraining loss (left axis) and validation "
+            f"{score_name} (right axis) per epoch"
+        )
+        if test_score is not None:
+            right.axhline(
+                test_score,
+                color="C2",
+                linestyle="--",
+                label=f"test {score_name} in the table: {test_score:.3f}"
+                + (f" ({test})" if test else ""),
+            )
+            handles = ax.get_lines() + right.get_lines()
+    fig.legend(
+        handles,
+        [h.get_label() for h in handles],
+        loc="outside lower center",
+        fontsize=8,
+        ncols=1,
+    )
+    fig.suptitle(heading, fontsize=11)
     return _save(fig, path)
 
 
-def predicted_vs_true(path, y_true, y_pred, title):
-    """Predictions against targets on the test set."""
+def predicted_vs_true(path, y_true, y_pred, *, estimator, data, score):
+    """Predictions against targets on the test set, with its R² (``score``)."""
     if not available():
         return None
-    fig = _figure(5.2, 5.0)
+    fig = _figure(6.0, 6.0)
     ax = fig.add_subplot()
-    ax.scatter(y_true, y_pred, s=4, alpha=0.3)
+    ax.scatter(y_true, y_pred, s=4, alpha=0.3, label="a test row")
     low, high = min(y_true.min(), y_pred.min()), max(y_true.max(), y_pred.max())
     ax.plot([low, high], [low, high], color="k", lw=1, label="perfect prediction")
     ax.set_xlabel("true target")
-    ax.set_ylabel("predicted")
-    ax.set_title(title)
-    ax.legend(loc="upper left")
+    ax.set_ylabel("predicted target")
+    ax.set_title(
+        f"{estimator} on {data}: predicted against true\n"
+        f"target on the {len(y_true)} test rows (test R² {score:.3f})"
+    )
+    fig.legend(loc="outside lower center", ncols=2, fontsize=8, markerscale=3)
     return _save(fig, path)
 
 
 def representatives(path, images, labels):
-    """The digits a human was asked to label, one per cluster."""
+    """The digits a human was asked to label, one per cluster.
+
+    Images, so no axes: each panel's title is the label given, and the suptitle
+    says what the panels are."""
     if not available():
         return None
     n = len(images)
     cols = 10
     rows = -(-n // cols)
-    fig = _figure(cols * 0.8, rows * 0.95)
+    fig = _figure(cols * 0.8, rows * 0.95 + 0.6)
     for i, (image, label) in enumerate(zip(images, labels)):
         ax = fig.add_subplot(rows, cols, i + 1)
         ax.imshow(image.reshape(8, 8), cmap="binary", interpolation="nearest")
         ax.set_title(str(label), fontsize=9)
         ax.axis("off")
-    fig.suptitle("the representative digit of each cluster, with the label given")
+    fig.suptitle(
+        "ClusterPropagationClassifier: the representative digit of each cluster,\n"
+        "titled with the label a human gave it",
+        fontsize=10,
+    )
     return _save(fig, path)
 
 
@@ -84,15 +163,32 @@ def _grid(X, margin=1.0, steps=300):
     return xx, yy, np.c_[xx.ravel(), yy.ravel()]
 
 
+def _legend_outside(ax, handles=None):
+    """The legend right of the data, where it covers nothing."""
+    handles = handles if handles is not None else ax.get_legend_handles_labels()[0]
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1),
+        borderaxespad=0,
+        fontsize=8,
+    )
+
+
 def anomalies(path, model, X, is_anomaly, flagged):
     """Log-density contours, the threshold, and flagged points (Géron fig. 9-19)."""
     if not available():
         return None
-    fig = _figure()
+    from matplotlib.lines import Line2D
+
+    fig = _figure(8.4, 4.8)
     ax = fig.add_subplot()
     xx, yy, grid = _grid(X)
     density = model.score_samples(grid).reshape(xx.shape)
-    ax.contourf(xx, yy, density, levels=20, cmap="Blues", vmin=density.max() - 12)
+    filled = ax.contourf(
+        xx, yy, density, levels=20, cmap="Blues", vmin=density.max() - 12
+    )
+    fig.colorbar(filled, ax=ax, label="log density (score_samples)", pad=0.01)
     ax.contour(
         xx,
         yy,
@@ -107,8 +203,14 @@ def anomalies(path, model, X, is_anomaly, flagged):
     ax.scatter(
         *X[flagged].T, s=60, facecolors="none", edgecolors="C3", label="flagged (-1)"
     )
-    ax.set_title("GaussianMixtureAnomalyDetector: density and threshold (red)")
-    ax.legend(loc="lower right", fontsize=8)
+    threshold = Line2D([], [], color="C3", lw=1.5, label="threshold (offset_)")
+    _legend_outside(ax, ax.get_legend_handles_labels()[0] + [threshold])
+    ax.set_xlabel("feature 1")
+    ax.set_ylabel("feature 2")
+    ax.set_title(
+        "GaussianMixtureAnomalyDetector on the test points:\n"
+        "log density, threshold, flagged points"
+    )
     return _save(fig, path)
 
 
@@ -117,8 +219,9 @@ def decision_map(path, model, far_points):
     if not available():
         return None
     import numpy as np
+    from matplotlib.lines import Line2D
 
-    fig = _figure()
+    fig = _figure(8.4, 4.8)
     ax = fig.add_subplot()
     X = model.components_
     xx, yy, grid = _grid(np.vstack([X, far_points]), margin=0.5, steps=250)
@@ -130,12 +233,26 @@ def decision_map(path, model, far_points):
     ax.scatter(*Xt.T, s=4, c="k", alpha=0.4, label="core samples")
     predicted = model.predict(far_points)
     for point, label in zip(far_points, predicted):
-        marker = "X" if label == -1 else "o"
-        ax.scatter(*point, s=90, marker=marker, c="C3" if label == -1 else "C2")
-        ax.annotate(str(label), point, textcoords="offset points", xytext=(8, 8))
+        far = label == -1
+        ax.scatter(*point, s=90, marker="X" if far else "o", c="C3" if far else "C2")
+        ax.annotate(
+            f"{label}",
+            point,
+            textcoords="offset points",
+            xytext=(10, 10),
+            fontsize=9,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "0.6", "lw": 0.5},
+        )
+    new = [
+        Line2D([], [], ls="", marker="o", ms=8, color="C2", label="new point: cluster"),
+        Line2D([], [], ls="", marker="X", ms=8, color="C3", label="new point: -1"),
+    ]
+    _legend_outside(ax, ax.get_legend_handles_labels()[0] + new)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
     ax.set_title(
-        f"DBSCANPredictor: {len(model.classes_)} clusters, {int((~train).sum())} "
-        "noise\nnew points: green = a cluster, red X = -1 (too far)"
+        f"DBSCANPredictor: {len(model.classes_)} clusters (shaded), "
+        f"{int((~train).sum())} noise\nnew points labelled with their prediction; "
+        "blank: -1, too far"
     )
-    ax.legend(loc="lower left", fontsize=8)
     return _save(fig, path)

@@ -25,7 +25,9 @@ architecture is a function of their parameters, so they store the weights only.
 import io
 import json
 import os
+import re
 import tempfile
+import warnings
 import zipfile
 
 # The first Keras release with every published ``safe_mode`` bypass fixed (arbitrary
@@ -76,6 +78,52 @@ def _archive_keras_version(data):
     return str(metadata.get("keras_version", "unknown"))
 
 
+# Keras's warning when an archive's optimizer variables do not match the loaded one's
+_OPTIMIZER_SKIPPED = re.compile(
+    r"Skipping variable loading for optimizer '[^']*', because it has (\d+) variables "
+    r"whereas the saved optimizer has (\d+) variables"
+)
+
+
+def _unbuilt_variable_count(optimizer):
+    """How many variables ``optimizer``'s kind holds before it is built (the step
+    counter, the learning rate, a loss scale ...): a fresh copy from its config."""
+    import keras
+
+    fresh = keras.optimizers.deserialize(keras.optimizers.serialize(optimizer))
+    return len(fresh.variables)
+
+
+def _nothing_lost(caught, model):
+    """True when ``caught`` is Keras's optimizer warning for an archive whose
+    optimizer had never been built: it held no state beyond what the compile
+    configuration restores (the learning rate, a step count of zero), so the loaded
+    model's freshly built optimizer is the saved one."""
+    match = _OPTIMIZER_SKIPPED.search(str(caught.message))
+    optimizer = getattr(model, "optimizer", None)
+    if match is None or optimizer is None:
+        return False
+    try:
+        return int(match.group(2)) == _unbuilt_variable_count(optimizer)
+    except Exception:  # an optimizer Keras cannot copy: keep its warning
+        return False
+
+
+def _load_quietly(path):
+    """``keras.saving.load_model`` in safe mode, without Keras's warning about
+    optimizer variables where no optimizer state was lost (a real mismatch is
+    warned as Keras warns it)."""
+    import keras
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = keras.saving.load_model(path, safe_mode=True)
+    for w in caught:
+        if not _nothing_lost(w, model):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return model
+
+
 def keras_model_from_bytes(data):
     """Rebuild a model from :func:`keras_model_to_bytes`' output, in safe mode.
 
@@ -98,7 +146,7 @@ def keras_model_from_bytes(data):
         with open(path, "wb") as f:
             f.write(data)
         try:
-            return keras.saving.load_model(path, safe_mode=True)
+            return _load_quietly(path)
         except Exception as exc:
             newer = _version_tuple(saved_with) > _version_tuple(keras.__version__)
             hint = (
