@@ -81,7 +81,9 @@ def _build_parser():
         "predict time get all zeros). Columns with missing values, dates, or text "
         "with more distinct values than half the rows are refused with their name. "
         "For ClusterPropagationClassifier an empty target cell marks an unlabelled "
-        "row.",
+        "row. Regressors standardise the target and give predictions back in its "
+        "units (--no-scale-target to fit it as it is). Files, columns and "
+        "parameters are checked before TensorFlow loads.",
     )
     p.add_argument("estimator", metavar="ESTIMATOR", help=", ".join(ESTIMATORS))
     p.add_argument("--data", required=True, help="training table (.csv or .parquet)")
