@@ -16,6 +16,7 @@ from skdeep.anomaly._mixture_fitting import (
     build_template,
     candidate_range,
     cross_fitted_scores,
+    fit_scaling,
     fit_selected,
 )
 from skdeep.utils._random import canonical_order, local_seed
@@ -100,6 +101,29 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         ``1, 2, ..., 10``). Values above the number of distinct training samples
         are dropped.
 
+    scaling : {"standard", "robust", "quantile"} or None, default=None
+        Feature scaling fitted on the training data before the mixture, part
+        of the model (it also applies in ``score_samples``). ``"standard"``
+        (mean, standard deviation) and ``"robust"`` (median, interquartile
+        range scaled to a normal's standard deviation) are affine: the mixture
+        is fitted in scaled units, so ``reg_covar`` becomes relative to each
+        feature's spread, and ``score_samples`` adds the constant log-Jacobian,
+        so it stays the log density of the original features. ``"quantile"``
+        maps each feature through its empirical distribution to a standard
+        normal (:class:`~sklearn.preprocessing.QuantileTransformer`), which
+        tames skewed and heavy-tailed features; ``score_samples`` is then the
+        log density of the transformed features. Constant columns keep a
+        scale of 1. None fits on the features as given.
+
+    min_weight : float, default=0.0
+        Minimum component weight, in [0, 0.5). A fitted component lighter than
+        this (a small, dense group of samples, which is what a cluster of
+        anomalies looks like) is left out of its mixture, the other weights
+        renormalised; the heaviest component is always kept. It applies to
+        each member of ``"ensemble"`` and to an int ``n_components``;
+        ``"bic"`` / ``"aic"`` do not select a candidate with such a
+        component. Not available with ``mixture="bayesian"``.
+
     tol : float, default=1e-3
         EM convergence threshold.
 
@@ -108,8 +132,8 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         densities finite on constant columns, duplicated rows and discrete
         features, whose near-singular components would otherwise give a few
         repeated values a huge density. It is in the units of the squared
-        features: 1e-3 suits features scaled to [0, 1] or to unit variance;
-        :class:`~sklearn.mixture.GaussianMixture` uses 1e-6.
+        features (after ``scaling``): 1e-3 suits features scaled to [0, 1] or to
+        unit variance; :class:`~sklearn.mixture.GaussianMixture` uses 1e-6.
 
     max_iter : int, default=100
         Number of EM iterations per initialisation.
@@ -153,7 +177,10 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
     Attributes
     ----------
     mixture_ : GaussianMixture or BayesianGaussianMixture
-        The fitted mixture that scores samples.
+        The fitted mixture that scores samples (in the units of ``scaler_``).
+
+    scaler_ : StandardScaler, RobustScaler, QuantileTransformer or None
+        The fitted feature scaling (None when ``scaling=None``).
 
     n_components_ : int
         Number of components of ``mixture_`` (the sum over the members of
@@ -227,6 +254,8 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
         "mixture": [StrOptions({"gaussian", "bayesian"})],
         "n_components_range": ["array-like", None],
+        "scaling": [StrOptions({"standard", "robust", "quantile"}), None],
+        "min_weight": [Interval(Real, 0.0, 0.5, closed="left")],
         "tol": [Interval(Real, 0.0, None, closed="left")],
         "reg_covar": [Interval(Real, 0.0, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
@@ -254,6 +283,8 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         covariance_type="full",
         mixture="gaussian",
         n_components_range=None,
+        scaling=None,
+        min_weight=0.0,
         tol=1e-3,
         reg_covar=1e-3,
         max_iter=100,
@@ -270,6 +301,8 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         self.covariance_type = covariance_type
         self.mixture = mixture
         self.n_components_range = n_components_range
+        self.scaling = scaling
+        self.min_weight = min_weight
         self.tol = tol
         self.reg_covar = reg_covar
         self.max_iter = max_iter
@@ -302,6 +335,9 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         self._check_settings(X.shape[0])
         seed = local_seed(self.random_state)
         template = build_template(self.get_params(), seed)
+        self.scaler_, self._log_jacobian = fit_scaling(X, self.scaling, seed)
+        if self.scaler_ is not None:
+            X = self.scaler_.transform(X)
         # k-means seeding and the cv folds follow the row order: fitting on the
         # rows sorted canonically gives the same mixture for any order of X.
         order = canonical_order(X)
@@ -328,8 +364,22 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         self.support_[order] = support
         if self.cv is not None:
             members = candidates if self.n_components == "ensemble" else None
+            # an int n_components is refitted as asked (min_weight may have
+            # dropped components of the final fit); "bic"/"aic" refit the choice
+            fold_components = (
+                self.n_components
+                if isinstance(self.n_components, Integral)
+                else self.n_components_
+            )
             scores = cross_fitted_scores(
-                template, X, support, self.n_components_, self.cv, seed, members
+                template,
+                X,
+                support,
+                fold_components,
+                self.cv,
+                seed,
+                members,
+                self.min_weight,
             )
         else:
             scores = mixture.score_samples(X)
@@ -338,7 +388,7 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
                 "The fitted mixture gives non-finite log densities on the training "
                 "data; increase reg_covar."
             )
-        self.offset_ = self._threshold(scores, mixture)
+        self.offset_ = self._threshold(scores, mixture) + self._log_jacobian
         return self
 
     def score_samples(self, X):
@@ -356,7 +406,9 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return self.mixture_.score_samples(X)
+        if self.scaler_ is not None:
+            X = self.scaler_.transform(X)
+        return self.mixture_.score_samples(X) + self._log_jacobian
 
     def decision_function(self, X):
         """Log density minus ``offset_``: negative for outliers.
@@ -439,6 +491,12 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
                 "upper bound (e.g. n_components=10): the Bayesian mixture switches "
                 "off the components it does not need."
             )
+        if self.mixture == "bayesian" and self.min_weight > 0:
+            raise ValueError(
+                "min_weight leaves light components out of Gaussian mixtures; "
+                "with mixture='bayesian' lower weight_concentration_prior instead "
+                "(the Bayesian mixture switches off the components it does not need)."
+            )
         if not isinstance(self.n_components, str) and self.n_components > n_samples:
             raise ValueError(
                 "Expected n_samples >= n_components but got "
@@ -465,7 +523,9 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
                 ENSEMBLE_RANGE if self.n_components == "ensemble" else DEFAULT_RANGE
             )
             candidates = candidate_range(self.n_components_range, n_distinct, default)
-        mixture, values = fit_selected(template, X, self.n_components, candidates)
+        mixture, values = fit_selected(
+            template, X, self.n_components, candidates, self.min_weight
+        )
         if candidates is not None:
             candidates = np.asarray(candidates)
         return mixture, values, candidates
