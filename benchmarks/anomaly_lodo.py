@@ -112,9 +112,7 @@ def score_pool(pool, seeds):
         results[data["name"]] = {
             name: (float(np.mean(aucs[name])), fits[name]) for name in aucs
         }
-        best = max(
-            (candidate_name(p) for p in CANDIDATES), key=lambda n: aucs[n][0]
-        )
+        best = max((candidate_name(p) for p in CANDIDATES), key=lambda n: aucs[n][0])
         print(
             f"{data['name']:>28}: best candidate {np.mean(aucs[best]):.3f} "
             f"({best}); IForest {np.mean(aucs['IForest']):.3f}",
@@ -163,7 +161,9 @@ def summary(rows, column):
     record = {"dataset": f"{column}: wins/ties/losses"}
     for p in PEERS:
         diff = np.array([r[column] - r[p] for r in rows])
-        record[p] = f"{(diff > TIE).sum()}/{(abs(diff) <= TIE).sum()}/{(diff < -TIE).sum()}"
+        record[p] = (
+            f"{(diff > TIE).sum()}/{(abs(diff) <= TIE).sum()}/{(diff < -TIE).sum()}"
+        )
     lines.append(record)
     return lines
 
@@ -193,7 +193,9 @@ def main():
                 "mean ROC-AUC": float(
                     np.mean([results[n][candidate_name(p)][0] for n in names])
                 ),
-                "worst": float(np.min([results[n][candidate_name(p)][0] for n in names])),
+                "worst": float(
+                    np.min([results[n][candidate_name(p)][0] for n in names])
+                ),
                 "fit time / IForest's": sum(
                     results[n][candidate_name(p)][1] for n in names
                 )
@@ -203,9 +205,7 @@ def main():
         ),
         key=lambda r: -r["mean ROC-AUC"],
     )
-    peer_fit = {
-        p: sum(results[n][p][1] for n in names) / iforest_fit for p in PEERS
-    }
+    peer_fit = {p: sum(results[n][p][1] for n in names) / iforest_fit for p in PEERS}
     columns = ["dataset", "family", "held-out GMM", "default", *PEERS]
     held_out = summary(rows, "held-out GMM")
     print("\nLeave one data set out: ROC-AUC on the held-out set")

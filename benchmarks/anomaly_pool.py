@@ -22,6 +22,10 @@ Three families, all built offline and seeded (``POOL_SEED``):
   - *clustered*: the same fitted mixture with its means scaled by 5 and its
     covariances unchanged.
 
+- **Irrelevant features** (ADBench section 4.4): copies of a few of the sets
+  above with ``NOISE_FEATURES`` times as many uniform noise columns appended
+  (on the set's MinMax-scaled features); each copy is in its source's group.
+
 - **One class against the rest, ODDS-style**: one class, downsampled to
   ``ANOMALY_SHARE`` of the set, is the anomaly; the other classes are normal.
   Digits (raw 8x8 pixel counts: discrete, heavily tied), Fashion-MNIST (20 PCA
@@ -54,6 +58,8 @@ POOL_SEED = 0
 ANOMALY_SHARE = 0.05
 MAX_ROWS = 2000
 ALPHA = 5.0
+NOISE_FEATURES = 2
+NOISY_SOURCES = ("thyroid", "Pima", "breastw", "diabetes-local", "wine-dependency")
 ADBENCH = {
     "mammography": "23_mammography.npz",
     "annthyroid": "2_annthyroid.npz",
@@ -175,7 +181,23 @@ def build_pool(data_dir, quick=False):
         for kind in SYNTHETIC_TYPES:
             anomalies = synthetic_anomalies(normal, kind, rng, mixture)
             y = np.r_[np.zeros(len(normal)), np.ones(len(anomalies))]
-            add(f"{source}-{kind}", source, "synthetic", np.vstack([normal, anomalies]), y)
+            add(
+                f"{source}-{kind}",
+                source,
+                "synthetic",
+                np.vstack([normal, anomalies]),
+                y,
+            )
+    for data in [d for d in pool if d["name"] in NOISY_SOURCES]:
+        X = MinMaxScaler().fit_transform(data["X"])
+        noise = rng.uniform(size=(X.shape[0], NOISE_FEATURES * X.shape[1]))
+        add(
+            f"{data['name']}+noise",
+            data["group"],
+            "irrelevant features",
+            np.hstack([X, noise]),
+            data["y"],
+        )
     digits = load_digits()
     for c in (0, 4, 8):
         X, y = one_class_out(digits.data, digits.target, c, rng)

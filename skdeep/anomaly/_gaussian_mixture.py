@@ -54,6 +54,11 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
     is a novelty detector; trained on contaminated data, ``refit_without_outliers``
     refits the mixture on the samples it does not flag.
 
+    The defaults (an ensemble of mixtures with 1, 2 and 4 components, robust
+    feature scaling, ``reg_covar=1e-2`` in scaled units, components lighter than
+    ``min_weight=0.1`` left out) were chosen by leave-one-dataset-out over 44
+    anomaly-detection sets (see the user guide).
+
     Parameters
     ----------
     n_components : int or {"ensemble", "bic", "aic"}, default="ensemble"
@@ -101,39 +106,47 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         ``1, 2, ..., 10``). Values above the number of distinct training samples
         are dropped.
 
-    scaling : {"standard", "robust", "quantile"} or None, default=None
-        Feature scaling fitted on the training data before the mixture, part
-        of the model (it also applies in ``score_samples``). ``"standard"``
-        (mean, standard deviation) and ``"robust"`` (median, interquartile
-        range scaled to a normal's standard deviation) are affine: the mixture
-        is fitted in scaled units, so ``reg_covar`` becomes relative to each
-        feature's spread, and ``score_samples`` adds the constant log-Jacobian,
-        so it stays the log density of the original features. ``"quantile"``
-        maps each feature through its empirical distribution to a standard
-        normal (:class:`~sklearn.preprocessing.QuantileTransformer`), which
-        tames skewed and heavy-tailed features; ``score_samples`` is then the
-        log density of the transformed features. Constant columns keep a
-        scale of 1. None fits on the features as given.
+    scaling : {"standard", "robust", "quantile"} or None, default="robust"
+        Feature scaling fitted on the training data before the mixture; part
+        of the model (``score_samples`` applies it too). ``"robust"`` (median,
+        interquartile range scaled to a normal's standard deviation, as
+        ``RobustScaler(unit_variance=True)``) and ``"standard"`` (mean,
+        standard deviation) are affine: the mixture is fitted in scaled units,
+        so ``reg_covar`` is relative to each feature's spread, and
+        ``score_samples`` adds the constant log-Jacobian, so it stays the log
+        density of the original features. Robust scaling keeps the bulk of a
+        skewed feature from being squeezed by a few extreme values.
+        ``"quantile"`` maps each feature through its empirical distribution to
+        a standard normal (:class:`~sklearn.preprocessing.QuantileTransformer`);
+        ``score_samples`` is then the log density of the transformed features.
+        A column with no spread (constant, or an interquartile range of 0 for
+        ``"robust"``) keeps a scale of 1, as in scikit-learn's scalers. None
+        fits on the features as given.
 
-    min_weight : float, default=0.0
+    min_weight : float, default=0.1
         Minimum component weight, in [0, 0.5). A fitted component lighter than
         this (a small, dense group of samples, which is what a cluster of
-        anomalies looks like) is left out of its mixture, the other weights
-        renormalised; the heaviest component is always kept. It applies to
-        each member of ``"ensemble"`` and to an int ``n_components``;
-        ``"bic"`` / ``"aic"`` do not select a candidate with such a
-        component. Not available with ``mixture="bayesian"``.
+        anomalies, or anomalies tied on one value of a discrete feature, look
+        like) is left out of its mixture, the other weights renormalised; the
+        heaviest component is always kept. It applies to each member of
+        ``"ensemble"`` and to an int ``n_components``; ``"bic"`` / ``"aic"``
+        do not select a candidate with such a component. 0 keeps every
+        component. Only with ``mixture="gaussian"``: the Bayesian mixture's
+        prior switches off the components it does not need.
 
     tol : float, default=1e-3
         EM convergence threshold.
 
-    reg_covar : float, default=1e-3
-        Non-negative regularisation added to the covariance diagonals. It keeps
-        densities finite on constant columns, duplicated rows and discrete
-        features, whose near-singular components would otherwise give a few
-        repeated values a huge density. It is in the units of the squared
-        features (after ``scaling``): 1e-3 suits features scaled to [0, 1] or to
-        unit variance; :class:`~sklearn.mixture.GaussianMixture` uses 1e-6.
+    reg_covar : float, default=1e-2
+        Non-negative regularisation added to the covariance diagonals, in the
+        units of the squared features after ``scaling``: with the default
+        robust scaling every component's variance along a feature is at least
+        1% of that feature's squared robust spread, a floor relative to the
+        data's. It keeps densities finite on constant columns, duplicated rows
+        and discrete features, whose near-singular components would otherwise
+        give a few repeated values a huge density. With ``scaling=None`` it is
+        in the units given: 1e-3 suits features scaled to [0, 1];
+        :class:`~sklearn.mixture.GaussianMixture` uses 1e-6.
 
     max_iter : int, default=100
         Number of EM iterations per initialisation.
@@ -189,8 +202,9 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
 
     criterion_values_ : ndarray of shape (n_candidates,) or None
         BIC or AIC of each candidate in ``n_components_candidates_`` on the
-        data of the final fit (a degenerate candidate keeps its value but is
-        not selected); None when ``n_components`` is an int or ``"ensemble"``.
+        data of the final fit, in the units of ``scaler_`` (a degenerate
+        candidate keeps its value but is not selected); None when
+        ``n_components`` is an int or ``"ensemble"``.
 
     n_components_candidates_ : ndarray of shape (n_candidates,) or None
         The candidate (``"bic"`` / ``"aic"``) or member (``"ensemble"``)
@@ -283,10 +297,10 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         covariance_type="full",
         mixture="gaussian",
         n_components_range=None,
-        scaling=None,
-        min_weight=0.0,
+        scaling="robust",
+        min_weight=0.1,
         tol=1e-3,
-        reg_covar=1e-3,
+        reg_covar=1e-2,
         max_iter=100,
         n_init=1,
         init_params="kmeans",
@@ -379,7 +393,7 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
                 self.cv,
                 seed,
                 members,
-                self.min_weight,
+                self.min_weight if self.mixture == "gaussian" else 0.0,
             )
         else:
             scores = mixture.score_samples(X)
@@ -446,7 +460,8 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
     def score(self, X, y=None):
         """Mean log-likelihood of ``X``, or of its normal samples when ``y`` is given.
 
-        Without ``y`` this is :meth:`sklearn.mixture.GaussianMixture.score`, so
+        Without ``y`` this is the mean of :meth:`score_samples` (with
+        ``scaling=None``, :meth:`sklearn.mixture.GaussianMixture.score`), so
         model selection (for example ``GridSearchCV``) can tune the detector
         without labels. With anomaly labels -- ``y`` in {+1 inlier, -1 outlier}
         or in {0 normal, 1 anomaly} -- it is the mean log-likelihood of the
@@ -491,12 +506,6 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
                 "upper bound (e.g. n_components=10): the Bayesian mixture switches "
                 "off the components it does not need."
             )
-        if self.mixture == "bayesian" and self.min_weight > 0:
-            raise ValueError(
-                "min_weight leaves light components out of Gaussian mixtures; "
-                "with mixture='bayesian' lower weight_concentration_prior instead "
-                "(the Bayesian mixture switches off the components it does not need)."
-            )
         if not isinstance(self.n_components, str) and self.n_components > n_samples:
             raise ValueError(
                 "Expected n_samples >= n_components but got "
@@ -523,8 +532,9 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
                 ENSEMBLE_RANGE if self.n_components == "ensemble" else DEFAULT_RANGE
             )
             candidates = candidate_range(self.n_components_range, n_distinct, default)
+        min_weight = self.min_weight if self.mixture == "gaussian" else 0.0
         mixture, values = fit_selected(
-            template, X, self.n_components, candidates, self.min_weight
+            template, X, self.n_components, candidates, min_weight
         )
         if candidates is not None:
             candidates = np.asarray(candidates)

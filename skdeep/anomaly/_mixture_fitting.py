@@ -205,8 +205,7 @@ def fit_ensemble(template, X, candidates, min_weight=0.0):
     X_distinct = np.unique(X, axis=0)
     min_support = max(2, min_component_support(template.covariance_type, X.shape[1]))
     keeps = [
-        point_mass_components(m, X_distinct, min_support, min_weight)
-        for m in mixtures
+        point_mass_components(m, X_distinct, min_support, min_weight) for m in mixtures
     ]
     return average_mixtures(mixtures, keeps)
 
@@ -220,8 +219,9 @@ def fit_selected(template, X, n_components, candidates, min_weight=0.0):
     through ``reg_covar``; so do candidates with a component lighter than
     ``min_weight``. When every candidate is degenerate the criterion alone
     decides. An int ``n_components`` with ``min_weight`` leaves the lighter
-    components out of the fitted mixture (the heaviest is always kept). Returns ``(fitted_mixture, criterion_values)``; ``criterion_values`` is
-    None when ``n_components`` is an int.
+    components out of the fitted mixture (the heaviest is always kept).
+    Returns ``(fitted_mixture, criterion_values)``; ``criterion_values`` is None
+    when ``n_components`` is an int.
     """
     if not isinstance(n_components, str):
         mixture = fit_mixture(template, n_components, X)
@@ -281,12 +281,7 @@ def cross_fitted_scores(
                 f"A cross-fitting fold keeps {train.size} training samples, fewer "
                 f"than n_components={n_components}; lower cv or n_components."
             )
-        if members is None:
-            mixture = fit_selected(template, X[train], n_components, None, min_weight)
-            mixture = mixture[0]
-        else:
-            mixture = fit_selected(
-                template, X[train], "ensemble", members, min_weight
-            )[0]
+        how = n_components if members is None else "ensemble"
+        mixture, _ = fit_selected(template, X[train], how, members, min_weight)
         scores[test] = mixture.score_samples(X[test])
     return scores
