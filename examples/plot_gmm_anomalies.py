@@ -45,7 +45,9 @@ ax.contour(
 )
 ax.scatter(*X.T, s=2, c="k", alpha=0.6)
 ax.scatter(*X[flagged].T, s=60, marker="*", c="r", label="anomaly (predict == -1)")
-ax.scatter(*detector.mixture_.means_.T, s=80, marker="x", c="w", linewidths=3)
+# the mixture lives in the robustly scaled units of ``scaler_``
+means = detector.scaler_.inverse_transform(detector.mixture_.means_)
+ax.scatter(*means.T, s=80, marker="x", c="w", linewidths=3)
 ax.set_title("GaussianMixtureAnomalyDetector, contamination=0.04")
 ax.legend(loc="lower left")
 plt.show()
