@@ -170,7 +170,8 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         Rounds of trimming: score the training data with the current mixture,
         refit on the samples it does not flag, repeat. Stops early when the
         kept set no longer changes. The threshold is always set on all the
-        training samples with the final mixture.
+        training samples with the final mixture. ``scaling`` is fitted once, on
+        all the training samples.
 
     cv : int or None, default=None
         Cross-fitted threshold: with an int ``k >= 2`` and a float
