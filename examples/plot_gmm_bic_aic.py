@@ -3,7 +3,7 @@
 BIC and AIC against k (fig. 9-21)
 =================================
 
-With ``n_components="bic"`` (the default) or ``"aic"``,
+With ``n_components="bic"`` or ``"aic"``,
 :class:`~skdeep.anomaly.GaussianMixtureAnomalyDetector` fits a mixture for every
 count in ``n_components_range`` and keeps the one with the lowest criterion. The
 values are kept in ``criterion_values_``, so the book's figure 9-21 is one plot.

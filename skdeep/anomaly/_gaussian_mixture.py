@@ -16,6 +16,7 @@ from skdeep.anomaly._mixture_fitting import (
     build_template,
     candidate_range,
     cross_fitted_scores,
+    fit_scaling,
     fit_selected,
 )
 from skdeep.utils._random import canonical_order, local_seed
@@ -52,6 +53,11 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
     97.5% of the fitted mixture's own probability mass. Trained on clean data it
     is a novelty detector; trained on contaminated data, ``refit_without_outliers``
     refits the mixture on the samples it does not flag.
+
+    The defaults (an ensemble of mixtures with 1, 2 and 4 components, robust
+    feature scaling, ``reg_covar=1e-2`` in scaled units, components lighter than
+    ``min_weight=0.1`` left out) were chosen by leave-one-dataset-out over 44
+    anomaly-detection sets (see the user guide).
 
     Parameters
     ----------
@@ -100,15 +106,46 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         ``1, 2, ..., 10``). Values above the number of distinct training samples
         are dropped.
 
+    scaling : {"standard", "robust", "quantile"} or None, default="robust"
+        Feature scaling fitted on the training data before the mixture; part
+        of the model (``score_samples`` applies it too). ``"robust"`` (median,
+        interquartile range scaled to a normal's standard deviation, as
+        ``RobustScaler(unit_variance=True)``) and ``"standard"`` (mean,
+        standard deviation) are affine: the mixture is fitted in scaled units,
+        so ``reg_covar`` is relative to each feature's spread, and
+        ``score_samples`` adds the constant log-Jacobian, so it stays the log
+        density of the original features. Robust scaling keeps the bulk of a
+        skewed feature from being squeezed by a few extreme values.
+        ``"quantile"`` maps each feature through its empirical distribution to
+        a standard normal (:class:`~sklearn.preprocessing.QuantileTransformer`);
+        ``score_samples`` is then the log density of the transformed features.
+        A column with no spread (constant, or an interquartile range of 0 for
+        ``"robust"``) keeps a scale of 1, as in scikit-learn's scalers. None
+        fits on the features as given.
+
+    min_weight : float, default=0.1
+        Minimum component weight, in [0, 0.5). A fitted component lighter than
+        this (a small, dense group of samples, which is what a cluster of
+        anomalies, or anomalies tied on one value of a discrete feature, look
+        like) is left out of its mixture, the other weights renormalised; the
+        heaviest component is always kept. It applies to each member of
+        ``"ensemble"`` and to an int ``n_components``; ``"bic"`` / ``"aic"``
+        do not select a candidate with such a component. 0 keeps every
+        component. Only with ``mixture="gaussian"``: the Bayesian mixture's
+        prior switches off the components it does not need.
+
     tol : float, default=1e-3
         EM convergence threshold.
 
-    reg_covar : float, default=1e-3
-        Non-negative regularisation added to the covariance diagonals. It keeps
-        densities finite on constant columns, duplicated rows and discrete
-        features, whose near-singular components would otherwise give a few
-        repeated values a huge density. It is in the units of the squared
-        features: 1e-3 suits features scaled to [0, 1] or to unit variance;
+    reg_covar : float, default=1e-2
+        Non-negative regularisation added to the covariance diagonals, in the
+        units of the squared features after ``scaling``: with the default
+        robust scaling every component's variance along a feature is at least
+        1% of that feature's squared robust spread, a floor relative to the
+        data's. It keeps densities finite on constant columns, duplicated rows
+        and discrete features, whose near-singular components would otherwise
+        give a few repeated values a huge density. With ``scaling=None`` it is
+        in the units given: 1e-3 suits features scaled to [0, 1];
         :class:`~sklearn.mixture.GaussianMixture` uses 1e-6.
 
     max_iter : int, default=100
@@ -133,7 +170,8 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         Rounds of trimming: score the training data with the current mixture,
         refit on the samples it does not flag, repeat. Stops early when the
         kept set no longer changes. The threshold is always set on all the
-        training samples with the final mixture.
+        training samples with the final mixture. ``scaling`` is fitted once, on
+        all the training samples.
 
     cv : int or None, default=None
         Cross-fitted threshold: with an int ``k >= 2`` and a float
@@ -153,7 +191,10 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
     Attributes
     ----------
     mixture_ : GaussianMixture or BayesianGaussianMixture
-        The fitted mixture that scores samples.
+        The fitted mixture that scores samples (in the units of ``scaler_``).
+
+    scaler_ : StandardScaler, RobustScaler, QuantileTransformer or None
+        The fitted feature scaling (None when ``scaling=None``).
 
     n_components_ : int
         Number of components of ``mixture_`` (the sum over the members of
@@ -162,8 +203,9 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
 
     criterion_values_ : ndarray of shape (n_candidates,) or None
         BIC or AIC of each candidate in ``n_components_candidates_`` on the
-        data of the final fit (a degenerate candidate keeps its value but is
-        not selected); None when ``n_components`` is an int or ``"ensemble"``.
+        data of the final fit, in the units of ``scaler_`` (a degenerate
+        candidate keeps its value but is not selected); None when
+        ``n_components`` is an int or ``"ensemble"``.
 
     n_components_candidates_ : ndarray of shape (n_candidates,) or None
         The candidate (``"bic"`` / ``"aic"``) or member (``"ensemble"``)
@@ -227,6 +269,8 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
         "mixture": [StrOptions({"gaussian", "bayesian"})],
         "n_components_range": ["array-like", None],
+        "scaling": [StrOptions({"standard", "robust", "quantile"}), None],
+        "min_weight": [Interval(Real, 0.0, 0.5, closed="left")],
         "tol": [Interval(Real, 0.0, None, closed="left")],
         "reg_covar": [Interval(Real, 0.0, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
@@ -254,8 +298,10 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         covariance_type="full",
         mixture="gaussian",
         n_components_range=None,
+        scaling="robust",
+        min_weight=0.1,
         tol=1e-3,
-        reg_covar=1e-3,
+        reg_covar=1e-2,
         max_iter=100,
         n_init=1,
         init_params="kmeans",
@@ -270,6 +316,8 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         self.covariance_type = covariance_type
         self.mixture = mixture
         self.n_components_range = n_components_range
+        self.scaling = scaling
+        self.min_weight = min_weight
         self.tol = tol
         self.reg_covar = reg_covar
         self.max_iter = max_iter
@@ -302,6 +350,9 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         self._check_settings(X.shape[0])
         seed = local_seed(self.random_state)
         template = build_template(self.get_params(), seed)
+        self.scaler_, self._log_jacobian = fit_scaling(X, self.scaling, seed)
+        if self.scaler_ is not None:
+            X = self.scaler_.transform(X)
         # k-means seeding and the cv folds follow the row order: fitting on the
         # rows sorted canonically gives the same mixture for any order of X.
         order = canonical_order(X)
@@ -328,8 +379,22 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         self.support_[order] = support
         if self.cv is not None:
             members = candidates if self.n_components == "ensemble" else None
+            # an int n_components is refitted as asked (min_weight may have
+            # dropped components of the final fit); "bic"/"aic" refit the choice
+            fold_components = (
+                self.n_components
+                if isinstance(self.n_components, Integral)
+                else self.n_components_
+            )
             scores = cross_fitted_scores(
-                template, X, support, self.n_components_, self.cv, seed, members
+                template,
+                X,
+                support,
+                fold_components,
+                self.cv,
+                seed,
+                members,
+                self.min_weight if self.mixture == "gaussian" else 0.0,
             )
         else:
             scores = mixture.score_samples(X)
@@ -338,7 +403,7 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
                 "The fitted mixture gives non-finite log densities on the training "
                 "data; increase reg_covar."
             )
-        self.offset_ = self._threshold(scores, mixture)
+        self.offset_ = self._threshold(scores, mixture) + self._log_jacobian
         return self
 
     def score_samples(self, X):
@@ -356,7 +421,9 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return self.mixture_.score_samples(X)
+        if self.scaler_ is not None:
+            X = self.scaler_.transform(X)
+        return self.mixture_.score_samples(X) + self._log_jacobian
 
     def decision_function(self, X):
         """Log density minus ``offset_``: negative for outliers.
@@ -394,7 +461,8 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
     def score(self, X, y=None):
         """Mean log-likelihood of ``X``, or of its normal samples when ``y`` is given.
 
-        Without ``y`` this is :meth:`sklearn.mixture.GaussianMixture.score`, so
+        Without ``y`` this is the mean of :meth:`score_samples` (with
+        ``scaling=None``, :meth:`sklearn.mixture.GaussianMixture.score`), so
         model selection (for example ``GridSearchCV``) can tune the detector
         without labels. With anomaly labels -- ``y`` in {+1 inlier, -1 outlier}
         or in {0 normal, 1 anomaly} -- it is the mean log-likelihood of the
@@ -465,7 +533,10 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
                 ENSEMBLE_RANGE if self.n_components == "ensemble" else DEFAULT_RANGE
             )
             candidates = candidate_range(self.n_components_range, n_distinct, default)
-        mixture, values = fit_selected(template, X, self.n_components, candidates)
+        min_weight = self.min_weight if self.mixture == "gaussian" else 0.0
+        mixture, values = fit_selected(
+            template, X, self.n_components, candidates, min_weight
+        )
         if candidates is not None:
             candidates = np.asarray(candidates)
         return mixture, values, candidates

@@ -5,6 +5,7 @@ from sklearn import config_context
 from sklearn.base import clone
 from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 from sklearn.model_selection import KFold
+from sklearn.preprocessing import QuantileTransformer, RobustScaler, StandardScaler
 
 # Share of the fitted mixture's probability mass that ``contamination="auto"`` keeps
 # inside the inlier region: the mixture analogue of the chi-square(0.975) cut-off
@@ -15,6 +16,37 @@ AUTO_DRAWS = 20_000
 DEFAULT_RANGE = tuple(range(1, 11))
 # Member component counts of ``n_components="ensemble"``.
 ENSEMBLE_RANGE = (1, 2, 4)
+
+
+# Most quantiles ``scaling="quantile"`` estimates (QuantileTransformer's default).
+QUANTILES = 1000
+
+
+def fit_scaling(X, scaling, seed):
+    """Fitted feature scaling for ``scaling`` and the log-Jacobian it adds.
+
+    Returns ``(scaler, log_jacobian)``: ``scaler`` is None (no scaling) or a fitted
+    transformer; ``log_jacobian`` is the constant to add to log densities of the
+    scaled features so that they are log densities of the original ones (affine
+    scalings), or 0.0 (no scaling, and the non-affine quantile transform, whose log
+    densities are those of the transformed features). Constant columns keep a
+    scale of 1, as in scikit-learn's scalers.
+    """
+    if scaling is None:
+        return None, 0.0
+    if scaling == "quantile":
+        scaler = QuantileTransformer(
+            n_quantiles=min(QUANTILES, X.shape[0]),
+            output_distribution="normal",
+            random_state=seed,
+        )
+        return scaler.fit(X), 0.0
+    if scaling == "standard":
+        scaler = StandardScaler()
+    else:
+        scaler = RobustScaler(unit_variance=True)
+    scaler.fit(X)
+    return scaler, float(-np.sum(np.log(scaler.scale_)))
 
 
 def candidate_range(n_components_range, n_distinct, default=DEFAULT_RANGE):
@@ -87,7 +119,7 @@ def min_component_support(covariance_type, n_features):
     ]
 
 
-def point_mass_components(mixture, X_distinct, min_support):
+def point_mass_components(mixture, X_distinct, min_support, min_weight=0.0):
     """Mask of the components that more than ``min_support`` distinct rows support.
 
     Each distinct training row counts for the component that most likely produced
@@ -95,11 +127,18 @@ def point_mass_components(mixture, X_distinct, min_support):
     few isolated points -- a lone outlier, or a clump of repeated anomalous rows --
     and its density there exists only through ``reg_covar``; scoring with it would
     rank those points as the most normal. When every component is such a point
-    mass (data with very few distinct rows), all are kept.
+    mass (data with very few distinct rows), all are kept. A component whose
+    weight is below ``min_weight`` is left out too (a small dense cluster, which
+    is what clustered anomalies look like), except the heaviest component.
     """
     counts = np.bincount(mixture.predict(X_distinct), minlength=mixture.n_components)
     keep = counts >= min_support
-    return keep if keep.any() else np.ones_like(keep)
+    if not keep.any():
+        keep = np.ones_like(keep)
+    light = mixture.weights_ < min_weight
+    light[np.argmax(mixture.weights_)] = False
+    kept = keep & ~light
+    return kept if kept.any() else keep
 
 
 def average_mixtures(mixtures, keeps=None):
@@ -154,35 +193,45 @@ def average_mixtures(mixtures, keeps=None):
     return combined
 
 
-def fit_ensemble(template, X, candidates):
+def fit_ensemble(template, X, candidates, min_weight=0.0):
     """Equal-weight mixture of one fitted mixture per count in ``candidates``.
 
     Components that are point masses (see :func:`point_mass_components`; at least
     two distinct rows, or what the covariance type needs) are left out of their
     member, so a lone outlier or a clump of repeated rows never gets a component
-    of its own.
+    of its own; so are components lighter than ``min_weight``.
     """
     mixtures = [fit_mixture(template, k, X) for k in candidates]
     X_distinct = np.unique(X, axis=0)
     min_support = max(2, min_component_support(template.covariance_type, X.shape[1]))
-    keeps = [point_mass_components(m, X_distinct, min_support) for m in mixtures]
+    keeps = [
+        point_mass_components(m, X_distinct, min_support, min_weight) for m in mixtures
+    ]
     return average_mixtures(mixtures, keeps)
 
 
-def fit_selected(template, X, n_components, candidates):
+def fit_selected(template, X, n_components, candidates, min_weight=0.0):
     """Fit one mixture, an ensemble over ``candidates``, or select one by BIC / AIC.
 
     Selection skips candidates with a degenerate component (fewer samples than
     :func:`min_component_support`): such a component sits on a few isolated
     points, which is what outliers look like, and its density there exists only
-    through ``reg_covar``. When every candidate is degenerate the criterion alone
-    decides. Returns ``(fitted_mixture, criterion_values)``; ``criterion_values`` is
-    None when ``n_components`` is an int.
+    through ``reg_covar``; so do candidates with a component lighter than
+    ``min_weight``. When every candidate is degenerate the criterion alone
+    decides. An int ``n_components`` with ``min_weight`` leaves the lighter
+    components out of the fitted mixture (the heaviest is always kept).
+    Returns ``(fitted_mixture, criterion_values)``; ``criterion_values`` is None
+    when ``n_components`` is an int.
     """
     if not isinstance(n_components, str):
-        return fit_mixture(template, n_components, X), None
+        mixture = fit_mixture(template, n_components, X)
+        if min_weight > 0 and np.any(mixture.weights_ < min_weight):
+            keep = mixture.weights_ >= min_weight
+            keep[np.argmax(mixture.weights_)] = True
+            mixture = average_mixtures([mixture], [keep])
+        return mixture, None
     if n_components == "ensemble":
-        return fit_ensemble(template, X, candidates), None
+        return fit_ensemble(template, X, candidates, min_weight), None
     n_samples, n_features = X.shape
     needed = min_component_support(template.covariance_type, n_features)
     mixtures, values, degenerate = [], [], []
@@ -190,7 +239,12 @@ def fit_selected(template, X, n_components, candidates):
         mixture = fit_mixture(template, k, X)
         mixtures.append(mixture)
         values.append(mixture.bic(X) if n_components == "bic" else mixture.aic(X))
-        degenerate.append(bool(np.any(mixture.weights_ * n_samples < needed)))
+        degenerate.append(
+            bool(
+                np.any(mixture.weights_ * n_samples < needed)
+                or np.any(mixture.weights_ < min_weight)
+            )
+        )
     values = np.asarray(values, dtype=float)
     eligible = np.isfinite(values) & ~np.asarray(degenerate)
     if not eligible.any():
@@ -210,7 +264,9 @@ def auto_offset(mixture):
     return float(np.quantile(mixture.score_samples(draws), 1.0 - AUTO_MASS))
 
 
-def cross_fitted_scores(template, X, support, n_components, cv, seed, members=None):
+def cross_fitted_scores(
+    template, X, support, n_components, cv, seed, members=None, min_weight=0.0
+):
     """Out-of-fold log densities: each sample scored by a mixture fitted without it.
 
     With ``members`` (the component counts of an ensemble), each fold fits the
@@ -225,9 +281,7 @@ def cross_fitted_scores(template, X, support, n_components, cv, seed, members=No
                 f"A cross-fitting fold keeps {train.size} training samples, fewer "
                 f"than n_components={n_components}; lower cv or n_components."
             )
-        if members is None:
-            mixture = fit_mixture(template, n_components, X[train])
-        else:
-            mixture = fit_selected(template, X[train], "ensemble", members)[0]
+        how = n_components if members is None else "ensemble"
+        mixture, _ = fit_selected(template, X[train], how, members, min_weight)
         scores[test] = mixture.score_samples(X[test])
     return scores
