@@ -127,3 +127,20 @@ def rss_mb():
     import psutil
 
     return psutil.Process().memory_info().rss / 2**20
+
+
+# ADBench's "Classical" sets available offline, largest first
+ADBENCH_FILES = {
+    "mammography": "23_mammography.npz",
+    "annthyroid": "2_annthyroid.npz",
+    "satimage-2": "31_satimage-2.npz",
+    "thyroid": "38_thyroid.npz",
+    "cardio": "6_cardio.npz",
+    "letter": "20_letter.npz",
+    "yeast": "47_yeast.npz",
+    "vowels": "40_vowels.npz",
+    "Pima": "29_Pima.npz",
+    "breastw": "4_breastw.npz",
+    "Ionosphere": "18_Ionosphere.npz",
+    "glass": "14_glass.npz",
+}

@@ -46,25 +46,16 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import format_table, use_shared_data, write_results  # noqa: E402
+from _common import (  # noqa: E402
+    ADBENCH_FILES,
+    format_table,
+    use_shared_data,
+    write_results,
+)
 
 from skdeep.anomaly import GaussianMixtureAnomalyDetector  # noqa: E402
 
-# ADBench's "Classical" sets available offline, largest first
-DATASETS = {
-    "mammography": "23_mammography.npz",
-    "annthyroid": "2_annthyroid.npz",
-    "satimage-2": "31_satimage-2.npz",
-    "thyroid": "38_thyroid.npz",
-    "cardio": "6_cardio.npz",
-    "letter": "20_letter.npz",
-    "yeast": "47_yeast.npz",
-    "vowels": "40_vowels.npz",
-    "Pima": "29_Pima.npz",
-    "breastw": "4_breastw.npz",
-    "Ionosphere": "18_Ionosphere.npz",
-    "glass": "14_glass.npz",
-}
+DATASETS = ADBENCH_FILES
 LARGE = ("mammography", "annthyroid", "satimage-2")
 CALIBRATION_SETS = ("cardio", "thyroid", "Pima")
 

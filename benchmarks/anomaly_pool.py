@@ -42,6 +42,7 @@ import gzip
 from pathlib import Path
 
 import numpy as np
+from _common import ADBENCH_FILES
 from sklearn.datasets import (
     fetch_california_housing,
     load_breast_cancer,
@@ -60,20 +61,7 @@ MAX_ROWS = 2000
 ALPHA = 5.0
 NOISE_FEATURES = 2
 NOISY_SOURCES = ("thyroid", "Pima", "breastw", "diabetes-local", "wine-dependency")
-ADBENCH = {
-    "mammography": "23_mammography.npz",
-    "annthyroid": "2_annthyroid.npz",
-    "satimage-2": "31_satimage-2.npz",
-    "thyroid": "38_thyroid.npz",
-    "cardio": "6_cardio.npz",
-    "letter": "20_letter.npz",
-    "yeast": "47_yeast.npz",
-    "vowels": "40_vowels.npz",
-    "Pima": "29_Pima.npz",
-    "breastw": "4_breastw.npz",
-    "Ionosphere": "18_Ionosphere.npz",
-    "glass": "14_glass.npz",
-}
+ADBENCH = ADBENCH_FILES
 SYNTHETIC_TYPES = ("local", "global", "dependency", "clustered")
 
 
