@@ -392,6 +392,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             clipvalue=None if self.clipvalue is None else float(self.clipvalue),
             precision=self.precision if self._mixed_precision else None,
             n_devices=n_devices,
+            step_hooks=not all(map(_callbacks.epoch_only, self.callbacks or ())),
         )
 
     def _solver_setting(self):
@@ -668,6 +669,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                 incremental=incremental,
                 n_samples=n_samples,
                 n_batches=n_batches,
+                spec=epoch_spec,
                 resumed=resumed is not None,
             )
             self._optimizer_state = engine.write_back(state)
@@ -710,6 +712,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         incremental,
         n_samples,
         n_batches,
+        spec,
         resumed=False,
     ):
         """Run epochs of ``engine`` until convergence.
@@ -749,17 +752,40 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         hooks = _callbacks.epoch_hooks(
             self, self.max_iter if not incremental else 1, n_batches
         )
-        needs_weights = bool(self.callbacks_) or self.checkpoint_path is not None
+        # what the user's callbacks see and may change: the rate through the
+        # network's optimizer, the weights through the network
+        view = None if user_schedule else _callbacks.RateView.of(self, engine, spec, lr)
+        watch = bool(self.callbacks_)
+        needs_weights = watch or self.checkpoint_path is not None
+        step_hooks = getattr(engine, "forwards_steps", False)
+        if step_hooks:  # the engine calls the callbacks' step hooks itself
+            engine.step_hooks = hooks
         self.model_.stop_training = False
+        self.model_._initial_epoch = None
         converged = stopped = False
         completed, interrupted, logs = 0, None, {}
+        before = _callbacks.snapshot(self.model_) if watch else None
         hooks.on_train_begin()
+        if watch and _callbacks.changed(self.model_, before):
+            state = _callbacks.adopt(self.model_, engine, state)  # BackupAndRestore
+            best_state = state
+        restored = self.model_._initial_epoch
+        if restored and not incremental:  # the epochs a backup had done
+            self.model_._initial_epoch = None
+            self.n_iter_ = int(restored)
+            max_epochs = max(0, self.max_iter - self.n_iter_)
         for _ in range(max_epochs):
             epoch = self.n_iter_
             rates = schedule.rates(epoch, self.t_, lr)
             momenta = schedule.momenta(epoch)
             try:
+                if view is not None:
+                    view.set(_callbacks.first_and_last(rates)[0])
                 hooks.on_epoch_begin(epoch)
+                if view is not None and view.scale() != 1.0:
+                    # a callback set the rate (LearningRateScheduler)
+                    lr = _scaled(lr, view, schedule)
+                    rates = schedule.rates(epoch, self.t_, lr)
                 result = engine.run_epoch(
                     state, (shuffle_seed, self.t_), rates, momenta
                 )
@@ -779,10 +805,22 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                     stacklevel=4,
                 )
                 break
+            previous_state = state
             state, loss, parts, score, val_loss = result
+            steps = n_batches or engine.steps_run
             if not np.isfinite(loss) and not early_stopping:
-                # scikit-learn's error; with early stopping, training goes on as
-                # there: NaN validation scores never improve, the best weights stay
+                # a callback may stop here (TerminateOnNaN): the last finite
+                # epoch's weights stay; else scikit-learn's error
+                hooks.on_train_batch_end(steps - 1, {"loss": loss})
+                if self.model_.stop_training:
+                    state = previous_state
+                    stopped = True
+                    self.n_iter_ += 1
+                    self.loss_curve_.append(loss)
+                    self._extend_history({"loss": [loss], "learning_rate": [lr]})
+                    if self.verbose:
+                        print(f"A callback stopped training at epoch {self.n_iter_}.")
+                    break
                 raise ValueError(
                     "Solver produced non-finite parameter weights. The input data "
                     "may contain large values and need to be preprocessed. (The "
@@ -826,11 +864,11 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             self._no_improvement_count = (
                 0 if improved else (self._no_improvement_count + 1)
             )
-            if _callbacks.verbosity(self.verbose) == 2:
-                print(
-                    f"Epoch {self.n_iter_}/{self.max_iter} - "
-                    + " - ".join(f"{k}: {v:.6g}" for k, v in logs.items())
-                )
+            if self.verbose and _callbacks.verbosity(self.verbose) == 2:
+                # scikit-learn's lines
+                print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
+                if early_stopping:
+                    print(f"Validation score: {score:f}")
             lr_changed = False
             if (
                 self._no_improvement_count > self.n_iter_no_change
@@ -842,20 +880,34 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                 lr_changed = True
                 if self.verbose:
                     print(f"Setting learning rate to {lr:f}")
-            self._learning_rate_ = lr
             if self.checkpoint_path is not None and (
                 best or not self.checkpoint_best_only
             ):
+                self._learning_rate_ = lr
                 _callbacks.save_state(self, engine, state, best_state)
             elif needs_weights:
                 engine.write_back(state)  # callbacks see the epoch's model
             try:
-                steps = n_batches or engine.steps_run
-                hooks.on_train_batch_end(steps - 1, logs)  # the progress bar
+                if view is not None:
+                    # the rate the next step would take
+                    view.set(
+                        lr
+                        if schedule.name in ("constant", "adaptive")
+                        else _callbacks.first_and_last(rates)[1],
+                        self.n_iter_ * steps,
+                    )
+                before = _callbacks.snapshot(self.model_) if watch else None
+                if not step_hooks:
+                    hooks.on_train_batch_end(steps - 1, logs)  # the progress bar
                 hooks.on_epoch_end(epoch, logs)
             except KeyboardInterrupt as exc:
                 interrupted = exc
                 break
+            if view is not None and view.scale() != 1.0:
+                lr = _scaled(lr, view, schedule)  # ReduceLROnPlateau
+            self._learning_rate_ = lr
+            if watch and _callbacks.changed(self.model_, before):
+                state = _callbacks.adopt(self.model_, engine, state)
             if self.model_.stop_training:
                 stopped = True
                 if self.verbose:
@@ -870,7 +922,17 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                     )
                 converged = True
                 break
+        final = best_state if early_stopping else state
+        if watch:
+            engine.write_back(final)
+            before = _callbacks.snapshot(self.model_)
         hooks.on_train_end(logs)
+        if watch and _callbacks.changed(self.model_, before):
+            # EarlyStopping(restore_best_weights=True)
+            final = _callbacks.adopt(self.model_, engine, final)
+        self.model_._initial_epoch = None
+        if view is not None:
+            view.detach()
         for callback in self.callbacks_:  # no reference to the network kept
             callback.set_model(None)
         if self.checkpoint_path is not None and interrupted is None:
@@ -888,7 +950,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                 ConvergenceWarning,
                 stacklevel=4,
             )
-        return (best_state if early_stopping else state), interrupted
+        return final, interrupted
 
     def _set_weight_attributes(self):
         dense = [
@@ -1046,6 +1108,13 @@ def _even_batch_size(batch_size, placement, *, auto):
     from skdeep._bridge._devices_jax import check_batch_splits
 
     check_batch_splits("batch_size", batch_size, n_devices)
+
+
+def _scaled(lr, view, schedule):
+    """The loop's rate after a callback set the optimizer's (``view``)."""
+    if schedule.name in ("constant", "adaptive"):
+        return view.read()  # the rate the callback set
+    return lr * view.scale()  # the schedule, scaled
 
 
 def _clone_optimizer(optimizer):

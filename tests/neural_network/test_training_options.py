@@ -7,6 +7,7 @@ on half of iris.
 
 import os
 import pickle
+import re
 import warnings
 
 import keras
@@ -472,8 +473,11 @@ def test_verbose_levels(iris, capsys):
     assert capsys.readouterr().out == ""
     _fit(_small(verbose=2, early_stopping=True), X, y)
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 4 and lines[0].startswith("Epoch 1/4 - loss: ")
-    assert "val_loss: " in lines[0] and "learning_rate: 0.001" in lines[0]
+    # scikit-learn's lines: the loss with 8 decimals, then the validation score
+    assert len(lines) == 8
+    assert re.fullmatch(r"Iteration 1, loss = \d+\.\d{8}", lines[0])
+    assert re.fullmatch(r"Validation score: \d\.\d{6}", lines[1])
+    assert lines[6].startswith("Iteration 4, loss = ")
     _fit(_small(verbose=1, early_stopping=True), X, y)
     out = capsys.readouterr().out
     assert out.count("Epoch ") == 4 and "val_score" in out and "━" in out
