@@ -56,7 +56,34 @@ _FAN_AVG = {"he_avg_uniform": "uniform", "he_avg_normal": "truncated_normal"}
 INITIALIZER_NAMES = ("auto", *_INITIALIZERS, *_FAN_AVG)
 
 
+class _DrawnInFloat64(keras.initializers.Initializer):
+    """``initializer``'s draw made in float64 and rounded to the layer's dtype, so
+    that a float32 network starts from the float64 one's weights (as scikit-learn's
+    MLP, whose results for float32 and float64 input differ by rounding only).
+    Used while the network is built, then replaced by ``initializer`` (``_plain``):
+    a saved network names Keras' own initializers."""
+
+    def __init__(self, initializer):
+        self.initializer = initializer
+
+    def __call__(self, shape, dtype=None):
+        return keras.ops.cast(self.initializer(shape, dtype="float64"), dtype)
+
+
+def _plain(model):
+    """``model`` with the initializers it was built with (``_DrawnInFloat64``)."""
+    for layer in model.layers:
+        wrapped = getattr(layer, "kernel_initializer", None)
+        if isinstance(wrapped, _DrawnInFloat64):
+            layer.kernel_initializer = wrapped.initializer
+    return model
+
+
 def _initializer(spec, seed):
+    return _DrawnInFloat64(_keras_initializer(spec, seed))
+
+
+def _keras_initializer(spec, seed):
     """A fresh initializer from a name or a serialized Keras initializer (a dict).
 
     Constructed with its seed: ``keras.initializers.get(name)`` would draw a default
@@ -214,7 +241,7 @@ def build_mlp(
         name="output",
         dtype=dtype,
     )(x)
-    return keras.Model(inputs, outputs, name="mlp")
+    return _plain(keras.Model(inputs, outputs, name="mlp"))
 
 
 def build_wide_deep(
@@ -308,7 +335,7 @@ def build_wide_deep(
             dtype=dtype,
         )(deep_out)
         outputs = [outputs, auxiliary]
-    return keras.Model(inputs, outputs, name="wide_deep")
+    return _plain(keras.Model(inputs, outputs, name="wide_deep"))
 
 
 # Builders by name: the estimators store ``(name, kwargs)`` so a pickled estimator can

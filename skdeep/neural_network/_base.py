@@ -41,7 +41,15 @@ from skdeep.neural_network._streaming import StreamExhausted
 from skdeep.utils._random import _MAX_SEED, local_random_state
 
 SOLVERS = {"sgd", "adam", "nadam", "rmsprop", "adagrad", "adamax", "adamw", "lbfgs"}
-SCHEDULES = {"constant", "invscaling", "exponential", "piecewise", "adaptive", "1cycle"}
+SCHEDULES = {
+    "constant",
+    "invscaling",
+    "power",
+    "exponential",
+    "piecewise",
+    "adaptive",
+    "1cycle",
+}
 INITIALIZERS = set(INITIALIZER_NAMES)
 MIXED_PRECISIONS = ("mixed_float16", "mixed_bfloat16")
 
@@ -568,8 +576,12 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         seeds = rng.randint(_MAX_SEED, size=3)
 
         if self.early_stopping:
+            # scikit-learn's strata: the rows of the label indicator (its error
+            # names a class of too few members as its row: 'True' for binary)
             stratify = (
-                y if is_classifier(self) and self._task() != "multilabel" else None
+                Y.astype(bool)
+                if is_classifier(self) and self._task() != "multilabel"
+                else None
             )
             X, X_val, Y, Y_val, sample_weight, w_val = train_test_split(
                 X,
@@ -724,8 +736,12 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         from skdeep.neural_network._schedules import Schedule
 
         early_stopping = self.early_stopping and not incremental
-        if not incremental and not resumed:
+        # epochs before this call's for the schedules and callbacks: partial_fit
+        # goes on counting where the last call stopped
+        offset = self.__dict__.get("_epochs_done", 0) if incremental else 0
+        if not resumed:  # n_iter_ counts this call's epochs (scikit-learn's)
             self.n_iter_ = 0
+        if not incremental and not resumed:
             self._learning_rate_ = self._initial_rate()
         lr = self._learning_rate_
         max_epochs = 1 if incremental else self.max_iter - self.n_iter_
@@ -775,7 +791,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             self.n_iter_ = int(restored)
             max_epochs = max(0, self.max_iter - self.n_iter_)
         for _ in range(max_epochs):
-            epoch = self.n_iter_
+            epoch = offset + self.n_iter_
             rates = schedule.rates(epoch, self.t_, lr)
             momenta = schedule.momenta(epoch)
             try:
@@ -922,6 +938,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                     )
                 converged = True
                 break
+        self._epochs_done = offset + self.n_iter_
         final = best_state if early_stopping else state
         if watch:
             engine.write_back(final)

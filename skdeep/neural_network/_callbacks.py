@@ -28,6 +28,7 @@ RESUMED_ATTRIBUTES = (
     "best_validation_score_",
     "best_loss_",
     "_learning_rate_",
+    "_epochs_done",
 )
 
 
@@ -250,8 +251,9 @@ class RateView:
     ``on_epoch_begin`` and after the epoch, and reads back what callbacks set.
     """
 
-    def __init__(self, model, optimizer, attached):
+    def __init__(self, model, optimizer, attached, previous=None):
         self.model, self.optimizer, self.attached = model, optimizer, attached
+        self._previous = previous  # the network's optimizer before the fit's
         self._expected = None
 
     @classmethod
@@ -260,17 +262,15 @@ class RateView:
         optimizer solver with its own ``LearningRateSchedule``) or no callback
         could look at it."""
         model = estimator.model_
-        optimizer = getattr(model, "optimizer", None)
-        if optimizer is not None:  # the Keras engine's (``compile_network``)
-            return cls(model, optimizer, False) if engine.sets_rate else None
-        if not estimator.callbacks_:
+        if hasattr(engine, "sets_rate"):  # a Keras engine: the network's optimizer
+            return cls(model, model.optimizer, False) if engine.sets_rate else None
+        if not estimator.callbacks_ or spec.solver == "keras":
             return None
         from skdeep.neural_network._keras_engine import keras_optimizer
 
-        if spec.solver == "keras":  # pragma: no cover - trains on the Keras engine
-            return None
+        previous = getattr(model, "optimizer", None)  # an earlier Keras fit's
         model.optimizer = keras_optimizer(spec.solver, spec.hyper_dict, float(rate))
-        return cls(model, model.optimizer, True)
+        return cls(model, model.optimizer, True, previous)
 
     def set(self, rate, steps=None):
         """Show ``rate`` (and the optimizer's step count ``steps``) to callbacks."""
@@ -292,7 +292,7 @@ class RateView:
     def detach(self):
         """Take the fit's optimizer off the network (the NumPy loop's view)."""
         if self.attached:
-            self.model.optimizer = None
+            self.model.optimizer = self._previous
 
 
 def first_and_last(rates):

@@ -239,13 +239,10 @@ class HeldWeights:
         return EpochResult(self._hold(), float(logs["loss"]), parts, score, val_loss)
 
 
-def _step_loop_class(engine):
-    """An epoch loop of one ``model.fit`` per epoch that passes every step to the
-    step hooks of ``engine.step_hooks`` (the fit's callbacks)."""
+def step_forwarder(engine):
+    """A Keras callback for ``model.fit`` that passes every step to the fit's
+    callbacks (``engine.step_hooks``, a ``CallbackList`` the epoch loop sets)."""
     import keras
-
-    from skdeep._bridge.engine._arrays import take
-    from skdeep._bridge.engine._fit_epochs import EpochLoop
 
     class Steps(keras.callbacks.Callback):
         def on_train_batch_begin(self, batch, logs=None):
@@ -253,6 +250,15 @@ def _step_loop_class(engine):
 
         def on_train_batch_end(self, batch, logs=None):
             engine.step_hooks.on_train_batch_end(batch, logs)
+
+    return Steps()
+
+
+def _step_loop_class(engine):
+    """An epoch loop of one ``model.fit`` per epoch that passes every step to the
+    fit's callbacks (``step_forwarder``)."""
+    from skdeep._bridge.engine._arrays import take
+    from skdeep._bridge.engine._fit_epochs import EpochLoop
 
     class StepLoop(EpochLoop):
         def train_epoch(self, order):
@@ -265,7 +271,7 @@ def _step_loop_class(engine):
                 epochs=1,
                 shuffle=False,  # ``order`` is the shuffle
                 verbose=0,
-                callbacks=[Steps()],
+                callbacks=[step_forwarder(engine)],
             )
             return {name: float(v[-1]) for name, v in history.history.items()}
 

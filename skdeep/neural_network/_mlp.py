@@ -47,14 +47,17 @@ or keras.optimizers.Optimizer, default='adam'
     batch_size : int or 'auto', default='auto'
         Minibatch size; ``'auto'`` is ``min(200, n_samples)``.
 
-    learning_rate : {'constant', 'invscaling', 'exponential', 'piecewise', \
-'adaptive', '1cycle'}, default='constant'
+    learning_rate : {'constant', 'invscaling', 'power', 'exponential', \
+'piecewise', 'adaptive', '1cycle'}, default='constant'
         Learning-rate schedule, for every solver (scikit-learn applies its three to
         'sgd' only):
 
         - 'constant': ``learning_rate_init`` throughout;
         - 'invscaling' (power scheduling, scikit-learn's): ``learning_rate_init /
           (t + 1) ** power_t`` with ``t`` the samples seen, updated each epoch;
+        - 'power' (power scheduling, Hands-On ML's): ``learning_rate_init / (1 +
+          step / decay_steps) ** power_t`` (the book's ``s`` and ``c``), updated
+          at each minibatch step;
         - 'exponential': ``learning_rate_init * decay_rate ** (step /
           decay_steps)``, updated at each minibatch step;
         - 'piecewise': ``piecewise_values[i]`` from epoch
@@ -77,7 +80,7 @@ or keras.optimizers.Optimizer, default='adam'
         Initial learning rate.
 
     power_t : float, default=0.5
-        Exponent of the 'invscaling' schedule.
+        Exponent of the 'invscaling' and 'power' schedules.
 
     max_iter : int, default=200
         Maximum number of epochs.
@@ -205,8 +208,8 @@ default=None
         ``decay_steps`` steps.
 
     decay_steps : int or None, default=None
-        Steps over which 'exponential' lowers the rate by ``decay_rate``; None is
-        every step of ``max_iter`` epochs.
+        Steps over which 'exponential' lowers the rate by ``decay_rate``, and the
+        step scale ``s`` of 'power'; None is every step of ``max_iter`` epochs.
 
     piecewise_boundaries : array-like of int or None, default=None
         Increasing epochs at which ``learning_rate='piecewise'`` changes rate.
@@ -615,7 +618,7 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         decisions = self._forward(X, labels=True)  # NotFittedError first
         return self._target.decode_decisions(decisions)
 
-    def predict_proba(self, X, mc_samples=None):
+    def predict_proba(self, X, mc_samples=None, return_std=False):
         """Probability of each class (of each label for multilabel targets).
 
         Parameters
@@ -628,15 +631,35 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
             normalisation in inference mode (Monte Carlo dropout); needs a network
             fitted with ``dropout > 0``. Seeded by ``random_state``.
 
+        return_std : bool, default=False
+            Also return the standard deviation of each class's probability over the
+            ``mc_samples`` passes (needs ``mc_samples``): the model's uncertainty,
+            as the regressors' ``predict(X, mc_samples, return_std=True)``.
+
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities in the order of ``classes_``.
+
+        proba_std : ndarray of shape (n_samples, n_classes)
+            Standard deviation of each probability over the MC-dropout passes;
+            only with ``return_std=True``.
         """
-        if mc_samples is not None:
-            return self._target.proba(self._mc_outputs(X, mc_samples)[0].mean(0))
-        raw = self._forward(X)
-        return self._target.proba(raw)
+        if mc_samples is None:
+            if return_std:
+                raise ValueError(
+                    "return_std=True needs mc_samples: the standard deviation is "
+                    "that of mc_samples predictions with dropout active (MC dropout)."
+                )
+            return self._target.proba(self._forward(X))
+        samples = self._mc_outputs(X, mc_samples)[0]
+        proba = self._target.proba(samples.mean(0))
+        if not return_std:
+            return proba
+        std = samples.std(0)
+        if self._target.task == "binary":  # one unit: both columns vary as much
+            std = np.column_stack([std[:, 0], std[:, 0]])
+        return proba, std
 
     def predict_log_proba(self, X, mc_samples=None):
         """Logarithm of :meth:`predict_proba`.
@@ -665,13 +688,8 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         if _is_column_vector(y):
             y = y.ravel()
         if first_pass:
+            # (a single class fits, as scikit-learn's: predict returns it)
             target = BuiltinClassifierTarget(y, classes=classes)
-            if target.task != "multilabel" and len(target.classes_) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes in "
-                    f"the data, but the data contains only one class: "
-                    f"{target.classes_[0]!r}."
-                )
             self._target = target
             self.classes_ = target.classes_
             self.n_outputs_ = target.n_outputs
@@ -703,7 +721,11 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
                     "sample_weight instead."
                 )
             sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
-        if self._target.task != "multilabel" and not incremental:
+        if (
+            self._target.task != "multilabel"
+            and not incremental
+            and len(self.classes_) > 1
+        ):
             # partial_fit batches may hold a single class; a whole fit may not
             weighted = np.unique(y[sample_weight > 0])
             if len(weighted) < 2:

@@ -102,6 +102,8 @@ class Schedule:
         if self.name == "piecewise":
             return float(self.values[np.searchsorted(self.boundaries, epoch, "right")])
         steps = self._steps(epoch)
+        if self.name == "power":  # Hands-On ML's power scheduling, per step
+            return self.initial / (1.0 + steps / self.decay_steps) ** self.power_t
         if self.name == "exponential":
             return self.initial * self.decay_rate ** (steps / self.decay_steps)
         return np.interp(steps, self._onecycle_knots(), self._onecycle_rates())

@@ -17,10 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 from skdeep.neural_network import MLPRegressor
 
 ENGINES = ["auto", "keras"] if keras.backend.backend() == "tensorflow" else ["keras"]
-pytestmark = [
-    pytest.mark.parametrize("engine", ENGINES),
-    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
-]
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 RATE = 0.01
 
 
@@ -29,6 +26,11 @@ def data():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(40, 3))
     return X, X @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.normal(size=40)
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    return request.param
 
 
 def _fit(data, engine, callbacks, **params):
@@ -232,3 +234,19 @@ def test_a_users_callback_reads_and_sets_the_rate_and_stops(data, engine):
     np.testing.assert_allclose(est.history_["learning_rate"], [RATE, RATE / 2])
     # the NumPy loop's optimizer view is the fit's only
     assert est.engine_ == "keras" or getattr(est.model_, "optimizer", None) is None
+
+
+@pytest.mark.skipif(ENGINES[0] != "auto", reason="a TensorFlow-backend engine")
+def test_the_compiled_loop_shows_callbacks_the_rate_and_keeps_their_weights(data):
+    engine = "tensorflow"
+    # (the NumPy loop's view, on the compiled TensorFlow loop: the same epoch loop)
+    halving = keras.callbacks.LearningRateScheduler(lambda epoch, lr: RATE / 2**epoch)
+    stop = keras.callbacks.EarlyStopping(
+        monitor="loss", patience=1, min_delta=1e9, restore_best_weights=True
+    )
+    est = _fit(data, engine, [halving, stop], max_iter=6)
+    assert est.engine_ == "tensorflow" and est.n_iter_ == 2
+    np.testing.assert_allclose(est.history_["learning_rate"], [RATE, RATE / 2])
+    first = _fit(data, engine, None, max_iter=1)
+    for a, b in zip(first.coefs_, est.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-6)

@@ -81,13 +81,25 @@ def test_keras_engine_learns(digits):
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: MLPClassifier((8,), max_iter=2),  # log loss
-        lambda: MLPRegressor(hidden_layer_sizes=(8,), max_iter=2, l1=1e-4),
+        # log loss, SELU's AlphaDropout
+        lambda: MLPClassifier((8,), max_iter=2, activation="selu", dropout=0.1),
+        lambda: MLPRegressor(
+            hidden_layer_sizes=(8,),
+            max_iter=2,
+            activation="prelu",
+            max_norm=2.0,
+            l1=1e-4,
+            clipnorm=1.0,
+        ),
         lambda: WideDeepRegressor(
             hidden_layer_sizes=(8,), max_iter=2, auxiliary_output=True
         ),
     ],
-    ids=["classifier", "regressor-l1", "wide-deep-auxiliary"],
+    ids=[
+        "classifier-selu-dropout",
+        "regressor-prelu-max-norm-l1-clipnorm",
+        "wide-deep",
+    ],
 )
 def test_networks_the_keras_engine_trained_load_in_plain_keras(digits, make, tmp_path):
     # no custom_objects: the saved compile configuration names Keras' own losses

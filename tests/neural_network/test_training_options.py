@@ -285,6 +285,27 @@ def test_find_learning_rate_regressors(iris):
         assert not hasattr(est, "model_")
 
 
+def test_power_scheduling_sets_the_books_rate_at_every_step(iris):
+    X, y = iris
+    est = _fit(
+        _small(
+            learning_rate="power",
+            learning_rate_init=0.01,
+            decay_steps=3,
+            power_t=1.0,
+            batch_size=25,
+        ),
+        X,
+        y,
+    )
+    # 75 rows in batches of 25: steps 0-2, 3-5 ... of lr0 / (1 + step / s) ** c
+    steps = np.arange(3 * est.n_iter_).reshape(est.n_iter_, 3)
+    expected = (0.01 / (1 + steps / 3) ** 1.0).mean(axis=1)
+    np.testing.assert_allclose(est.history_["learning_rate"], expected)
+    plain = _fit(_small(learning_rate_init=0.01, batch_size=25), X, y)
+    assert not np.allclose(est.loss_curve_[1:], plain.loss_curve_[1:])
+
+
 # ------------------------------------------------------------------ callbacks
 
 
