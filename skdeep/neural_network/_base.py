@@ -1,9 +1,9 @@
 """The base of the built-in networks (MLPs, Wide & Deep): the scikit-learn side.
 
 It owns parameter validation, input validation, target encoding, building the network
-from a pure-Keras function of ``_architectures``, the epoch loop (early stopping,
-learning-rate rules, fitted attributes) over one of the engines of ``_engine`` (which
-also picks the inference pass), tags and pickling. Estimators declare their parameters
+from a pure-Keras function of ``_architectures``, choosing one of the engines of
+``_engine`` (which also picks the inference pass) and running the epoch loop of
+``_epochs`` over it, tags and pickling. Estimators declare their parameters
 and override a few small hooks (``_architecture``, ``_encode_y``, ``_loss_name`` ...).
 """
 
@@ -14,7 +14,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import is_classifier
-from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
+from sklearn.exceptions import DataConversionWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -36,8 +36,8 @@ from skdeep.neural_network._architectures import (
     BATCH_NORMALIZATION,
     INITIALIZER_NAMES,
 )
+from skdeep.neural_network._epochs import train
 from skdeep.neural_network._inference import NonFiniteInputError
-from skdeep.neural_network._streaming import StreamExhausted
 from skdeep.utils._random import _MAX_SEED, local_random_state
 
 SOLVERS = {"sgd", "adam", "nadam", "rmsprop", "adagrad", "adamax", "adamw", "lbfgs"}
@@ -52,10 +52,6 @@ SCHEDULES = {
 }
 INITIALIZERS = set(INITIALIZER_NAMES)
 MIXED_PRECISIONS = ("mixed_float16", "mixed_bfloat16")
-
-
-def _to_float_list(values):
-    return [float(v) for v in values]
 
 
 class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
@@ -673,7 +669,8 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             else:
                 state = engine.initial_state(previous if incremental else None)
                 best_state = state
-            state, interrupted = self._train(
+            state, interrupted = train(
+                self,
                 engine,
                 state,
                 best_state,
@@ -713,261 +710,6 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             for i in range(len(self._loss_weights())):
                 self.history_[f"loss_output_{i}"] = []
         self._learning_rate_ = self._initial_rate()
-
-    def _train(
-        self,
-        engine,
-        state,
-        best_state,
-        *,
-        shuffle_seed,
-        incremental,
-        n_samples,
-        n_batches,
-        spec,
-        resumed=False,
-    ):
-        """Run epochs of ``engine`` until convergence.
-
-        Returns the final state and None, or, when a KeyboardInterrupt arrives
-        during an epoch after at least one completed, the state to keep and the
-        interrupt (before that, the interrupt propagates).
-        """
-        from skdeep.neural_network._schedules import Schedule
-
-        early_stopping = self.early_stopping and not incremental
-        # epochs before this call's for the schedules and callbacks: partial_fit
-        # goes on counting where the last call stopped
-        offset = self.__dict__.get("_epochs_done", 0) if incremental else 0
-        if not resumed:  # n_iter_ counts this call's epochs (scikit-learn's)
-            self.n_iter_ = 0
-        if not incremental and not resumed:
-            self._learning_rate_ = self._initial_rate()
-        lr = self._learning_rate_
-        max_epochs = 1 if incremental else self.max_iter - self.n_iter_
-        cycle_momentum = self.learning_rate == "1cycle" and self.solver == "sgd"
-        if cycle_momentum and self.momentum and self.engine_ != "numpy":
-            warnings.warn(
-                f"learning_rate='1cycle' cycles SGD's momentum on the NumPy engine "
-                f"only; engine {self.engine_!r} keeps momentum={self.momentum}.",
-                UserWarning,
-                stacklevel=4,
-            )
-            cycle_momentum = False
-        schedule = Schedule(
-            self,
-            initial_rate=self._initial_rate(),
-            n_batches=n_batches or 1,  # (unknown for some streams: no per-step rate)
-            cycle_momentum=cycle_momentum and bool(self.momentum),
-        )
-        user_schedule = (
-            not isinstance(self.solver, str) and not engine.sets_rate
-            if self.engine_ == "keras"
-            else False
-        )
-        hooks = _callbacks.epoch_hooks(
-            self, self.max_iter if not incremental else 1, n_batches
-        )
-        # what the user's callbacks see and may change: the rate through the
-        # network's optimizer, the weights through the network
-        view = None if user_schedule else _callbacks.RateView.of(self, engine, spec, lr)
-        watch = bool(self.callbacks_)
-        needs_weights = watch or self.checkpoint_path is not None
-        step_hooks = getattr(engine, "forwards_steps", False)
-        if step_hooks:  # the engine calls the callbacks' step hooks itself
-            engine.step_hooks = hooks
-        self.model_.stop_training = False
-        self.model_._initial_epoch = None
-        converged = stopped = False
-        completed, interrupted, logs = 0, None, {}
-        before = _callbacks.snapshot(self.model_) if watch else None
-        hooks.on_train_begin()
-        if watch and _callbacks.changed(self.model_, before):
-            state = _callbacks.adopt(self.model_, engine, state)  # BackupAndRestore
-            best_state = state
-        restored = self.model_._initial_epoch
-        if restored and not incremental:  # the epochs a backup had done
-            self.model_._initial_epoch = None
-            self.n_iter_ = int(restored)
-            max_epochs = max(0, self.max_iter - self.n_iter_)
-        for _ in range(max_epochs):
-            epoch = offset + self.n_iter_
-            rates = schedule.rates(epoch, self.t_, lr)
-            momenta = schedule.momenta(epoch)
-            try:
-                if view is not None:
-                    view.set(_callbacks.first_and_last(rates)[0])
-                hooks.on_epoch_begin(epoch)
-                if view is not None and view.scale() != 1.0:
-                    # a callback set the rate (LearningRateScheduler)
-                    lr = _scaled(lr, view, schedule)
-                    rates = schedule.rates(epoch, self.t_, lr)
-                result = engine.run_epoch(
-                    state, (shuffle_seed, self.t_), rates, momenta
-                )
-            except KeyboardInterrupt as exc:
-                if not completed:
-                    raise
-                interrupted = exc  # ``state`` is still the last completed epoch's
-                break
-            except StreamExhausted:
-                stopped = True
-                warnings.warn(
-                    f"The generator ran out of batches after {completed} epochs of "
-                    "this fit; training stopped there. To train max_iter epochs, "
-                    "give an endless generator and steps_per_epoch, or a "
-                    "keras.utils.PyDataset or tf.data.Dataset (read anew each epoch).",
-                    UserWarning,
-                    stacklevel=4,
-                )
-                break
-            previous_state = state
-            state, loss, parts, score, val_loss = result
-            steps = n_batches or engine.steps_run
-            if not np.isfinite(loss) and not early_stopping:
-                # a callback may stop here (TerminateOnNaN): the last finite
-                # epoch's weights stay; else scikit-learn's error
-                hooks.on_train_batch_end(steps - 1, {"loss": loss})
-                if self.model_.stop_training:
-                    state = previous_state
-                    stopped = True
-                    self.n_iter_ += 1
-                    self.loss_curve_.append(loss)
-                    self._extend_history({"loss": [loss], "learning_rate": [lr]})
-                    if self.verbose:
-                        print(f"A callback stopped training at epoch {self.n_iter_}.")
-                    break
-                raise ValueError(
-                    "Solver produced non-finite parameter weights. The input data "
-                    "may contain large values and need to be preprocessed. (The "
-                    f"training loss became {loss} at epoch {self.n_iter_ + 1}: "
-                    "lower learning_rate_init, scale the features, e.g. with "
-                    "StandardScaler, or use a bounded activation.)"
-                )
-            if not np.isfinite(score):
-                score = np.nan
-            self.n_iter_ += 1
-            completed += 1
-            self.t_ += engine.samples_seen if n_samples is None else n_samples
-            self.loss_ = loss
-            self.loss_curve_.append(loss)
-            rate = (
-                float(np.asarray(self.model_.optimizer.learning_rate))
-                if user_schedule
-                else float(np.mean(rates))
-            )
-            logs = {"loss": loss}
-            if len(self._loss_weights()) > 1:
-                for i, part in enumerate(_to_float_list(parts)):
-                    logs[f"loss_output_{i}"] = part
-            if early_stopping:
-                logs.update(val_loss=val_loss, val_score=score)
-            logs["learning_rate"] = rate
-            if momenta is not None:
-                logs["momentum"] = float(np.mean(momenta))
-            self._extend_history({name: [value] for name, value in logs.items()})
-            if early_stopping:
-                self.validation_scores_.append(score)
-                improved = score >= self.best_validation_score_ + self.tol
-                best = score > self.best_validation_score_
-                if best:
-                    self.best_validation_score_ = score
-                    best_state = state
-            else:
-                improved = loss <= self.best_loss_ - self.tol
-                best = loss < self.best_loss_
-                self.best_loss_ = min(self.best_loss_, loss)
-            self._no_improvement_count = (
-                0 if improved else (self._no_improvement_count + 1)
-            )
-            if self.verbose and _callbacks.verbosity(self.verbose) == 2:
-                # scikit-learn's lines
-                print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
-                if early_stopping:
-                    print(f"Validation score: {score:f}")
-            lr_changed = False
-            if (
-                self._no_improvement_count > self.n_iter_no_change
-                and self.learning_rate == "adaptive"
-                and lr > 1e-6
-            ):
-                lr *= float(self.reduce_factor)
-                self._no_improvement_count = 0
-                lr_changed = True
-                if self.verbose:
-                    print(f"Setting learning rate to {lr:f}")
-            if self.checkpoint_path is not None and (
-                best or not self.checkpoint_best_only
-            ):
-                self._learning_rate_ = lr
-                _callbacks.save_state(self, engine, state, best_state)
-            elif needs_weights:
-                engine.write_back(state)  # callbacks see the epoch's model
-            try:
-                if view is not None:
-                    # the rate the next step would take
-                    view.set(
-                        lr
-                        if schedule.name in ("constant", "adaptive")
-                        else _callbacks.first_and_last(rates)[1],
-                        self.n_iter_ * steps,
-                    )
-                before = _callbacks.snapshot(self.model_) if watch else None
-                if not step_hooks:
-                    hooks.on_train_batch_end(steps - 1, logs)  # the progress bar
-                hooks.on_epoch_end(epoch, logs)
-            except KeyboardInterrupt as exc:
-                interrupted = exc
-                break
-            if view is not None and view.scale() != 1.0:
-                lr = _scaled(lr, view, schedule)  # ReduceLROnPlateau
-            self._learning_rate_ = lr
-            if watch and _callbacks.changed(self.model_, before):
-                state = _callbacks.adopt(self.model_, engine, state)
-            if self.model_.stop_training:
-                stopped = True
-                if self.verbose:
-                    print(f"A callback stopped training after epoch {self.n_iter_}.")
-                break
-            if self._no_improvement_count > self.n_iter_no_change and not lr_changed:
-                if self.verbose:
-                    what = "Validation score" if early_stopping else "Training loss"
-                    print(
-                        f"{what} did not improve more than tol={self.tol:f} for "
-                        f"{self.n_iter_no_change} consecutive epochs. Stopping."
-                    )
-                converged = True
-                break
-        self._epochs_done = offset + self.n_iter_
-        final = best_state if early_stopping else state
-        if watch:
-            engine.write_back(final)
-            before = _callbacks.snapshot(self.model_)
-        hooks.on_train_end(logs)
-        if watch and _callbacks.changed(self.model_, before):
-            # EarlyStopping(restore_best_weights=True)
-            final = _callbacks.adopt(self.model_, engine, final)
-        self.model_._initial_epoch = None
-        if view is not None:
-            view.detach()
-        for callback in self.callbacks_:  # no reference to the network kept
-            callback.set_model(None)
-        if self.checkpoint_path is not None and interrupted is None:
-            _callbacks.finish(self)
-        if (
-            not incremental
-            and not converged
-            and not stopped
-            and interrupted is None
-            and self.n_iter_ >= self.max_iter
-        ):
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
-                "and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-        return final, interrupted
 
     def _set_weight_attributes(self):
         dense = [
@@ -1125,13 +867,6 @@ def _even_batch_size(batch_size, placement, *, auto):
     from skdeep._bridge._devices_jax import check_batch_splits
 
     check_batch_splits("batch_size", batch_size, n_devices)
-
-
-def _scaled(lr, view, schedule):
-    """The loop's rate after a callback set the optimizer's (``view``)."""
-    if schedule.name in ("constant", "adaptive"):
-        return view.read()  # the rate the callback set
-    return lr * view.scale()  # the schedule, scaled
 
 
 def _clone_optimizer(optimizer):
