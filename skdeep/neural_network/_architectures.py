@@ -67,7 +67,19 @@ class _DrawnInFloat64(keras.initializers.Initializer):
         self.initializer = initializer
 
     def __call__(self, shape, dtype=None):
+        if not _has_float64():
+            return self.initializer(shape, dtype=dtype)
         return keras.ops.cast(self.initializer(shape, dtype="float64"), dtype)
+
+
+def _has_float64():
+    """Whether the backend computes in float64 (JAX only with x64 enabled; it
+    would truncate to float32 and warn)."""
+    if keras.backend.backend() != "jax":
+        return True
+    import jax
+
+    return bool(jax.config.jax_enable_x64)
 
 
 def _plain(model):

@@ -651,7 +651,8 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
                     "return_std=True needs mc_samples: the standard deviation is "
                     "that of mc_samples predictions with dropout active (MC dropout)."
                 )
-            return self._target.proba(self._forward(X))
+            raw = self._forward(X)  # NotFittedError first
+            return self._target.proba(raw)
         samples = self._mc_outputs(X, mc_samples)[0]
         proba = self._target.proba(samples.mean(0))
         if not return_std:
