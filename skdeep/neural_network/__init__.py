@@ -4,7 +4,8 @@ Where each concern lives (the wrappers for a user's own model are in
 ``skdeep.wrappers``; what both share is in ``skdeep._bridge``):
 
 - the estimators: ``_mlp`` (``MLPClassifier``, ``MLPRegressor``), ``_wide_deep``
-  (``WideDeepRegressor``), ``_regression`` (what the two regressors share);
+  (``WideDeepRegressor``), ``_regression`` (what the two regressors share),
+  ``_docstrings`` (the parameter and attribute docs the three share);
 - ``_base``: their base class -- parameters, validation, the choice of engine,
   pickling;
 - ``_epochs``: the epoch loop (scikit-learn's fitted records, early stopping and

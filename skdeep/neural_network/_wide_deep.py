@@ -8,7 +8,10 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from skdeep.neural_network._base import _BaseKerasEstimator
-from skdeep.neural_network._mlp import FITTED_ATTRIBUTES_DOC, TRAINING_PARAMETERS_DOC
+from skdeep.neural_network._docstrings import (
+    FITTED_ATTRIBUTES_DOC,
+    TRAINING_PARAMETERS_DOC,
+)
 from skdeep.neural_network._regression import (
     REGRESSION_PARAMETER_CONSTRAINTS,
     _RegressorHooks,
