@@ -33,6 +33,19 @@ def engine(request):
     return request.param
 
 
+@pytest.fixture(scope="module")
+def one_epoch(data):
+    """The network after one epoch without callbacks, per engine (fitted once)."""
+    fitted = {}
+
+    def get(engine):
+        if engine not in fitted:
+            fitted[engine] = _fit(data, engine, None, max_iter=1)
+        return fitted[engine]
+
+    return get
+
+
 def _fit(data, engine, callbacks, **params):
     X, y = data
     params = {
@@ -57,7 +70,7 @@ def _expected_engine(engine):
     return "numpy" if engine == "auto" else "keras"
 
 
-def test_learning_rate_scheduler(data, engine):
+def test_learning_rate_scheduler(data, engine, one_epoch):
     halving = keras.callbacks.LearningRateScheduler(lambda epoch, lr: RATE / 2**epoch)
     est = _fit(data, engine, [halving])
     assert est.engine_ == _expected_engine(engine)
@@ -66,7 +79,7 @@ def test_learning_rate_scheduler(data, engine):
     )
     # the rate trains: a rate of 0 from the second epoch on leaves the weights
     frozen = keras.callbacks.LearningRateScheduler(lambda e, lr: RATE if e < 1 else 0.0)
-    before = _fit(data, engine, None, max_iter=1)
+    before = one_epoch(engine)
     after = _fit(data, engine, [frozen])
     for a, b in zip(before.coefs_, after.coefs_):
         np.testing.assert_allclose(a, b, rtol=1e-6)
@@ -94,14 +107,14 @@ def test_reduce_lr_on_plateau_rescales_a_schedule(data, engine):
     np.testing.assert_allclose(ratio, [1, 1, 0.5, 0.25], rtol=1e-6)
 
 
-def test_early_stopping_restores_the_best_weights(data, engine):
+def test_early_stopping_restores_the_best_weights(data, engine, one_epoch):
     # no epoch after the first improves by min_delta: it stops after the second
     stop = keras.callbacks.EarlyStopping(
         monitor="loss", patience=1, min_delta=1e9, restore_best_weights=True
     )
     est = _fit(data, engine, [stop], max_iter=6)
     assert est.n_iter_ == 2
-    first = _fit(data, engine, None, max_iter=1)
+    first = one_epoch(engine)
     for a, b in zip(first.coefs_, est.coefs_):
         np.testing.assert_allclose(a, b, rtol=1e-6)
     X, _ = data
@@ -237,7 +250,9 @@ def test_a_users_callback_reads_and_sets_the_rate_and_stops(data, engine):
 
 
 @pytest.mark.skipif(ENGINES[0] != "auto", reason="a TensorFlow-backend engine")
-def test_the_compiled_loop_shows_callbacks_the_rate_and_keeps_their_weights(data):
+def test_the_compiled_loop_shows_callbacks_the_rate_and_keeps_their_weights(
+    data, one_epoch
+):
     engine = "tensorflow"
     # (the NumPy loop's view, on the compiled TensorFlow loop: the same epoch loop)
     halving = keras.callbacks.LearningRateScheduler(lambda epoch, lr: RATE / 2**epoch)
@@ -247,6 +262,6 @@ def test_the_compiled_loop_shows_callbacks_the_rate_and_keeps_their_weights(data
     est = _fit(data, engine, [halving, stop], max_iter=6)
     assert est.engine_ == "tensorflow" and est.n_iter_ == 2
     np.testing.assert_allclose(est.history_["learning_rate"], [RATE, RATE / 2])
-    first = _fit(data, engine, None, max_iter=1)
+    first = one_epoch(engine)
     for a, b in zip(first.coefs_, est.coefs_):
         np.testing.assert_allclose(a, b, rtol=1e-6)
