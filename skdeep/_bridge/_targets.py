@@ -322,12 +322,17 @@ class BuiltinClassifierTarget:
         if self.task == "multiclass":
             return self.classes_[decided]
         if self.task == "binary":
-            return self.classes_[decided.reshape(-1).astype(int)]
+            return self.classes_[self._binary_index(decided.reshape(-1))]
         return decided.astype(int)
+
+    def _binary_index(self, positive):
+        """The index in ``classes_`` of each binary decision: a target of one class
+        (which scikit-learn's MLPClassifier fits) decides it always."""
+        return np.minimum(positive.astype(int), len(self.classes_) - 1)
 
     def decode(self, raw):
         if self.task == "multilabel":
             return (raw > 0.5).astype(int)
         if self.task == "binary":
-            return self.classes_[(raw.reshape(-1) > 0.5).astype(int)]
+            return self.classes_[self._binary_index(raw.reshape(-1) > 0.5)]
         return self.classes_[np.argmax(raw, axis=1)]

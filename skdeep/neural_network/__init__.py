@@ -4,11 +4,15 @@ Where each concern lives (the wrappers for a user's own model are in
 ``skdeep.wrappers``; what both share is in ``skdeep._bridge``):
 
 - the estimators: ``_mlp`` (``MLPClassifier``, ``MLPRegressor``), ``_wide_deep``
-  (``WideDeepRegressor``), ``_regression`` (what the two regressors share);
+  (``WideDeepRegressor``), ``_regression`` (what the two regressors share),
+  ``_docstrings`` (the parameter and attribute docs the three share);
 - ``_parameters``: their parameter constraints, importable without Keras (the
   ``skdeep`` command checks ``--param`` with them before TensorFlow loads);
-- ``_base``: their base class -- parameters, validation, the epoch loop (early
-  stopping, learning-rate rules, fitted attributes), pickling;
+- ``_base``: their base class -- parameters, validation, the choice of engine,
+  pickling;
+- ``_epochs``: the epoch loop (scikit-learn's fitted records, early stopping and
+  verbose lines, the learning-rate rules of ``_schedules``) and ``_callbacks``: the
+  Keras callbacks it calls, with the model and optimizer view they need;
 - ``_architectures``: the Keras networks they build;
 - ``_engine``: the seam to the training engines (``EpochSpec``, ``Engine``,
   ``make_engine``) and the choice of inference pass (``predictor``);

@@ -28,7 +28,46 @@ def default_initializer(activation):
     return "glorot_uniform"
 
 
+class _DrawnInFloat64(keras.initializers.Initializer):
+    """``initializer``'s draw made in float64 and rounded to the layer's dtype, so
+    that a float32 network starts from the float64 one's weights (as scikit-learn's
+    MLP, whose results for float32 and float64 input differ by rounding only).
+    Used while the network is built, then replaced by ``initializer`` (``_plain``):
+    a saved network names Keras' own initializers."""
+
+    def __init__(self, initializer):
+        self.initializer = initializer
+
+    def __call__(self, shape, dtype=None):
+        if not _has_float64():
+            return self.initializer(shape, dtype=dtype)
+        return keras.ops.cast(self.initializer(shape, dtype="float64"), dtype)
+
+
+def _has_float64():
+    """Whether the backend computes in float64 (JAX only with x64 enabled; it
+    would truncate to float32 and warn)."""
+    if keras.backend.backend() != "jax":
+        return True
+    import jax
+
+    return bool(jax.config.jax_enable_x64)
+
+
+def _plain(model):
+    """``model`` with the initializers it was built with (``_DrawnInFloat64``)."""
+    for layer in model.layers:
+        wrapped = getattr(layer, "kernel_initializer", None)
+        if isinstance(wrapped, _DrawnInFloat64):
+            layer.kernel_initializer = wrapped.initializer
+    return model
+
+
 def _initializer(spec, seed):
+    return _DrawnInFloat64(_keras_initializer(spec, seed))
+
+
+def _keras_initializer(spec, seed):
     """A fresh initializer from a name or a serialized Keras initializer (a dict).
 
     Constructed with its seed: ``keras.initializers.get(name)`` would draw a default
@@ -186,7 +225,7 @@ def build_mlp(
         name="output",
         dtype=dtype,
     )(x)
-    return keras.Model(inputs, outputs, name="mlp")
+    return _plain(keras.Model(inputs, outputs, name="mlp"))
 
 
 def build_wide_deep(
@@ -280,7 +319,7 @@ def build_wide_deep(
             dtype=dtype,
         )(deep_out)
         outputs = [outputs, auxiliary]
-    return keras.Model(inputs, outputs, name="wide_deep")
+    return _plain(keras.Model(inputs, outputs, name="wide_deep"))
 
 
 # Builders by name: the estimators store ``(name, kwargs)`` so a pickled estimator can

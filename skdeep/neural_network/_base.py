@@ -1,9 +1,9 @@
 """The base of the built-in networks (MLPs, Wide & Deep): the scikit-learn side.
 
 It owns parameter validation, input validation, target encoding, building the network
-from a pure-Keras function of ``_architectures``, the epoch loop (early stopping,
-learning-rate rules, fitted attributes) over one of the engines of ``_engine`` (which
-also picks the inference pass), tags and pickling. Estimators declare their parameters
+from a pure-Keras function of ``_architectures``, choosing one of the engines of
+``_engine`` (which also picks the inference pass) and running the epoch loop of
+``_epochs`` over it, tags and pickling. Estimators declare their parameters
 and override a few small hooks (``_architecture``, ``_encode_y``, ``_loss_name`` ...).
 """
 
@@ -13,7 +13,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import is_classifier
-from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
+from sklearn.exceptions import DataConversionWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import (
     check_is_fitted,
@@ -24,16 +24,12 @@ from skdeep._bridge import _streams
 from skdeep._bridge._estimator import KerasEstimator
 from skdeep._bridge._precision import precision_scope
 from skdeep.neural_network import _callbacks
+from skdeep.neural_network._epochs import train
 from skdeep.neural_network._inference import NonFiniteInputError
 from skdeep.neural_network._parameters import BASE_PARAMETER_CONSTRAINTS
-from skdeep.neural_network._streaming import StreamExhausted
 from skdeep.utils._random import _MAX_SEED, local_random_state
 
 MIXED_PRECISIONS = ("mixed_float16", "mixed_bfloat16")
-
-
-def _to_float_list(values):
-    return [float(v) for v in values]
 
 
 class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
@@ -314,6 +310,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             clipvalue=None if self.clipvalue is None else float(self.clipvalue),
             precision=self.precision if self._mixed_precision else None,
             n_devices=n_devices,
+            step_hooks=not all(map(_callbacks.epoch_only, self.callbacks or ())),
         )
 
     def _solver_setting(self):
@@ -489,8 +486,12 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
         seeds = rng.randint(_MAX_SEED, size=3)
 
         if self.early_stopping:
+            # scikit-learn's strata: the rows of the label indicator (its error
+            # names a class of too few members as its row: 'True' for binary)
             stratify = (
-                y if is_classifier(self) and self._task() != "multilabel" else None
+                Y.astype(bool)
+                if is_classifier(self) and self._task() != "multilabel"
+                else None
             )
             X, X_val, Y, Y_val, sample_weight, w_val = train_test_split(
                 X,
@@ -582,7 +583,8 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             else:
                 state = engine.initial_state(previous if incremental else None)
                 best_state = state
-            state, interrupted = self._train(
+            state, interrupted = train(
+                self,
                 engine,
                 state,
                 best_state,
@@ -590,6 +592,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
                 incremental=incremental,
                 n_samples=n_samples,
                 n_batches=n_batches,
+                spec=epoch_spec,
                 resumed=resumed is not None,
             )
             self._optimizer_state = engine.write_back(state)
@@ -621,196 +624,6 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             for i in range(len(self._loss_weights())):
                 self.history_[f"loss_output_{i}"] = []
         self._learning_rate_ = self._initial_rate()
-
-    def _train(
-        self,
-        engine,
-        state,
-        best_state,
-        *,
-        shuffle_seed,
-        incremental,
-        n_samples,
-        n_batches,
-        resumed=False,
-    ):
-        """Run epochs of ``engine`` until convergence.
-
-        Returns the final state and None, or, when a KeyboardInterrupt arrives
-        during an epoch after at least one completed, the state to keep and the
-        interrupt (before that, the interrupt propagates).
-        """
-        from skdeep.neural_network._schedules import Schedule
-
-        early_stopping = self.early_stopping and not incremental
-        if not incremental and not resumed:
-            self.n_iter_ = 0
-            self._learning_rate_ = self._initial_rate()
-        lr = self._learning_rate_
-        max_epochs = 1 if incremental else self.max_iter - self.n_iter_
-        cycle_momentum = self.learning_rate == "1cycle" and self.solver == "sgd"
-        if cycle_momentum and self.momentum and self.engine_ != "numpy":
-            warnings.warn(
-                f"learning_rate='1cycle' cycles SGD's momentum on the NumPy engine "
-                f"only; engine {self.engine_!r} keeps momentum={self.momentum}.",
-                UserWarning,
-                stacklevel=4,
-            )
-            cycle_momentum = False
-        schedule = Schedule(
-            self,
-            initial_rate=self._initial_rate(),
-            n_batches=n_batches or 1,  # (unknown for some streams: no per-step rate)
-            cycle_momentum=cycle_momentum and bool(self.momentum),
-        )
-        user_schedule = (
-            not isinstance(self.solver, str) and not engine.sets_rate
-            if self.engine_ == "keras"
-            else False
-        )
-        hooks = _callbacks.epoch_hooks(
-            self, self.max_iter if not incremental else 1, n_batches
-        )
-        needs_weights = bool(self.callbacks_) or self.checkpoint_path is not None
-        self.model_.stop_training = False
-        converged = stopped = False
-        completed, interrupted, logs = 0, None, {}
-        hooks.on_train_begin()
-        for _ in range(max_epochs):
-            epoch = self.n_iter_
-            rates = schedule.rates(epoch, self.t_, lr)
-            momenta = schedule.momenta(epoch)
-            try:
-                hooks.on_epoch_begin(epoch)
-                result = engine.run_epoch(
-                    state, (shuffle_seed, self.t_), rates, momenta
-                )
-            except KeyboardInterrupt as exc:
-                if not completed:
-                    raise
-                interrupted = exc  # ``state`` is still the last completed epoch's
-                break
-            except StreamExhausted:
-                stopped = True
-                warnings.warn(
-                    f"The generator ran out of batches after {completed} epochs of "
-                    "this fit; training stopped there. To train max_iter epochs, "
-                    "give an endless generator and steps_per_epoch, or a "
-                    "keras.utils.PyDataset or tf.data.Dataset (read anew each epoch).",
-                    UserWarning,
-                    stacklevel=4,
-                )
-                break
-            state, loss, parts, score, val_loss = result
-            if not np.isfinite(loss) and not early_stopping:
-                # scikit-learn's error; with early stopping, training goes on as
-                # there: NaN validation scores never improve, the best weights stay
-                raise ValueError(
-                    "Solver produced non-finite parameter weights. The input data "
-                    "may contain large values and need to be preprocessed. (The "
-                    f"training loss became {loss} at epoch {self.n_iter_ + 1}: "
-                    "lower learning_rate_init, scale the features, e.g. with "
-                    "StandardScaler, or use a bounded activation.)"
-                )
-            if not np.isfinite(score):
-                score = np.nan
-            self.n_iter_ += 1
-            completed += 1
-            self.t_ += engine.samples_seen if n_samples is None else n_samples
-            self.loss_ = loss
-            self.loss_curve_.append(loss)
-            rate = (
-                float(np.asarray(self.model_.optimizer.learning_rate))
-                if user_schedule
-                else float(np.mean(rates))
-            )
-            logs = {"loss": loss}
-            if len(self._loss_weights()) > 1:
-                for i, part in enumerate(_to_float_list(parts)):
-                    logs[f"loss_output_{i}"] = part
-            if early_stopping:
-                logs.update(val_loss=val_loss, val_score=score)
-            logs["learning_rate"] = rate
-            if momenta is not None:
-                logs["momentum"] = float(np.mean(momenta))
-            self._extend_history({name: [value] for name, value in logs.items()})
-            if early_stopping:
-                self.validation_scores_.append(score)
-                improved = score >= self.best_validation_score_ + self.tol
-                best = score > self.best_validation_score_
-                if best:
-                    self.best_validation_score_ = score
-                    best_state = state
-            else:
-                improved = loss <= self.best_loss_ - self.tol
-                best = loss < self.best_loss_
-                self.best_loss_ = min(self.best_loss_, loss)
-            self._no_improvement_count = (
-                0 if improved else (self._no_improvement_count + 1)
-            )
-            if _callbacks.verbosity(self.verbose) == 2:
-                print(
-                    f"Epoch {self.n_iter_}/{self.max_iter} - "
-                    + " - ".join(f"{k}: {v:.6g}" for k, v in logs.items())
-                )
-            lr_changed = False
-            if (
-                self._no_improvement_count > self.n_iter_no_change
-                and self.learning_rate == "adaptive"
-                and lr > 1e-6
-            ):
-                lr *= float(self.reduce_factor)
-                self._no_improvement_count = 0
-                lr_changed = True
-                if self.verbose:
-                    print(f"Setting learning rate to {lr:f}")
-            self._learning_rate_ = lr
-            if self.checkpoint_path is not None and (
-                best or not self.checkpoint_best_only
-            ):
-                _callbacks.save_state(self, engine, state, best_state)
-            elif needs_weights:
-                engine.write_back(state)  # callbacks see the epoch's model
-            try:
-                steps = n_batches or engine.steps_run
-                hooks.on_train_batch_end(steps - 1, logs)  # the progress bar
-                hooks.on_epoch_end(epoch, logs)
-            except KeyboardInterrupt as exc:
-                interrupted = exc
-                break
-            if self.model_.stop_training:
-                stopped = True
-                if self.verbose:
-                    print(f"A callback stopped training after epoch {self.n_iter_}.")
-                break
-            if self._no_improvement_count > self.n_iter_no_change and not lr_changed:
-                if self.verbose:
-                    what = "Validation score" if early_stopping else "Training loss"
-                    print(
-                        f"{what} did not improve more than tol={self.tol:f} for "
-                        f"{self.n_iter_no_change} consecutive epochs. Stopping."
-                    )
-                converged = True
-                break
-        hooks.on_train_end(logs)
-        for callback in self.callbacks_:  # no reference to the network kept
-            callback.set_model(None)
-        if self.checkpoint_path is not None and interrupted is None:
-            _callbacks.finish(self)
-        if (
-            not incremental
-            and not converged
-            and not stopped
-            and interrupted is None
-            and self.n_iter_ >= self.max_iter
-        ):
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
-                "and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-        return (best_state if early_stopping else state), interrupted
 
     def _set_weight_attributes(self):
         dense = [

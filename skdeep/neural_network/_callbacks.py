@@ -28,6 +28,7 @@ RESUMED_ATTRIBUTES = (
     "best_validation_score_",
     "best_loss_",
     "_learning_rate_",
+    "_epochs_done",
 )
 
 
@@ -100,11 +101,15 @@ def run_directory(root, estimator):
 def callback_list(callbacks, model, verbose, epochs, steps):
     import keras
 
+    keras_verbose = 1 if verbose == 1 else 0
+    if any(isinstance(c, keras.callbacks.ProgbarLogger) for c in callbacks):
+        # a user's progress bar shows (Keras' verbose=1; verbose=2: its lines)
+        keras_verbose = max(verbose, 1)
     return keras.callbacks.CallbackList(
         list(callbacks),
         add_history=False,
         add_progbar=verbose == 1,
-        verbose=1 if verbose == 1 else 0,
+        verbose=keras_verbose,
         epochs=epochs,
         steps=steps,
         model=model,
@@ -228,4 +233,101 @@ def epoch_hooks(estimator, max_epochs, n_batches):
         hooks.append(tensorboard_callback(estimator.tensorboard_run_dir_))
     return callback_list(
         hooks, estimator.model_, verbosity(estimator.verbose), max_epochs, n_batches
+    )
+
+
+# ------------------------------------------- what callbacks see of the network
+
+
+class RateView:
+    """The optimizer a fit's callbacks see as ``model.optimizer``, and its rate.
+
+    The Keras engine's network is compiled: its optimizer is the one that trains.
+    The NumPy and compiled TensorFlow loops train with their own update rules, so
+    the network gets a Keras optimizer of the same solver for the fit, whose
+    ``learning_rate`` and ``iterations`` the epoch loop keeps true: a callback that
+    reads or sets the rate (``LearningRateScheduler``, ``ReduceLROnPlateau``, a
+    user's own) means the same on every engine. The epoch loop sets the rate before
+    ``on_epoch_begin`` and after the epoch, and reads back what callbacks set.
+    """
+
+    def __init__(self, model, optimizer, attached, previous=None):
+        self.model, self.optimizer, self.attached = model, optimizer, attached
+        self._previous = previous  # the network's optimizer before the fit's
+        self._expected = None
+
+    @classmethod
+    def of(cls, estimator, engine, spec, rate):
+        """The view for this fit, or None when the rate is not the loop's (a Keras
+        optimizer solver with its own ``LearningRateSchedule``) or no callback
+        could look at it."""
+        model = estimator.model_
+        if hasattr(engine, "sets_rate"):  # a Keras engine: the network's optimizer
+            return cls(model, model.optimizer, False) if engine.sets_rate else None
+        if not estimator.callbacks_ or spec.solver == "keras":
+            return None
+        from skdeep.neural_network._keras_engine import keras_optimizer
+
+        previous = getattr(model, "optimizer", None)  # an earlier Keras fit's
+        model.optimizer = keras_optimizer(spec.solver, spec.hyper_dict, float(rate))
+        return cls(model, model.optimizer, True, previous)
+
+    def set(self, rate, steps=None):
+        """Show ``rate`` (and the optimizer's step count ``steps``) to callbacks."""
+        self.optimizer.learning_rate = float(rate)
+        self._expected = self.read()
+        if steps is not None and self.attached:
+            self.optimizer.iterations.assign(int(steps))
+
+    def read(self):
+        import keras
+
+        return float(keras.ops.convert_to_numpy(self.optimizer.learning_rate))
+
+    def scale(self):
+        """How much callbacks scaled the rate since ``set`` (1.0: untouched)."""
+        now = self.read()
+        return 1.0 if now == self._expected else now / self._expected
+
+    def detach(self):
+        """Take the fit's optimizer off the network (the NumPy loop's view)."""
+        if self.attached:
+            self.model.optimizer = self._previous
+
+
+def first_and_last(rates):
+    rates = np.atleast_1d(np.asarray(rates, dtype=np.float64))
+    return float(rates[0]), float(rates[-1])
+
+
+def snapshot(model):
+    """The network's weights, to see whether a callback changed them."""
+    return model.get_weights()
+
+
+def changed(model, before):
+    """Whether the network's weights differ from ``before`` (``snapshot``)."""
+    return any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+def adopt(model, engine, state):
+    """``state`` with the weights the network holds now (a callback set them:
+    ``EarlyStopping(restore_best_weights=True)``, ``BackupAndRestore``, a user's
+    own), the optimizer's state kept."""
+    weights = model.get_weights()
+    optimizer = engine.write_back(state)
+    model.set_weights(weights)
+    return engine.initial_state(optimizer)
+
+
+def epoch_only(callback):
+    """Whether the epoch loop's calls (train and epoch hooks, one step hook per
+    epoch with the epoch's logs) give ``callback`` all it acts on."""
+    import keras
+
+    from skdeep._bridge.engine._loop import _uses_step_hooks
+
+    # TerminateOnNaN looks at each step's loss: the epoch's is NaN if one was
+    return isinstance(callback, keras.callbacks.TerminateOnNaN) or not (
+        _uses_step_hooks(callback)
     )

@@ -139,6 +139,8 @@ class EpochSpec:
     # over this many devices (the placement's)
     precision: str | None = None
     n_devices: int = 1
+    # a callback acts on every step (``_callbacks.epoch_only``): Keras' fit calls it
+    step_hooks: bool = False
     # a user's Keras optimizer (``solver`` is then "keras"): the Keras engine's alone
     optimizer: object = field(default=None, compare=False, hash=False)
 
@@ -149,11 +151,14 @@ class EpochSpec:
 
 def hand_written_gaps(spec):
     """The options of ``spec`` the NumPy and compiled loops do not implement."""
-    return [
+    gaps = [
         name
         for name in ("l1", "clipnorm", "clipvalue", "precision")
         if getattr(spec, name)
     ]
+    if spec.step_hooks:
+        gaps.append("a callback's per-step hook")
+    return gaps
 
 
 class EpochResult(NamedTuple):

@@ -165,7 +165,43 @@ def compile_network(model, spec):
         jit_compile=False,
     )
     compute_loss_in(model, dtype)  # a float64 network: a float64 total loss
+    _export_standard_losses(model, spec)
     return sets_rate
+
+
+# Keras losses with the gradients of skdeep's (scikit-learn's conventions): the
+# loss and the factor that makes a Keras mean over the units skdeep's (None: times
+# the number of units, skdeep's sums over labels), up to terms constant in the
+# prediction (Poisson's deviance).
+_KERAS_LOSSES = {
+    "squared_error": ("MeanSquaredError", 0.5),
+    "absolute_error": ("MeanAbsoluteError", 1.0),
+    "huber": ("Huber", 1.0),
+    "binary_log_loss": ("BinaryCrossentropy", None),
+    "log_loss": ("CategoricalCrossentropy", 1.0),
+    "poisson": ("Poisson", None),
+}
+
+
+def _export_standard_losses(model, spec):
+    """Let a saved network name standard Keras losses, so that
+    ``keras.models.load_model`` reads it with no ``custom_objects`` (in any
+    process, without skdeep): the compile configuration Keras writes is that of
+    the same optimizer and the Keras losses of ``_KERAS_LOSSES``, weighted to train
+    as the network does here (the losses it trains with here are skdeep's own,
+    which give ``loss_curve_`` scikit-learn's figures)."""
+    import keras
+    from keras.src.saving.serialization_lib import SerializableDict
+
+    name, factor = _KERAS_LOSSES[spec.loss_name]
+    weights = []
+    for output, weight in zip(model.outputs, spec.loss_weights):
+        units = int(output.shape[-1])
+        weights.append(float(weight) * (units if factor is None else factor))
+    config = dict(model._compile_config.config)
+    config["loss"] = [getattr(keras.losses, name)() for _ in weights]
+    config["loss_weights"] = weights
+    model._compile_config = SerializableDict(**config)
 
 
 class HeldWeights:
@@ -203,6 +239,45 @@ class HeldWeights:
         return EpochResult(self._hold(), float(logs["loss"]), parts, score, val_loss)
 
 
+def step_forwarder(engine):
+    """A Keras callback for ``model.fit`` that passes every step to the fit's
+    callbacks (``engine.step_hooks``, a ``CallbackList`` the epoch loop sets)."""
+    import keras
+
+    class Steps(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            engine.step_hooks.on_train_batch_begin(batch, logs)
+
+        def on_train_batch_end(self, batch, logs=None):
+            engine.step_hooks.on_train_batch_end(batch, logs)
+
+    return Steps()
+
+
+def _step_loop_class(engine):
+    """An epoch loop of one ``model.fit`` per epoch that passes every step to the
+    fit's callbacks (``step_forwarder``)."""
+    from skdeep._bridge.engine._arrays import take
+    from skdeep._bridge.engine._fit_epochs import EpochLoop
+
+    class StepLoop(EpochLoop):
+        def train_epoch(self, order):
+            x, y, sample_weight = (take(part, order) for part in self._data)
+            history = self.model.fit(
+                x,
+                y,
+                sample_weight=sample_weight,
+                batch_size=self.batch_size,
+                epochs=1,
+                shuffle=False,  # ``order`` is the shuffle
+                verbose=0,
+                callbacks=[step_forwarder(engine)],
+            )
+            return {name: float(v[-1]) for name, v in history.history.items()}
+
+    return StepLoop
+
+
 class KerasEngine(HeldWeights):
     """Runs a built-in network's epochs through the general Keras engine."""
 
@@ -227,7 +302,11 @@ class KerasEngine(HeldWeights):
         # mean 1 (a step's scale), in the network's dtype like the losses
         weights = (weights * (len(weights) / weights.sum())).astype(dtype)
         loop_class = epoch_loop_class()
-        if spec.n_devices > 1:
+        self.forwards_steps = spec.step_hooks
+        self.step_hooks = None  # the fit's CallbackList, set by the epoch loop
+        if spec.step_hooks:  # Keras' fit, which calls the callbacks at every step
+            loop_class = _step_loop_class(self)
+        elif spec.n_devices > 1:
             # data-parallel: Keras' fit distributes the batches (the fast loops
             # run on one device)
             from skdeep._bridge.engine._fit_epochs import EpochLoop as loop_class

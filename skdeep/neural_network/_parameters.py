@@ -45,7 +45,15 @@ _FAN_AVG = {"he_avg_uniform": "uniform", "he_avg_normal": "truncated_normal"}
 INITIALIZER_NAMES = ("auto", *_INITIALIZERS, *_FAN_AVG)
 
 SOLVERS = {"sgd", "adam", "nadam", "rmsprop", "adagrad", "adamax", "adamw", "lbfgs"}
-SCHEDULES = {"constant", "invscaling", "exponential", "piecewise", "adaptive", "1cycle"}
+SCHEDULES = {
+    "constant",
+    "invscaling",
+    "power",
+    "exponential",
+    "piecewise",
+    "adaptive",
+    "1cycle",
+}
 INITIALIZERS = set(INITIALIZER_NAMES)
 
 BASE_PARAMETER_CONSTRAINTS = {

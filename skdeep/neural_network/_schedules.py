@@ -86,14 +86,24 @@ class Schedule:
     def rates(self, epoch, samples_seen, current):
         """The rate of each step of epoch ``epoch`` (0-based; a float when it is
         one for the whole epoch). ``samples_seen`` counts the samples of earlier
-        epochs; ``current`` is the rate the loop holds (constant, adaptive)."""
+        epochs; ``current`` is the rate the loop holds: the rate of "constant" and
+        "adaptive", and the scale of the others (a Keras callback that sets the
+        optimizer's rate, e.g. ``ReduceLROnPlateau``, rescales the schedule from
+        then on: ``current / initial_rate``)."""
         if self.name in ("constant", "adaptive"):
             return float(current)
+        scale = float(current) / self.initial
+        rates = self._rates(epoch, samples_seen)
+        return rates if scale == 1.0 else rates * scale
+
+    def _rates(self, epoch, samples_seen):
         if self.name == "invscaling":  # scikit-learn's power scheduling, per epoch
             return self.initial / (samples_seen + 1) ** self.power_t
         if self.name == "piecewise":
             return float(self.values[np.searchsorted(self.boundaries, epoch, "right")])
         steps = self._steps(epoch)
+        if self.name == "power":  # Hands-On ML's power scheduling, per step
+            return self.initial / (1.0 + steps / self.decay_steps) ** self.power_t
         if self.name == "exponential":
             return self.initial * self.decay_rate ** (steps / self.decay_steps)
         return np.interp(steps, self._onecycle_knots(), self._onecycle_rates())

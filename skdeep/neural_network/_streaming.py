@@ -19,10 +19,14 @@ from numbers import Integral
 import numpy as np
 
 from skdeep._bridge import _streams
-from skdeep.neural_network._keras_engine import HeldWeights, compile_network
+from skdeep.neural_network._keras_engine import (
+    HeldWeights,
+    compile_network,
+    step_forwarder,
+)
 
 # learning-rate schedules that set a rate per step, so need the steps of an epoch
-_PER_STEP = ("exponential", "1cycle")
+_PER_STEP = ("power", "exponential", "1cycle")
 
 
 class StreamExhausted(Exception):
@@ -138,6 +142,8 @@ class StreamEngine(HeldWeights):
         self.feed = feed
         self.shuffle = bool(spec.shuffle)
         self.sets_rate = compile_network(model, spec)
+        self.forwards_steps = spec.step_hooks  # a callback's per-step hooks
+        self.step_hooks = None  # the fit's CallbackList, set by the epoch loop
         self.samples_seen = 0  # rows of the last epoch
         self.steps_run = 0  # batches of the last epoch
 
@@ -162,7 +168,8 @@ class StreamEngine(HeldWeights):
                 epochs=1,
                 shuffle=False,  # a PyDataset's order is ``epoch``'s
                 verbose=0,
-                callbacks=[counter],
+                callbacks=[counter]
+                + ([step_forwarder(self)] if self.forwards_steps else []),
             )
         logs = {name: values[-1] for name, values in history.history.items()}
         if not logs:  # a dataset with no batch

@@ -7,7 +7,10 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted
 
 from skdeep.neural_network._base import _BaseKerasEstimator
-from skdeep.neural_network._mlp import FITTED_ATTRIBUTES_DOC, TRAINING_PARAMETERS_DOC
+from skdeep.neural_network._docstrings import (
+    FITTED_ATTRIBUTES_DOC,
+    TRAINING_PARAMETERS_DOC,
+)
 from skdeep.neural_network._parameters import WIDE_DEEP_CONSTRAINTS
 from skdeep.neural_network._regression import _RegressorHooks
 

@@ -381,6 +381,30 @@ def test_mc_samples_differ_and_their_mean_is_returned(digits):
     assert not np.allclose(proba, clf.predict_proba(X[:10]))
 
 
+def test_mc_classifier_returns_the_std_of_each_class_probability(digits):
+    X, y = digits
+    clf = MLPClassifier((16,), dropout=0.3, max_iter=2, random_state=0).fit(X, y)
+    python_state = random.getstate()
+    numpy_state = np.random.get_state()  # noqa: NPY002 - the global state is the point
+    proba, std = clf.predict_proba(X[:10], mc_samples=8, return_std=True)
+    samples = clf._mc_outputs(X[:10], 8)[0]
+    np.testing.assert_allclose(proba, samples.mean(axis=0))
+    np.testing.assert_allclose(std, samples.std(axis=0))
+    assert std.shape == (10, 10) and np.all(std > 0)
+    again = clf.predict_proba(X[:10], mc_samples=8, return_std=True)  # seeded
+    np.testing.assert_array_equal(std, again[1])
+    assert random.getstate() == python_state
+    np.testing.assert_array_equal(np.random.get_state()[1], numpy_state[1])  # noqa: NPY002
+    with pytest.raises(ValueError, match="return_std=True needs mc_samples"):
+        clf.predict_proba(X[:10], return_std=True)
+    # binary: one unit, whose spread both columns share
+    binary = MLPClassifier((8,), dropout=0.3, max_iter=2, random_state=0)
+    binary.fit(X, y > 4)
+    proba, std = binary.predict_proba(X[:5], mc_samples=6, return_std=True)
+    samples = binary._mc_outputs(X[:5], 6)[0][:, :, 0]
+    np.testing.assert_allclose(std, np.column_stack([samples.std(0)] * 2))
+
+
 def test_mc_regression_returns_mean_and_std_without_touching_anything(regression):
     X, y = regression
     reg = MLPRegressor(

@@ -76,3 +76,48 @@ def test_keras_engine_learns(digits):
         (32,), max_iter=30, learning_rate_init=0.01, engine="keras", random_state=0
     )
     assert clf.fit(X, y).score(X, y) > 0.9
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        # log loss, SELU's AlphaDropout
+        lambda: MLPClassifier((8,), max_iter=2, activation="selu", dropout=0.1),
+        lambda: MLPRegressor(
+            hidden_layer_sizes=(8,),
+            max_iter=2,
+            activation="prelu",
+            max_norm=2.0,
+            l1=1e-4,
+            clipnorm=1.0,
+        ),
+        lambda: WideDeepRegressor(
+            hidden_layer_sizes=(8,), max_iter=2, auxiliary_output=True
+        ),
+    ],
+    ids=[
+        "classifier-selu-dropout",
+        "regressor-prelu-max-norm-l1-clipnorm",
+        "wide-deep",
+    ],
+)
+def test_networks_the_keras_engine_trained_load_in_plain_keras(digits, make, tmp_path):
+    # no custom_objects: the saved compile configuration names Keras' own losses
+    X, y = digits
+    estimator = make().set_params(engine="keras", random_state=0)
+    if not isinstance(estimator, MLPClassifier):
+        y = y.astype(float)
+    estimator.fit(X, y)
+    path = tmp_path / "network.keras"
+    estimator.model_.save(path)
+    loaded = keras.models.load_model(path)
+    inputs = estimator._model_inputs(X.astype("float32"))
+    inputs = inputs[0] if len(inputs) == 1 else inputs
+    expected = estimator.model_.predict(inputs, verbose=0)
+    for a, b in zip(
+        keras.tree.flatten(loaded.predict(inputs, verbose=0)),
+        keras.tree.flatten(expected),
+    ):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert type(loaded.optimizer) is type(estimator.model_.optimizer)
+    loaded.fit(inputs, loaded.predict(inputs, verbose=0), epochs=1, verbose=0)

@@ -7,6 +7,7 @@ on half of iris.
 
 import os
 import pickle
+import re
 import warnings
 
 import keras
@@ -284,6 +285,27 @@ def test_find_learning_rate_regressors(iris):
         assert not hasattr(est, "model_")
 
 
+def test_power_scheduling_sets_the_books_rate_at_every_step(iris):
+    X, y = iris
+    est = _fit(
+        _small(
+            learning_rate="power",
+            learning_rate_init=0.01,
+            decay_steps=3,
+            power_t=1.0,
+            batch_size=25,
+        ),
+        X,
+        y,
+    )
+    # 75 rows in batches of 25: steps 0-2, 3-5 ... of lr0 / (1 + step / s) ** c
+    steps = np.arange(3 * est.n_iter_).reshape(est.n_iter_, 3)
+    expected = (0.01 / (1 + steps / 3) ** 1.0).mean(axis=1)
+    np.testing.assert_allclose(est.history_["learning_rate"], expected)
+    plain = _fit(_small(learning_rate_init=0.01, batch_size=25), X, y)
+    assert not np.allclose(est.loss_curve_[1:], plain.loss_curve_[1:])
+
+
 # ------------------------------------------------------------------ callbacks
 
 
@@ -472,8 +494,11 @@ def test_verbose_levels(iris, capsys):
     assert capsys.readouterr().out == ""
     _fit(_small(verbose=2, early_stopping=True), X, y)
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 4 and lines[0].startswith("Epoch 1/4 - loss: ")
-    assert "val_loss: " in lines[0] and "learning_rate: 0.001" in lines[0]
+    # scikit-learn's lines: the loss with 8 decimals, then the validation score
+    assert len(lines) == 8
+    assert re.fullmatch(r"Iteration 1, loss = \d+\.\d{8}", lines[0])
+    assert re.fullmatch(r"Validation score: \d\.\d{6}", lines[1])
+    assert lines[6].startswith("Iteration 4, loss = ")
     _fit(_small(verbose=1, early_stopping=True), X, y)
     out = capsys.readouterr().out
     assert out.count("Epoch ") == 4 and "val_score" in out and "━" in out
