@@ -26,8 +26,8 @@ from skdeep._bridge._precision import (
 from skdeep._bridge._seeding import seeded
 from skdeep._bridge.engine._arrays import is_memmap
 from skdeep._bridge.engine._build import compute_loss_in
-from skdeep.wrappers import _io
 from skdeep.utils._random import local_seed
+from skdeep.wrappers import _io
 
 # Keras ``fit`` arguments a call of ``fit(X, y, **kwargs)`` (or ``fit__name``) may set.
 _FIT_ARGS = {
@@ -504,7 +504,10 @@ class BaseWrapper(KerasEstimator):
 
     def _fit_settings(self, params, fit_kwargs):
         unknown = set(fit_kwargs) - _FIT_ARGS
-        routed = {**(params.get("fit_kwargs") or {}), **_routing.route_params(params, "fit")}
+        routed = {
+            **(params.get("fit_kwargs") or {}),
+            **_routing.route_params(params, "fit"),
+        }
         unknown |= set(routed) - _FIT_ARGS
         if unknown:
             raise ValueError(
@@ -555,9 +558,7 @@ class BaseWrapper(KerasEstimator):
             self._check_labels(_main_target(y))
         if sample_weight is not None:
             sample_weight = self._validate_sample_weight(sample_weight, _first(X))
-        sample_weight = self._training_weights(
-            sample_weight, _main_target(y), settings
-        )
+        sample_weight = self._training_weights(sample_weight, _main_target(y), settings)
         validation_data = settings.pop("validation_data")
         placement = resolve(self.device)
 

@@ -131,7 +131,9 @@ def split_columns(X, input_features, feature_names=None):
                     f"input_features names columns {missing} that X does not have."
                 )
             columns = np.array([position[c] for c in columns])
-        elif columns.size and (columns.min() < -X.shape[1] or columns.max() >= X.shape[1]):
+        elif columns.size and (
+            columns.min() < -X.shape[1] or columns.max() >= X.shape[1]
+        ):
             raise ValueError(
                 f"input_features[{key!r}] has column indices {list(columns)}; X has "
                 f"{X.shape[1]} columns."

@@ -129,9 +129,9 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
         if return_std and mc_samples is None:
             raise ValueError("return_std=True needs mc_samples (the draws' spread).")
         targets = self._all_targets() if outputs == "all" else [self.target_]
-        raws = self._raw_predict(
-            X, all_outputs=True, mc_samples=mc_samples, **kwargs
-        )[: len(targets)]
+        raws = self._raw_predict(X, all_outputs=True, mc_samples=mc_samples, **kwargs)[
+            : len(targets)
+        ]
         results = []
         for target, raw in zip(targets, raws):
             if mc_samples is None:

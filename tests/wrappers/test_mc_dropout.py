@@ -76,15 +76,17 @@ def test_regressor_mc_samples_and_global_state(housing):
     import random
 
     X, y = housing
-    reg = KerasRegressor(
-        _net(MCDropout, 1), loss="mse", epochs=5, random_state=0
-    ).fit(X, y)
-    python_state, numpy_state = random.getstate(), np.random.get_state()
+    reg = KerasRegressor(_net(MCDropout, 1), loss="mse", epochs=5, random_state=0).fit(
+        X, y
+    )
+    # the global generators, which the draws must leave alone
+    python_state = random.getstate()
+    numpy_state = np.random.get_state()  # noqa: NPY002
     mean, std = reg.predict(X, mc_samples=10, return_std=True)
     assert mean.shape == std.shape == (len(X),)
     assert std.min() > 0
     assert random.getstate() == python_state
-    assert np.array_equal(np.random.get_state()[1], numpy_state[1])
+    assert np.array_equal(np.random.get_state()[1], numpy_state[1])  # noqa: NPY002
     with pytest.raises(ValueError, match="needs mc_samples"):
         reg.predict(X, return_std=True)
     with pytest.raises(ValueError, match="at least 1"):

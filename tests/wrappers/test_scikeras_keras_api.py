@@ -9,7 +9,7 @@ import pytest
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
-from skdeep.wrappers import KerasClassifier, KerasRegressor, KerasTransformer
+from skdeep.wrappers import KerasClassifier, KerasTransformer
 
 
 def dense(meta, compile_kwargs):

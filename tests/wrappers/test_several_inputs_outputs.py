@@ -169,9 +169,9 @@ def test_classifier_with_two_outputs(classes3):
             ],
         )
 
-    clf = KerasClassifier(
-        two_heads, optimizer="adam", epochs=15, random_state=0
-    ).fit(X, [y, binary])
+    clf = KerasClassifier(two_heads, optimizer="adam", epochs=15, random_state=0).fit(
+        X, [y, binary]
+    )
     np.testing.assert_array_equal(clf.classes_, [0, 1, 2])  # the main output's
     assert clf.predict_proba(X).shape == (len(X), 3)
     labels, flags = clf.predict(X, outputs="all")

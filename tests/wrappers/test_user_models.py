@@ -19,7 +19,7 @@ import skdeep
 from skdeep.wrappers import KerasClassifier, KerasRegressor
 
 # The book's custom classes (Hands-On ML ch. 10-11), as a user's importable module.
-BOOK_MODULE = '''
+BOOK_MODULE = """
 import keras
 
 
@@ -60,7 +60,7 @@ def mc_model(layer_class, n_features=8):
     ])
     model.compile(loss=scaled_mse, optimizer="adam")
     return model
-'''
+"""
 
 
 @pytest.fixture
