@@ -887,6 +887,7 @@ class BaseWrapper(KerasEstimator):
         from skdeep.utils._keras_state import keras_models_from_bytes
 
         state = keras_models_from_bytes(state)
+        state.setdefault("input_features", None)  # files from before the parameter
         if isinstance(state.get("target_"), dict):
             state["target_"] = self._target_class().from_state(state["target_"])
         if "output_targets_" in state:
