@@ -92,7 +92,9 @@ def test_two_inputs_as_tuple_list_and_dict(housing):
 
 def test_declared_split_works_in_scikit_learn_tools(housing):
     X, y = housing
-    reg = _reg(two_inputs, input_features=[WIDE, DEEP], epochs=5)
+    reg = _reg(
+        two_inputs, input_features=[WIDE, DEEP], optimizer__learning_rate=0.01
+    )
     scores = cross_val_score(make_pipeline(StandardScaler(), reg), X, y, cv=2)
     assert np.all(scores > 0.3)
     search = GridSearchCV(
