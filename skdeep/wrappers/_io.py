@@ -9,12 +9,15 @@ the model's order.
 """
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.utils.validation import check_array
 
 
 def is_multi_input(X):
     """Whether ``X`` holds one array per model input (a dict, or a tuple or list
     of 2-D or higher arrays; a list of 1-D rows is one table)."""
+    if issparse(X):  # a DOK matrix is a dict
+        return False
     if isinstance(X, dict):
         return True
     return (
@@ -27,6 +30,8 @@ def is_multi_input(X):
 def is_multi_output(y):
     """Whether ``y`` holds one target per model output (a dict, or a tuple or
     list of arrays; a list of plain values or lists is one target)."""
+    if issparse(y):
+        return False
     if isinstance(y, dict):
         return True
     return (
