@@ -380,15 +380,20 @@ class BaseWrapper(KerasEstimator):
             X, y = self._validate_training_data(X, y, reset=reset)
             return self._split_table(X), y
         X = self._validate_X(X, reset=reset)
-        if multi_y:
-            items = y.items() if isinstance(y, dict) else enumerate(y)
-            parts = {key: self._validate_y(part) for key, part in items}
-            _io.check_rows(parts, "y", _io.n_rows(X))
-            y = parts if isinstance(y, dict) else list(parts.values())
-        else:
-            y = self._validate_y(y)
-            _io.check_rows({"y": y}, "y", _io.n_rows(X))
+        y = self._validate_targets(y, _io.n_rows(X))
         return X, y
+
+    def _validate_targets(self, y, n_rows):
+        """One target, or a list or dict of targets (one per output), validated,
+        each with ``n_rows`` rows."""
+        if not _io.is_multi_output(y):
+            y = self._validate_y(y)
+            _io.check_rows({"y": y}, "y", n_rows)
+            return y
+        items = y.items() if isinstance(y, dict) else enumerate(y)
+        parts = {key: self._validate_y(part) for key, part in items}
+        _io.check_rows(parts, "y", n_rows)
+        return parts if isinstance(y, dict) else list(parts.values())
 
     def _validate_X(self, X, *, reset, dtype="numeric"):
         """One table (split by ``input_features``) or one array per input."""
@@ -741,12 +746,7 @@ class BaseWrapper(KerasEstimator):
         X_val, y_val = validation_data[:2]
         X_val = self._validate_X(X_val, reset=False)
         X_val = self._in_input_order(self.model_, X_val)
-        if _io.is_multi_output(y_val):
-            items = y_val.items() if isinstance(y_val, dict) else enumerate(y_val)
-            parts = {key: self._validate_y(part) for key, part in items}
-            y_val = parts if isinstance(y_val, dict) else list(parts.values())
-        else:
-            y_val = self._validate_y(y_val)
+        y_val = self._validate_targets(y_val, _io.n_rows(X_val))
         self._check_labels(_main_target(y_val))
         weight = validation_data[2] if len(validation_data) == 3 else None
         encoded = self._encode_targets(y_val)
