@@ -92,9 +92,7 @@ def test_two_inputs_as_tuple_list_and_dict(housing):
 
 def test_declared_split_works_in_scikit_learn_tools(housing):
     X, y = housing
-    reg = _reg(
-        two_inputs, input_features=[WIDE, DEEP], optimizer__learning_rate=0.01
-    )
+    reg = _reg(two_inputs, input_features=[WIDE, DEEP], optimizer__learning_rate=0.01)
     scores = cross_val_score(make_pipeline(StandardScaler(), reg), X, y, cv=2)
     assert np.all(scores > 0.3)
     search = GridSearchCV(
@@ -150,6 +148,7 @@ def test_subclassed_listing_with_routed_losses(housing):
         loss=["mse", "mse"],
         compile__loss_weights=[0.9, 0.1],
         model__units=16,
+        optimizer__learning_rate=0.01,
         epochs=15,
     ).fit((X_A, X_B), (y, y))
     assert reg.model_.hidden1.units == 16
