@@ -119,6 +119,8 @@ class KerasTransformer(TransformerMixin, KerasRegressor):
             ) from error
         try:
             inputs = self.model_.inputs
+            # one input as a tensor, not a list of one: the model is called so
+            inputs = inputs[0] if len(inputs) == 1 else inputs
             extractor = keras.Model(inputs, layer.output)
         except (AttributeError, ValueError) as error:
             raise ValueError(
