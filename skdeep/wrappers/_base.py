@@ -10,6 +10,7 @@ from sklearn.base import _fit_context, clone
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
+    _num_samples,
     check_is_fitted,
     validate_data,
 )
@@ -375,7 +376,8 @@ class BaseWrapper(KerasEstimator):
     def _validate_inputs_and_targets(self, X, y, *, reset):
         """X as one table, or one array per model input; y as one target, or one
         per model output (see ``_io``)."""
-        multi_x, multi_y = _io.is_multi_input(X), _io.is_multi_output(y)
+        multi_x = _io.is_multi_input(X)
+        multi_y = _io.is_multi_output(y, _rows_of(X, multi_x))
         if not (multi_x or multi_y):
             X, y = self._validate_training_data(X, y, reset=reset)
             return self._split_table(X), y
@@ -386,7 +388,7 @@ class BaseWrapper(KerasEstimator):
     def _validate_targets(self, y, n_rows):
         """One target, or a list or dict of targets (one per output), validated,
         each with ``n_rows`` rows."""
-        if not _io.is_multi_output(y):
+        if not _io.is_multi_output(y, n_rows):
             y = self._validate_y(y)
             _io.check_rows({"y": y}, "y", n_rows)
             return y
@@ -1081,6 +1083,14 @@ def _mc_seed(random_state):
     if isinstance(random_state, Integral):
         return int(random_state)
     return int(random_state.randint(2**31 - 1))
+
+
+def _rows_of(X, multi_x):
+    """The number of samples of a not yet validated X (None when unknown)."""
+    try:
+        return _io.n_rows(X) if multi_x else _num_samples(X)
+    except TypeError:
+        return None
 
 
 def _main_target(y):

@@ -27,18 +27,23 @@ def is_multi_input(X):
     )
 
 
-def is_multi_output(y):
-    """Whether ``y`` holds one target per model output (a dict, or a tuple or
-    list of arrays; a list of plain values or lists is one target)."""
+def is_multi_output(y, n_rows=None):
+    """Whether ``y`` holds one target per model output: a dict, or a tuple or list
+    of arrays, each with ``n_rows`` entries when that is known (a list of
+    ``n_rows`` row arrays, or of plain values or lists, is one target)."""
     if issparse(y):
         return False
     if isinstance(y, dict):
         return True
-    return (
+    if not (
         isinstance(y, (list, tuple))
         and len(y) > 0
         and all(hasattr(part, "shape") and getattr(part, "ndim", 0) >= 1 for part in y)
-    )
+    ):
+        return False
+    if n_rows is None:
+        return True
+    return len(y) != n_rows and all(len(part) == n_rows for part in y)
 
 
 def check_inputs(X, dtype="numeric"):

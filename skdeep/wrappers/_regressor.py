@@ -2,7 +2,7 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skdeep._bridge._targets import RegressorTarget
 from skdeep.wrappers._base import BaseWrapper
@@ -126,6 +126,7 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
         draws at every call; the model and Keras' global state stay unchanged).
         ``return_std=True`` also returns the draws' standard deviation.
         """
+        check_is_fitted(self, "model_")
         if return_std and mc_samples is None:
             raise ValueError("return_std=True needs mc_samples (the draws' spread).")
         targets = self._all_targets() if outputs == "all" else [self.target_]
