@@ -3,14 +3,15 @@
 Targets (issue 12): through ``KerasClassifier`` / ``KerasRegressor`` a user's model
 fits in <= 0.5x the time of plain ``model.fit`` with the same epochs and batch size,
 and predicts 1 row and 10k rows in <= 0.1x ``model.predict``'s time, with equal
-accuracy within noise. Two models of *Hands-On Machine Learning* ch. 10:
+accuracy within noise. Three models of *Hands-On Machine Learning* ch. 10:
 
 * Fashion-MNIST: the book's ``Sequential`` classifier (Flatten 28x28, Dense 300 relu,
   Dense 100 relu, Dense 10 softmax; SGD 0.01, sparse categorical cross-entropy,
   accuracy), 55k training images / 5k validation / 10k test, divided by 255.
 * California housing: the book's first Wide & Deep functional model (the input
   concatenated with two Dense 30 relu layers, Dense 1; SGD 1e-3, MSE), standardised,
-  the book's split.
+  the book's split; and its two-input version (issue 24: X given as the tuple
+  ``(X[:, :5], X[:, 2:])``, ``input_A`` and ``input_B``).
 
 Both sides build the same model from the same function, train with batch 32 for the
 same epochs (``fit`` in the wrapper, ``model.fit`` plainly) and are then timed on
@@ -106,6 +107,30 @@ def build_wide_deep(meta=None):
     return model
 
 
+def build_two_inputs(meta=None):
+    """The book's Wide & Deep with two inputs (ch. 10): X given as (X_A, X_B)."""
+    import keras
+
+    input_A = keras.layers.Input(shape=[5], name="wide_input")
+    input_B = keras.layers.Input(shape=[6], name="deep_input")
+    hidden1 = keras.layers.Dense(30, activation="relu")(input_B)
+    hidden2 = keras.layers.Dense(30, activation="relu")(hidden1)
+    concat = keras.layers.concatenate([input_A, hidden2])
+    output = keras.layers.Dense(1, name="output")(concat)
+    model = keras.Model(inputs=[input_A, input_B], outputs=[output])
+    model.compile(loss="mse", optimizer=keras.optimizers.SGD(learning_rate=1e-3))
+    return model
+
+
+def two_inputs(data):
+    """Each X of ``data`` as the book's (X[:, :5], X[:, 2:])."""
+    return [((X[:, :5], X[:, 2:]), y) for X, y in data]
+
+
+def head(X, n):
+    return tuple(part[:n] for part in X) if isinstance(X, tuple) else X[:n]
+
+
 def compare(name, build, wrapper_cls, data, epochs, score):
     (X_train, y_train), (X_valid, y_valid), (X_test, y_test) = data
     wrapper = wrapper_cls(build, epochs=epochs, batch_size=BATCH, random_state=0)
@@ -127,7 +152,7 @@ def compare(name, build, wrapper_cls, data, epochs, score):
     )
     plain_fit = time.perf_counter() - start
 
-    one, many = X_test[:1], X_test[:10_000]
+    one, many = head(X_test, 1), head(X_test, 10_000)
     times, _ = median_times_round_robin(
         {
             "wrapper 1": lambda: wrapper.predict(one),
@@ -166,7 +191,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument(
-        "--models", nargs="+", default=["fashion", "wide_deep"], help="which models"
+        "--models",
+        nargs="+",
+        default=["fashion", "wide_deep", "two_inputs"],
+        help="which models",
     )
     args = parser.parse_args()
     use_shared_data()
@@ -195,6 +223,17 @@ def main():
                 build_wide_deep,
                 KerasRegressor,
                 housing_data(),
+                args.epochs,
+                r2_score,
+            )
+        )
+    if "two_inputs" in args.models:
+        rows.append(
+            compare(
+                "California Wide & Deep, two inputs (R2)",
+                build_two_inputs,
+                KerasRegressor,
+                two_inputs(housing_data()),
                 args.epochs,
                 r2_score,
             )

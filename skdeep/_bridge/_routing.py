@@ -9,7 +9,6 @@ so on. Everything a fit needs that the user gave as a name, class or instance
 
 import copy
 import inspect
-import re
 
 ROUTED_PREFIXES = (
     "model",
@@ -21,8 +20,12 @@ ROUTED_PREFIXES = (
     "predict",
     "compile",
 )
-# Names a build function may ask for that are not user parameters.
-SPECIAL_BUILD_ARGS = ("meta", "compile_kwargs", "params")
+# Names a build function may ask for that are not user parameters (``X`` and ``y``:
+# Keras's own wrappers call ``model(X=X, y=y, **model_kwargs)``).
+SPECIAL_BUILD_ARGS = ("meta", "compile_kwargs", "params", "X", "y")
+# Keras's wrappers' dicts of build-function and fit arguments (parameters like
+# any other: searchable whole, or per entry as model__name / fit__name).
+KERAS_WRAPPER_DICTS = ("model_kwargs", "fit_kwargs")
 
 _LOSS_ALIASES = {
     "mse": "MeanSquaredError",
@@ -143,6 +146,10 @@ def make_loss(loss, kwargs):
 
     if loss is None:
         return None
+    if isinstance(loss, (list, tuple)):  # one loss per output
+        return [make_loss(item, kwargs) for item in loss]
+    if isinstance(loss, dict):
+        return {name: make_loss(item, kwargs) for name, item in loss.items()}
     if isinstance(loss, str):
         if not kwargs:
             keras.losses.get(loss)  # raises a clear error for an unknown name
@@ -178,46 +185,96 @@ def loss_in_dtype(loss, kwargs, dtype):
     return make_loss(loss, kwargs)
 
 
+def _keyed(items):
+    """``(key, item)`` pairs of a list (keys "0", "1", ...) or a dict, and whether
+    it was a dict."""
+    if isinstance(items, dict):
+        return [(str(k), v) for k, v in items.items()], True
+    items = [items] if not isinstance(items, (list, tuple)) else list(items)
+    return [(str(i), v) for i, v in enumerate(items)], False
+
+
+def _split_routed(kwargs, keys):
+    """scikeras's routing for lists and dicts of objects: ``metrics__0__name``
+    (``callbacks__es__patience``) goes to the item with that index (key), a
+    parameter without one to every item built from a class."""
+    keys = set(keys)
+    own = {key: {} for key in keys}
+    shared = {}
+    for name, value in kwargs.items():
+        key, sep, rest = name.partition("__")
+        if sep and key in keys:
+            own[key][rest] = value
+        else:
+            shared[name] = value
+    return own, shared
+
+
 def make_metrics(metrics, kwargs):
-    """Fresh metric objects (names and functions pass through)."""
+    """Fresh metric objects (names and functions pass through); classes are
+    instantiated with the routed parameters (``metrics__name`` for all,
+    ``metrics__0__name`` for the first). A list of lists or a dict keeps its
+    form (per-output metrics)."""
     import keras
 
     if metrics is None:
         return None
-    if isinstance(metrics, dict):
-        return {k: make_metrics(v, kwargs) for k, v in metrics.items()}
-    single = not isinstance(metrics, (list, tuple))
-    items = [metrics] if single else list(metrics)
+    if isinstance(metrics, dict) or (
+        isinstance(metrics, (list, tuple))
+        and any(isinstance(m, (list, tuple, dict)) for m in metrics)
+    ):
+        # per output: the same routed parameters for each output's metrics
+        items = metrics.items() if isinstance(metrics, dict) else enumerate(metrics)
+        built = {k: make_metrics(v, kwargs) for k, v in items}
+        return built if isinstance(metrics, dict) else list(built.values())
+    pairs, _ = _keyed(metrics)
+    own, shared = _split_routed(kwargs, [key for key, _ in pairs])
     out = []
-    for metric in items:
+    for key, metric in pairs:
         if isinstance(metric, type):
-            metric = _instantiate(metric, kwargs, "metric")
+            metric = _instantiate(metric, {**shared, **own[key]}, "metric")
         elif isinstance(metric, keras.metrics.Metric):
-            metric = _clone_keras_object(metric, {}, "metric")
+            metric = _clone_keras_object(metric, own[key], "metric")
         out.append(metric)
     return out
 
 
 def clone_callbacks(callbacks, kwargs=None):
     """New callback objects for one fit: instances are deep-copied (without any model
-    they were attached to), classes instantiated with routed ``kwargs``."""
+    they were attached to), classes instantiated with routed ``kwargs``
+    (``callbacks__patience`` for every class, ``callbacks__0__patience`` or, for a
+    dict of callbacks, ``callbacks__name__patience`` for one). A dict's callbacks
+    run in its order."""
+    import keras
+
     if callbacks is None:
         return []
-    items = [callbacks] if not isinstance(callbacks, (list, tuple)) else callbacks
-    kwargs = kwargs or {}
+    if isinstance(callbacks, (list, tuple)) and any(
+        isinstance(c, (list, tuple)) for c in callbacks
+    ):
+        flat = []
+        for callback in callbacks:
+            flat.extend(callback if isinstance(callback, (list, tuple)) else [callback])
+        callbacks = flat
+    pairs, _ = _keyed(callbacks)
+    own, shared = _split_routed(kwargs or {}, [key for key, _ in pairs])
     out = []
-    for index, callback in enumerate(items):
-        own = {**route_params(kwargs, str(index))}
-        shared = {k: v for k, v in kwargs.items() if not re.match(r"^\d+__", k)}
+    for key, callback in pairs:
         if isinstance(callback, type):
-            out.append(_instantiate(callback, {**shared, **own}, "callback"))
+            out.append(_instantiate(callback, {**shared, **own[key]}, "callback"))
             continue
+        if not isinstance(callback, keras.callbacks.Callback):
+            raise TypeError(
+                "If specified, ``callbacks`` must be one of: a list or dict of "
+                "callbacks (instances or classes of keras.callbacks.Callback), or a "
+                f"single callback; got {callback!r}."
+            )
         memo = {}
         attached = getattr(callback, "_model", None)
         if attached is not None:
             memo[id(attached)] = None
         clone = copy.deepcopy(callback, memo)
-        for name, value in own.items():
+        for name, value in own[key].items():
             setattr(clone, name, value)
         out.append(clone)
     return out

@@ -2,5 +2,6 @@
 
 from skdeep.wrappers._classifier import KerasClassifier
 from skdeep.wrappers._regressor import KerasRegressor
+from skdeep.wrappers._transformer import KerasTransformer
 
-__all__ = ["KerasClassifier", "KerasRegressor"]
+__all__ = ["KerasClassifier", "KerasRegressor", "KerasTransformer"]

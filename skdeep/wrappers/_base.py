@@ -1,14 +1,16 @@
 """What KerasClassifier and KerasRegressor share: parameters, building, fitting."""
 
+import copy
 import inspect
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import _fit_context
+from sklearn.base import _fit_context, clone
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
+    _num_samples,
     check_is_fitted,
     validate_data,
 )
@@ -26,6 +28,7 @@ from skdeep._bridge._seeding import seeded
 from skdeep._bridge.engine._arrays import is_memmap
 from skdeep._bridge.engine._build import compute_loss_in
 from skdeep.utils._random import local_seed
+from skdeep.wrappers import _io
 
 # Keras ``fit`` arguments a call of ``fit(X, y, **kwargs)`` (or ``fit__name``) may set.
 _FIT_ARGS = {
@@ -95,6 +98,7 @@ class BaseWrapper(KerasEstimator):
         "jit_compile": [StrOptions({"auto"}), "boolean"],
         "device": [str, list, tuple],
         "precision": [StrOptions(set(PRECISIONS)), None],
+        "input_features": [list, tuple, dict, None],
     }
 
     def __init__(
@@ -117,6 +121,7 @@ class BaseWrapper(KerasEstimator):
         jit_compile="auto",
         device="auto",
         precision=None,
+        input_features=None,
         **kwargs,
     ):
         self.model = model
@@ -136,6 +141,7 @@ class BaseWrapper(KerasEstimator):
         self.jit_compile = jit_compile
         self.device = device
         self.precision = precision
+        self.input_features = input_features
         # Build-function arguments and routed parameters: parameters like the
         # others for get_params / set_params / clone, kept apart from the
         # constructor's attributes (scikit-learn's checks ask for that).
@@ -155,7 +161,23 @@ class BaseWrapper(KerasEstimator):
     def _build_function(self):
         if self.model is not None:
             return self.model
+        # scikeras's former name of ``model`` (a parameter like the build
+        # function's arguments; fit warns)
+        build_fn = self.__dict__.get("_kwargs", {}).get("build_fn")
+        if build_fn is not None:
+            return build_fn
         return getattr(self, "_keras_build_fn", None)
+
+    @property
+    def current_epoch(self):
+        """Epochs trained so far (scikeras's name for ``current_epoch_``)."""
+        return self.__dict__.get("current_epoch_", 0)
+
+    def initialize(self, X, y=None):
+        """Build (and compile) the model for ``(X, y)`` without training it, as
+        scikeras does: e.g. to predict with a model given pretrained. Returns
+        self."""
+        return self._fit(X, y, None, {"epochs": 0}, reset=True)
 
     def _build_args(self):
         """``{name: default}`` of the build function's arguments that are parameters."""
@@ -191,7 +213,12 @@ class BaseWrapper(KerasEstimator):
         for name, value in params.items():
             if name in own:
                 plain[name] = value
-            elif _routing.is_routed(name) or name in build_args or name in extra:
+            elif (
+                _routing.is_routed(name)
+                or name in build_args
+                or name in extra
+                or name in _routing.KERAS_WRAPPER_DICTS
+            ):
                 self._kwargs[name] = value
             else:
                 raise ValueError(
@@ -203,6 +230,27 @@ class BaseWrapper(KerasEstimator):
         if plain:
             super().set_params(**plain)
         return self
+
+    def __sklearn_clone__(self):
+        """scikit-learn's ``clone``, except that a ``keras.Model`` given as ``model``
+        is shared, not deep-copied: every fit trains a faithful copy of it (weights,
+        frozen flags, optimizer state) and never changes it, so clones and the
+        folds of a search all start from the user's model as given."""
+        import sys
+
+        keras = sys.modules.get("keras")
+        if keras is None or not isinstance(self.model, keras.Model):
+            return super().__sklearn_clone__()
+        params = self.get_params(deep=False)
+        params = {
+            name: value if name == "model" else clone(value, safe=False)
+            for name, value in params.items()
+        }
+        new = type(self)(**params)
+        for attribute in ("_metadata_request", "_sklearn_output_config"):
+            if attribute in self.__dict__:
+                setattr(new, attribute, copy.deepcopy(self.__dict__[attribute]))
+        return new
 
     # ------------------------------------------------------------ building
 
@@ -226,12 +274,20 @@ class BaseWrapper(KerasEstimator):
             ),
         }
 
-    def _build_model(self, meta, X):
+    def _build_model(self, meta, X, y=None):
         """Call the build function (or clone the given model) and compile it; the
         caller sets the device and the dtype policy (``precision``)."""
         import keras
 
         function = self._build_function()
+        if self.model is None and function is self._extra_params().get("build_fn"):
+            warnings.warn(
+                "``build_fn`` will be renamed to ``model`` in a future release, at "
+                "which point use of ``build_fn`` will raise an Error instead: pass "
+                "model=... instead.",
+                FutureWarning,
+                stacklevel=5,
+            )
         if function is None:
             raise ValueError(
                 f"{type(self).__name__} needs a `model`: a function returning a "
@@ -240,9 +296,11 @@ class BaseWrapper(KerasEstimator):
         params = self.get_params(deep=False)
         compile_kwargs = self._compile_kwargs(params, self._default_loss(None))
         if isinstance(function, keras.Model):
-            model = _clone_model(function, self.precision)
+            model = _copy_model(function, self.precision)
         else:
-            model = _call_build_function(function, params, meta, compile_kwargs)
+            model = _call_build_function(
+                function, params, meta, compile_kwargs, X, lambda: self._keras_y(y)
+            )
         if not isinstance(model, keras.Model):
             name = getattr(function, "__name__", repr(function))
             raise TypeError(
@@ -252,9 +310,17 @@ class BaseWrapper(KerasEstimator):
         compile_params = _routing.route_params(params, "compile")
         if not model.compiled:
             # the default loss can depend on the output width (2 softmax units)
-            width = _output_width(model, X)
+            widths = _output_widths(model, X)
+            if len(widths) == 1:
+                default = self._default_loss(widths[0])
+            else:
+                targets = self._output_targets(y, len(widths))
+                default = [
+                    _default_loss_of(target, width, self._default_loss)
+                    for target, width in zip(targets, widths)
+                ]
             compile_kwargs = self._compile_kwargs(
-                params, self._default_loss(width), dtype=_output_dtype(model)
+                params, default, dtype=_output_dtype(model)
             )
             model.compile(
                 **compile_kwargs,
@@ -269,17 +335,159 @@ class BaseWrapper(KerasEstimator):
         return model
 
     def _meta(self, X, target):
-        meta = {
-            "n_features_in_": X.shape[1],
-            "X_shape_": X.shape,
-            "X_dtype_": str(X.dtype),
-            "target_type_": target.target_type,
-            "n_outputs_": 1,
-            "n_outputs_expected_": target.n_outputs_expected,
-        }
+        """What the data tell the build function. With several inputs,
+        ``n_features_in_`` and ``X_shape_`` are per input (lists) unless one table
+        was split by ``input_features`` (then they are the table's), and
+        ``input_shapes_`` lists each input's sample shape."""
+        if isinstance(X, (list, dict)):
+            parts = list(X.values()) if isinstance(X, dict) else X
+            meta = {
+                "n_features_in_": [part.shape[1] for part in parts],
+                "X_shape_": [part.shape for part in parts],
+                "X_dtype_": str(np.result_type(*parts)),
+                "input_shapes_": (
+                    {key: part.shape[1:] for key, part in X.items()}
+                    if isinstance(X, dict)
+                    else [part.shape[1:] for part in parts]
+                ),
+            }
+            if self.input_features is not None:  # one table, validated as usual
+                meta["n_features_in_"] = self.n_features_in_
+                meta["X_shape_"] = (len(parts[0]), self.n_features_in_)
+        else:
+            meta = {
+                "n_features_in_": X.shape[1],
+                "X_shape_": X.shape,
+                "X_dtype_": str(X.dtype),
+            }
+        meta.update(
+            {
+                "target_type_": target.target_type,
+                "n_outputs_": 1,
+                "n_outputs_expected_": target.n_outputs_expected,
+            }
+        )
         if hasattr(self, "feature_names_in_"):
             meta["feature_names_in_"] = self.feature_names_in_
         return meta
+
+    # ------------------------------------------------------------ inputs, outputs
+
+    def _validate_inputs_and_targets(self, X, y, *, reset):
+        """X as one table, or one array per model input; y as one target, or one
+        per model output (see ``_io``)."""
+        multi_x = _io.is_multi_input(X)
+        multi_y = _io.is_multi_output(y, _rows_of(X, multi_x))
+        if not (multi_x or multi_y):
+            X, y = self._validate_training_data(X, y, reset=reset)
+            return self._split_table(X), y
+        X = self._validate_X(X, reset=reset)
+        y = self._validate_targets(y, _io.n_rows(X))
+        return X, y
+
+    def _validate_targets(self, y, n_rows):
+        """One target, or a list or dict of targets (one per output), validated,
+        each with ``n_rows`` rows."""
+        if not _io.is_multi_output(y, n_rows):
+            y = self._validate_y(y)
+            _io.check_rows({"y": y}, "y", n_rows)
+            return y
+        items = y.items() if isinstance(y, dict) else enumerate(y)
+        parts = {key: self._validate_y(part) for key, part in items}
+        _io.check_rows(parts, "y", n_rows)
+        return parts if isinstance(y, dict) else list(parts.values())
+
+    def _validate_X(self, X, *, reset, dtype="numeric"):
+        """One table (split by ``input_features``) or one array per input."""
+        if _io.is_multi_input(X):
+            if self.input_features is not None:
+                raise ValueError(
+                    "X is already split into the model's inputs; input_features "
+                    "splits one table. Pass one table, or drop input_features."
+                )
+            X = _io.check_inputs(X, dtype=dtype)
+            if reset:
+                for name in ("n_features_in_", "feature_names_in_", "input_shapes_"):
+                    self.__dict__.pop(name, None)
+            elif getattr(self, "input_shapes_", None) is None:
+                raise ValueError(
+                    f"X holds several inputs; {type(self).__name__} was fitted on "
+                    "one table."
+                )
+            return X
+        if reset:
+            self.__dict__.pop("input_shapes_", None)
+        elif self.input_features is None and hasattr(self, "input_shapes_"):
+            raise ValueError(
+                f"{type(self).__name__} was fitted on several inputs: pass X as a "
+                "tuple, list or dict of arrays, one per model input."
+            )
+        X = validate_data(self, X, reset=reset, dtype=dtype, allow_nd=True)
+        return self._split_table(X)
+
+    def _split_table(self, X):
+        if self.input_features is None:
+            return X
+        return _io.split_columns(
+            X, self.input_features, getattr(self, "feature_names_in_", None)
+        )
+
+    def _in_input_order(self, model, X):
+        """Several inputs as a list in the model's order (a dict by input name)."""
+        if not isinstance(X, (list, dict)):
+            return X
+        return _io.by_position(X, _io.input_names(model), "inputs", model.name)
+
+    def _output_targets(self, y, n_outputs):
+        """The targets of the model's outputs, main (``target_``) first; made once
+        per fit from ``y`` (one array for every output, or one per output)."""
+        targets = self.__dict__.get("_output_targets_cache")
+        if targets is not None and len(targets) == n_outputs:
+            return targets
+        if _io.is_multi_output(y):
+            parts = list(y.values()) if isinstance(y, dict) else list(y)
+            if len(parts) != n_outputs:
+                raise ValueError(
+                    f"y holds {len(parts)} targets; the model has {n_outputs} "
+                    "outputs. Give one target per output, or one y for all."
+                )
+        else:
+            parts = [y] * n_outputs
+        targets = [self.target_] + [
+            self._target_class()(np.asarray(part)) for part in parts[1:]
+        ]
+        self._output_targets_cache = targets
+        return targets
+
+    def _bind_targets(self, model, X, y):
+        """Fix each output's encoding from its loss and width."""
+        widths = _output_widths(model, X)
+        if len(widths) == 1 and _io.is_multi_output(y) and len(y) > 1:
+            raise ValueError(
+                f"y holds {len(y)} targets, but the model has a single output."
+            )
+        targets = self._output_targets(y, len(widths))
+        names = _io.output_names(model)
+        for index, (target, width) in enumerate(zip(targets, widths)):
+            target.bind(_loss_of_output(model.loss, index, names), width)
+        self.output_targets_ = targets[1:]
+        self.n_outputs_ = len(widths)
+        self.__dict__.pop("_output_targets_cache", None)
+
+    def _encode_targets(self, y):
+        """y as the network trains on it: one array, or a list per output."""
+        extra = getattr(self, "output_targets_", [])
+        if not extra:
+            return self.target_.encode(_main_target(y))
+        targets = [self.target_, *extra]
+        if _io.is_multi_output(y):
+            parts = y
+            if isinstance(y, dict):
+                parts = _io.by_position(
+                    y, _io.output_names(self.model_), "outputs", self.model_.name
+                )
+            return [t.encode(part) for t, part in zip(targets, parts)]
+        return [t.encode(y) for t in targets]
 
     # ------------------------------------------------------------ fitting
 
@@ -303,7 +511,10 @@ class BaseWrapper(KerasEstimator):
 
     def _fit_settings(self, params, fit_kwargs):
         unknown = set(fit_kwargs) - _FIT_ARGS
-        routed = _routing.route_params(params, "fit")
+        routed = {
+            **(params.get("fit_kwargs") or {}),
+            **_routing.route_params(params, "fit"),
+        }
         unknown |= set(routed) - _FIT_ARGS
         if unknown:
             raise ValueError(
@@ -344,16 +555,17 @@ class BaseWrapper(KerasEstimator):
         else:
             _streams.check_array_fit(classes, settings["steps_per_epoch"])
         if reset:
-            X, y = self._validate_training_data(X, y, reset=True)
-            self.target_ = self._make_target(y)
+            X, y = self._validate_inputs_and_targets(X, y, reset=True)
+            self.target_ = self._make_target(_main_target(y))
             # classes declared for this fit only (partial_fit's, a stream's)
             self.__dict__.pop("_partial_classes", None)
         else:
-            X, y = self._validate_training_data(X, y, reset=False)
-            self._check_labels(y)
+            X, y = self._validate_inputs_and_targets(X, y, reset=False)
+            self._check_like_first_fit(X, _main_target(y))
+            self._check_labels(_main_target(y))
         if sample_weight is not None:
-            sample_weight = self._validate_sample_weight(sample_weight, X)
-        sample_weight = self._training_weights(sample_weight, y, settings)
+            sample_weight = self._validate_sample_weight(sample_weight, _first(X))
+        sample_weight = self._training_weights(sample_weight, _main_target(y), settings)
         validation_data = settings.pop("validation_data")
         placement = resolve(self.device)
 
@@ -364,13 +576,19 @@ class BaseWrapper(KerasEstimator):
                     meta["X_shape_"] = (None,) + tuple(X.shape[1:])
                 for name, value in meta.items():
                     setattr(self, name, value)
+                self.y_ndim_ = np.ndim(_main_target(y))
                 with precision_scope(self.precision):
-                    model = self._build_model(meta, X)
+                    model = self._build_model(meta, X, y)
+                X = self._in_input_order(model, X)
+                if isinstance(X, list):  # in the model's order from here on
+                    self.input_shapes_ = [part.shape[1:] for part in X]
                 _check_input_shape(model, X)
-                self.target_.bind(model.loss, _output_width(model, X))
+                self._bind_targets(model, X, y)
                 self.model_ = model
                 self.history_ = {}
                 self.current_epoch_ = 0
+            if not reset:
+                X = self._in_input_order(self.model_, X)
             # encoded once the model's output (and so the encoding) is known
             validation_data = self._validation_data(validation_data)
             callbacks = _routing.clone_callbacks(
@@ -410,7 +628,7 @@ class BaseWrapper(KerasEstimator):
                     placement,
                     spec,
                     X,
-                    self.target_.encode(y),
+                    self._encode_targets(y),
                     sample_weight,
                     validation_data,
                 )
@@ -433,6 +651,36 @@ class BaseWrapper(KerasEstimator):
 
         self._predictor = Predictor(self.model_)
         return self
+
+    def _check_like_first_fit(self, X, y):
+        """scikeras's errors for a later ``partial_fit`` (or warm fit) whose data
+        differ from the first fit's: X's dtype, dimensions and sample shape, y's
+        dimensions."""
+        name = type(self).__name__
+        if not isinstance(X, list):
+            X_dtype = np.dtype(getattr(self, "X_dtype_", X.dtype))
+            if not np.can_cast(X.dtype, X_dtype):
+                raise ValueError(
+                    f"Got X with dtype {X.dtype}, but this {name} expected {X_dtype} "
+                    f"and casting from {X.dtype} to {X_dtype} is not safe!"
+                )
+            expected = tuple(self.X_shape_)
+            if X.ndim != len(expected):
+                raise ValueError(
+                    f"X has {X.ndim} dimensions, but this {name} is expecting "
+                    f"{len(expected)} dimensions in X."
+                )
+            if X.shape[1:] != expected[1:]:
+                raise ValueError(
+                    f"X has shape {X.shape[1:]}, but this {name} is expecting X of "
+                    f"shape {expected[1:]}"
+                )
+        y_ndim = self.__dict__.get("y_ndim_")
+        if y_ndim is not None and np.ndim(y) != y_ndim:
+            raise ValueError(
+                f"y has {np.ndim(y)} dimensions, but this {name} is expecting "
+                f"{y_ndim} dimensions in y."
+            )
 
     def _check_finite_loss(self):
         losses = self.history_.get("loss", [])
@@ -498,14 +746,15 @@ class BaseWrapper(KerasEstimator):
                 "sample_weight_val)."
             )
         X_val, y_val = validation_data[:2]
-        X_val = validate_data(self, X_val, reset=False, dtype="numeric", allow_nd=True)
-        y_val = self._validate_y(y_val)
-        self._check_labels(y_val)
+        X_val = self._validate_X(X_val, reset=False)
+        X_val = self._in_input_order(self.model_, X_val)
+        y_val = self._validate_targets(y_val, _io.n_rows(X_val))
+        self._check_labels(_main_target(y_val))
         weight = validation_data[2] if len(validation_data) == 3 else None
-        encoded = self.target_.encode(y_val)
+        encoded = self._encode_targets(y_val)
         if weight is None:
             return (X_val, encoded)
-        return (X_val, encoded, _check_sample_weight(weight, X_val))
+        return (X_val, encoded, _check_sample_weight(weight, _first(X_val)))
 
     def _training_weights(self, sample_weight, y, settings):
         """Sample weights for Keras, rescaled to average 1 so that an integer weight
@@ -529,19 +778,19 @@ class BaseWrapper(KerasEstimator):
 
     # ------------------------------------------------------------ predicting
 
-    def _raw_predict(self, X, **kwargs):
+    def _raw_predict(self, X, *, all_outputs=False, mc_samples=None, **kwargs):
+        """The network's main output (or, with ``all_outputs``, a list of every
+        output in the model's order). With ``mc_samples``, each is an array of
+        that many draws in training mode (Monte Carlo dropout), stacked first."""
         check_is_fitted(self, "model_")
         # straight to the network's input dtype: one conversion, and the finiteness
         # check reads the converted array
         _streams.refuse_in_predict(self, X)
         # a memory-mapped X is converted a chunk at a time by the predictor
         dtype = "numeric" if is_memmap(X) else _input_dtype(self.model_)
-        X = validate_data(self, X, reset=False, dtype=dtype, allow_nd=True)
-        if X.shape[1:] != tuple(self.X_shape_[1:]):
-            raise ValueError(
-                f"X has shape {X.shape}; {type(self).__name__} was fitted on samples "
-                f"of shape {tuple(self.X_shape_[1:])}."
-            )
+        X = self._validate_X(X, reset=False, dtype=dtype)
+        X = self._in_input_order(self.model_, X)
+        self._check_sample_shapes(X)
         # predict__ parameters are never constructor arguments: no get_params here
         params = _routing.route_params(self._extra_params(), "predict")
         params.update(kwargs)
@@ -551,9 +800,65 @@ class BaseWrapper(KerasEstimator):
                 f"Unknown predict arguments {sorted(unknown)}; predict takes "
                 f"{sorted(_PREDICT_ARGS)}."
             )
+        if mc_samples is not None:
+            return self._sample_outputs(X, mc_samples, all_outputs, params)
         with self._predict_placement().predicting():
             outputs = self._predictor(X, batch_size=params.get("batch_size"))
-        return to_float32(outputs)
+        return self._select_outputs(to_float32(outputs), all_outputs)
+
+    def _sample_outputs(self, X, mc_samples, all_outputs, params):
+        from skdeep._bridge.engine._predict import sample_outputs
+
+        if isinstance(mc_samples, bool) or not isinstance(mc_samples, Integral):
+            raise TypeError(f"mc_samples must be an int, got {mc_samples!r}.")
+        if mc_samples < 1:
+            raise ValueError(f"mc_samples must be at least 1, got {mc_samples}.")
+        with self._predict_placement().predicting():
+            draws = sample_outputs(
+                self.model_,
+                X,
+                int(mc_samples),
+                _mc_seed(self.random_state),
+                batch_size=params.get("batch_size"),
+            )
+        draws = [self._select_outputs(to_float32(d), True) for d in draws]
+        stacked = [np.stack(parts) for parts in zip(*draws)]
+        return stacked if all_outputs else stacked[0]
+
+    def _select_outputs(self, outputs, all_outputs):
+        if isinstance(outputs, dict):
+            names = _io.output_names(self.model_) or list(outputs)
+            outputs = [outputs[name] for name in names]
+        if not isinstance(outputs, (list, tuple)):
+            return [outputs] if all_outputs else outputs
+        return list(outputs) if all_outputs else outputs[0]
+
+    def _check_sample_shapes(self, X):
+        """Refuse samples of another shape than the fit's (per input)."""
+        shapes = getattr(self, "input_shapes_", None)
+        if shapes is None:
+            expected, got = [tuple(self.X_shape_[1:])], [X.shape[1:]]
+        else:
+            expected = [tuple(shape) for shape in shapes]
+            got = [part.shape[1:] for part in X]
+        if expected != got:
+            raise ValueError(
+                f"X has samples of shape {got if len(got) > 1 else got[0]}; "
+                f"{type(self).__name__} was fitted on samples of shape "
+                f"{expected if len(expected) > 1 else expected[0]}."
+            )
+
+    def _keras_y(self, y):
+        """y as Keras's own wrappers hand it to a build function ``model(X, y)``:
+        one-hot rows for class labels, a 2-D array otherwise."""
+        y = np.asarray(_main_target(y))
+        target = self.target_
+        if getattr(target, "target_type", None) in ("binary", "multiclass"):
+            return np.eye(len(target.classes_))[target.class_indices(y)]
+        return y.reshape(len(y), -1)
+
+    def _all_targets(self):
+        return [self.target_, *getattr(self, "output_targets_", [])]
 
     def _predict_placement(self):
         """Where predictions run: the fitted devices (after loading elsewhere, what
@@ -572,8 +877,11 @@ class BaseWrapper(KerasEstimator):
         state = dict(super().__getstate__())  # object.__getstate__ is not a copy
         state.pop("_predictor", None)
         state.pop("_placement", None)
+        state.pop("_output_targets_cache", None)
         if "target_" in state:  # plain data: skops files need no internal type
             state["target_"] = state["target_"].state()
+        if "output_targets_" in state:
+            state["output_targets_"] = [t.state() for t in state["output_targets_"]]
         # networks as .keras bytes, loaded in safe mode (docs/persistence.md)
         return keras_models_to_bytes(state)
 
@@ -581,8 +889,13 @@ class BaseWrapper(KerasEstimator):
         from skdeep.utils._keras_state import keras_models_from_bytes
 
         state = keras_models_from_bytes(state)
+        state.setdefault("input_features", None)  # files from before the parameter
         if isinstance(state.get("target_"), dict):
             state["target_"] = self._target_class().from_state(state["target_"])
+        if "output_targets_" in state:
+            state["output_targets_"] = [
+                self._target_class().from_state(t) for t in state["output_targets_"]
+            ]
         super().__setstate__(state)
         if "model_" in state:
             from skdeep._bridge.engine import Predictor
@@ -593,18 +906,20 @@ class BaseWrapper(KerasEstimator):
 _EMPTY = inspect.Parameter.empty
 
 
-def _clone_model(model, precision=None):
-    """A new model with the architecture, compile settings and fresh weights of
-    ``model`` (folds never share weights; the user's model is left untouched); with
-    ``precision``, its layers compute in that dtype policy."""
+def _copy_model(model, precision=None):
+    """A faithful copy of the user's ``model``: its weights, frozen flags, compiled
+    loss and optimizer (with its state), so the user's instance is never trained
+    in place; with ``precision``, a copy whose layers compute in that dtype policy
+    (same weights; the optimizer starts afresh). Raises a ValueError naming the fix
+    where no faithful copy exists."""
     import keras
 
-    subclassed = not isinstance(model, (keras.Sequential, keras.Model)) or (
-        type(model).__module__.split(".")[0] != "keras"
-    )
+    from skdeep.utils._keras_state import copy_model, custom_objects_of
+
+    subclassed = type(model).__module__.split(".")[0] != "keras"
     if subclassed and type(model).get_config is keras.Model.get_config:
         # Keras records a subclassed model's constructor defaults, not the
-        # arguments it was given, so a clone through its config can silently
+        # arguments it was given, so a copy through its config can silently
         # differ from the model passed.
         raise ValueError(
             f"Cannot copy the subclassed Keras model {type(model).__name__!r} "
@@ -612,25 +927,29 @@ def _clone_model(model, precision=None):
             f"instead (model={type(model).__name__}, model__units=...), a build "
             "function, or define get_config() on the model."
         )
-    try:
-        if precision is None or subclassed:
-            # a subclassed model's layers take the policy of the caller's scope
-            clone = keras.models.clone_model(model)
-        else:
-            clone = apply_precision(model, precision)
-    except Exception as error:  # noqa: BLE001 - any failure means: cannot clone
+    copy = copy_model(model)
+    if precision is None:
+        return copy
+    if subclassed:
         raise ValueError(
-            f"Cannot clone the Keras model {model.name!r} ({type(model).__name__}): "
-            f"{error}. Pass a build function that returns a new model instead."
-        ) from error
-    if model.compiled:
-        clone.compile_from_config(model.get_compile_config())
+            f"precision={precision!r} cannot be applied to the subclassed model "
+            f"instance {type(model).__name__!r}: pass the class and its arguments "
+            "(model=..., model__units=...) or a build function instead."
+        )
+    with keras.saving.custom_object_scope(custom_objects_of(copy)):
+        clone = apply_precision(copy, precision)
+        clone.set_weights(copy.get_weights())
+        if copy.compiled:
+            clone.compile_from_config(copy.get_compile_config())
     return clone
 
 
-def _call_build_function(function, params, meta, compile_kwargs):
+def _call_build_function(function, params, meta, compile_kwargs, X=None, keras_y=None):
     arguments = _routing.signature_args(function)
-    routed = _routing.route_params(params, "model")
+    routed = {
+        **(params.get("model_kwargs") or {}),
+        **_routing.route_params(params, "model"),
+    }
     kwargs = {}
     missing = []
     for name, default in arguments.items():
@@ -640,6 +959,10 @@ def _call_build_function(function, params, meta, compile_kwargs):
             kwargs[name] = dict(compile_kwargs)
         elif name == "params":
             kwargs[name] = dict(params)
+        elif name == "X" and X is not None:
+            kwargs[name] = X
+        elif name == "y" and keras_y is not None:
+            kwargs[name] = keras_y()
         elif name in routed:
             kwargs[name] = routed[name]
         elif name in params:
@@ -683,51 +1006,101 @@ def _input_dtype(model):
 
 
 def _check_input_shape(model, X):
-    """Refuse data whose sample shape the model's (single) input does not take."""
+    """Refuse data whose sample shapes the model's inputs do not take."""
     inputs = getattr(model, "inputs", None)
-    if not inputs or len(inputs) != 1:
-        return  # subclassed or multi-input: Keras checks when the model is called
-    expected = tuple(inputs[0].shape[1:])
-    got = X.shape[1:]
-    fits = len(expected) == len(got) and all(
-        e is None or e == g for e, g in zip(expected, got)
-    )
-    if not fits:
-        raise ValueError(
-            f"X has samples of shape {got}, but the model's input takes samples of "
-            f"shape {expected}. Reshape X, or build the model from "
-            "meta['X_shape_'] / meta['n_features_in_']."
+    parts = X if isinstance(X, list) else [X]
+    if not inputs or len(inputs) != len(parts):
+        return  # subclassed: Keras checks when the model is called
+    for index, (tensor, part) in enumerate(zip(inputs, parts)):
+        expected = tuple(tensor.shape[1:])
+        got = part.shape[1:]
+        fits = len(expected) == len(got) and all(
+            e is None or e == g for e, g in zip(expected, got)
         )
+        if not fits:
+            which = "X" if len(parts) == 1 else f"Input {index} ({tensor.name!r}) of X"
+            raise ValueError(
+                f"{which} has samples of shape {got}, but the model's input takes "
+                f"samples of shape {expected}. Reshape X, or build the model from "
+                "meta['X_shape_'] / meta['n_features_in_']."
+            )
 
 
-def _output_width(model, X):
-    """Units of the model's single output (building the model if needed)."""
+def _output_widths(model, X):
+    """Units of each of the model's outputs (building the model if needed)."""
     import keras
 
     outputs = getattr(model, "outputs", None)
     if outputs is None:
-        sample = keras.KerasTensor((None,) + X.shape[1:], dtype=keras.backend.floatx())
+        floatx = keras.backend.floatx()
+        if isinstance(X, list):
+            sample = [keras.KerasTensor((None,) + p.shape[1:], dtype=floatx) for p in X]
+        else:
+            sample = keras.KerasTensor((None,) + X.shape[1:], dtype=floatx)
         try:
             outputs = model.compute_output_spec(sample)
         except Exception:  # noqa: BLE001 - fall back to a real call on one row
-            outputs = model(X[:1].astype(keras.backend.floatx()))
+            head = [p[:1].astype(floatx) for p in X] if isinstance(X, list) else None
+            outputs = model(head if head is not None else X[:1].astype(floatx))
     if isinstance(outputs, dict):
-        outputs = list(outputs.values())
-    if isinstance(outputs, (list, tuple)):
-        if len(outputs) != 1:
+        names = _io.output_names(model)
+        outputs = [outputs[n] for n in names] if names else list(outputs.values())
+    if not isinstance(outputs, (list, tuple)):
+        outputs = [outputs]
+    widths = []
+    for output in outputs:
+        shape = tuple(output.shape)
+        if len(shape) > 2:
             raise ValueError(
-                f"The model has {len(outputs)} outputs; the wrappers train models "
-                "with a single output tensor."
+                f"The model's output has shape {shape}; the wrappers need one row "
+                "per sample, (n_samples, n_outputs). Flatten the model's output "
+                "(e.g. with keras.layers.Flatten())."
             )
-        outputs = outputs[0]
-    shape = tuple(outputs.shape)
-    if len(shape) > 2:
-        raise ValueError(
-            f"The model's output has shape {shape}; the wrappers need one row per "
-            "sample, (n_samples, n_outputs). Flatten the model's output (for "
-            f"samples of shape {X.shape[1:]}, e.g. with keras.layers.Flatten())."
-        )
-    return 1 if len(shape) < 2 else int(shape[-1])
+        widths.append(1 if len(shape) < 2 else int(shape[-1]))
+    return widths
+
+
+def _loss_of_output(loss, index, names):
+    """The compiled loss of output ``index`` (a list, a dict by output name, or one
+    loss for all)."""
+    if isinstance(loss, (list, tuple)):
+        return loss[index] if index < len(loss) else None
+    if isinstance(loss, dict):
+        return loss.get(names[index]) if names else None
+    return loss
+
+
+def _default_loss_of(target, width, main_default):
+    default = getattr(target, "default_loss", None)
+    return default(width) if default is not None else main_default(width)
+
+
+def _mc_seed(random_state):
+    """The seed of Monte Carlo draws: ``random_state``'s (an int gives the same
+    draws at every call); fresh entropy for None, never NumPy's global state."""
+    if random_state is None:
+        return int(np.random.default_rng().integers(2**31 - 1))
+    if isinstance(random_state, Integral):
+        return int(random_state)
+    return int(random_state.randint(2**31 - 1))
+
+
+def _rows_of(X, multi_x):
+    """The number of samples of a not yet validated X (None when unknown)."""
+    try:
+        return _io.n_rows(X) if multi_x else _num_samples(X)
+    except TypeError:
+        return None
+
+
+def _main_target(y):
+    return _io.first_output(y) if _io.is_multi_output(y) else y
+
+
+def _first(X):
+    if isinstance(X, dict):
+        return next(iter(X.values()))
+    return X[0] if isinstance(X, list) else X
 
 
 def _output_dtype(model):

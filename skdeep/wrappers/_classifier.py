@@ -80,6 +80,13 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         The Keras dtype policy the model is built under, for this estimator only;
         None keeps the model's own (Keras' global policy). The network's outputs
         come back as float32; probabilities are float64 at any precision.
+    input_features : list or dict or None, default=None
+        For a model with several inputs: the columns of X (indices, or names when X
+        is a DataFrame) that each input takes, as a list by input position or a
+        dict by input name, e.g. ``[[0, 1, 2, 3, 4], [2, 3, 4, 5, 6, 7]]``. X stays
+        one table, so searches, pipelines and cross-validation work; the split is a
+        parameter like any other. None: X is one table for one input, or a tuple,
+        list or dict of arrays (one per input, outside scikit-learn's tools).
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into the sample weights.
     **kwargs
@@ -160,6 +167,7 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         jit_compile="auto",
         device="auto",
         precision=None,
+        input_features=None,
         class_weight=None,
         **kwargs,
     ):
@@ -181,6 +189,7 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
             jit_compile=jit_compile,
             device=device,
             precision=precision,
+            input_features=input_features,
             **kwargs,
         )
         self.class_weight = class_weight
@@ -197,19 +206,55 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         kwargs.setdefault("epochs", 1)
         return self._fit(X, y, sample_weight, kwargs, reset=first)
 
-    def predict_proba(self, X, **kwargs):
-        """Class probabilities, shape (n_samples, n_classes)."""
-        raw = self._raw_predict(X, **kwargs)
-        proba = self.target_.proba(raw)
-        if not self.target_.multilabel and half_precision_outputs(self.model_):
+    def predict_proba(self, X, mc_samples=None, return_std=False, **kwargs):
+        """Class probabilities, shape (n_samples, n_classes), of the model's main
+        (first) output.
+
+        ``mc_samples=N`` averages N predictions made in training mode (Monte Carlo
+        dropout: dropout layers stay active; batch normalization then uses the
+        batch's statistics), drawn from ``random_state`` (an int gives the same
+        draws at every call; the model and Keras' global state stay unchanged).
+        ``return_std=True`` also returns the per-class standard deviation of the
+        draws.
+        """
+        if return_std and mc_samples is None:
+            raise ValueError("return_std=True needs mc_samples (the draws' spread).")
+        raw = self._raw_predict(X, mc_samples=mc_samples, **kwargs)
+        if mc_samples is None:
+            return self._proba(self.target_, raw)
+        draws = np.stack([self._proba(self.target_, draw) for draw in raw])
+        mean = draws.mean(axis=0)
+        return (mean, draws.std(axis=0)) if return_std else mean
+
+    def predict(self, X, outputs="main", mc_samples=None, **kwargs):
+        """Predicted class labels (the format of the training target).
+
+        A model with several outputs predicts its main (first) output;
+        ``outputs="all"`` returns a list with every output's predictions.
+        ``mc_samples=N``: the labels of the mean of N Monte Carlo dropout draws
+        (see ``predict_proba``).
+        """
+        if outputs == "all":
+            raws = self._raw_predict(
+                X, all_outputs=True, mc_samples=mc_samples, **kwargs
+            )
+            out = []
+            for target, raw in zip(self._all_targets(), raws):
+                if mc_samples is None:
+                    proba = self._proba(target, raw)
+                else:
+                    proba = np.mean([self._proba(target, d) for d in raw], axis=0)
+                out.append(target.decode(proba))
+            return out
+        proba = self.predict_proba(X, mc_samples=mc_samples, **kwargs)
+        return self.target_.decode(proba)
+
+    def _proba(self, target, raw):
+        proba = target.proba(raw)
+        if not target.multilabel and half_precision_outputs(self.model_):
             # a softmax computed in float16 sums to 1 only within ~1e-3
             proba /= proba.sum(axis=1, keepdims=True)
         return proba
-
-    def predict(self, X, **kwargs):
-        """Predicted class labels (the format of the training target)."""
-        proba = self.predict_proba(X, **kwargs)
-        return self.target_.decode(proba)
 
     # ------------------------------------------------------------ hooks
 

@@ -1,7 +1,8 @@
 """KerasRegressor: a scikit-learn regressor around any Keras model."""
 
+import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skdeep._bridge._targets import RegressorTarget
 from skdeep.wrappers._base import BaseWrapper
@@ -61,6 +62,9 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
             default=None
         The Keras dtype policy the model is built under, for this estimator only;
         None keeps the model's own (Keras' global policy). Predictions are float32.
+    input_features : list or dict or None, default=None
+        For a model with several inputs: the columns of X each input takes (see
+        KerasClassifier).
     **kwargs
         Build-function arguments and routed parameters.
 
@@ -110,10 +114,34 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
         kwargs.setdefault("epochs", 1)
         return self._fit(X, y, sample_weight, kwargs, reset=not hasattr(self, "model_"))
 
-    def predict(self, X, **kwargs):
-        """Predicted values, shape (n_samples,) or (n_samples, n_outputs)."""
-        raw = self._raw_predict(X, **kwargs)
-        return self.target_.decode(raw)
+    def predict(self, X, outputs="main", mc_samples=None, return_std=False, **kwargs):
+        """Predicted values, shape (n_samples,) or (n_samples, n_outputs).
+
+        A model with several outputs predicts its main (first) output;
+        ``outputs="all"`` returns a list with every output's predictions.
+
+        ``mc_samples=N`` averages N predictions made in training mode (Monte Carlo
+        dropout: dropout layers stay active; batch normalization then uses the
+        batch's statistics), drawn from ``random_state`` (an int gives the same
+        draws at every call; the model and Keras' global state stay unchanged).
+        ``return_std=True`` also returns the draws' standard deviation.
+        """
+        check_is_fitted(self, "model_")
+        if return_std and mc_samples is None:
+            raise ValueError("return_std=True needs mc_samples (the draws' spread).")
+        targets = self._all_targets() if outputs == "all" else [self.target_]
+        raws = self._raw_predict(X, all_outputs=True, mc_samples=mc_samples, **kwargs)[
+            : len(targets)
+        ]
+        results = []
+        for target, raw in zip(targets, raws):
+            if mc_samples is None:
+                results.append(target.decode(raw))
+                continue
+            draws = np.stack([target.decode(draw) for draw in raw])
+            mean = draws.mean(axis=0)
+            results.append((mean, draws.std(axis=0)) if return_std else mean)
+        return results if outputs == "all" else results[0]
 
     @staticmethod
     def _target_class():

@@ -6,6 +6,8 @@ minibatches of 32; an estimator's ``predict`` is often called on one row or on m
 and runs it on large chunks.
 """
 
+import contextlib
+
 import numpy as np
 
 from skdeep._bridge.engine._arrays import n_samples, take, to_floatx
@@ -84,14 +86,26 @@ class Predictor:
         else:
             import jax
 
-            step = jax.jit(lambda state, x: model.predict_step(state, (x,))[0])
+            variables = model.non_trainable_variables
+            # a layer that draws at inference (MC dropout) advances its seed
+            # generator, as model.predict does: the next call draws anew
+            seeds = [i for i, v in enumerate(variables) if _is_seed_state(v)]
+
+            def predict(state, x):
+                outputs, non_trainable = model.predict_step(state, (x,))
+                return outputs, [non_trainable[i] for i in seeds]
+
+            step = jax.jit(predict)
 
             def run(x):
                 state = (
                     [v.value for v in model.trainable_variables],
-                    [v.value for v in model.non_trainable_variables],
+                    [v.value for v in variables],
                 )
-                return step(state, x)
+                outputs, new_seeds = step(state, x)
+                for i, value in zip(seeds, new_seeds):
+                    variables[i].assign(value)
+                return outputs
 
             self._function = run
         return self._function
@@ -134,3 +148,51 @@ def _slice_outputs(out, rows):
     if isinstance(out, dict):
         return {key: _slice_outputs(value, rows) for key, value in out.items()}
     return out[:rows]
+
+
+def _is_seed_state(variable):
+    return variable.name == "seed_generator_state"
+
+
+def sample_outputs(model, x, n_draws, seed, batch_size=None):
+    """``n_draws`` calls of ``model`` on ``x`` in training mode (dropout active:
+    Monte Carlo dropout, the book's ``model(X, training=True)``), as a list of
+    NumPy outputs. The calls run in a ``keras.StatelessScope`` whose seed
+    generators start from ``seed``: the draws are reproducible, and the model
+    (moving statistics, seed states) and Keras' global state are left unchanged.
+    """
+    import keras
+
+    rng = np.random.RandomState(seed)
+    mapping = [
+        (v, np.array([rng.randint(2**31 - 1), 0], dtype=v.dtype))
+        for v in model.non_trainable_variables
+        if _is_seed_state(v)
+    ]
+    batch_size = int(batch_size or _CHUNK)
+    n = n_samples(x)
+    samples = []
+    with keras.StatelessScope(state_mapping=mapping), _torch_rng(seed):
+        for _ in range(n_draws):
+            chunks = []
+            for start in range(0, max(n, 1), batch_size):
+                chunk = to_floatx(take(x, slice(start, start + batch_size)))
+                chunks.append(_to_numpy(model(chunk, training=True)))
+            samples.append(_concatenate(chunks))
+    return samples
+
+
+@contextlib.contextmanager
+def _torch_rng(seed):
+    """PyTorch's Dropout without a seed draws from torch's global generator: seed a
+    fork of it for the block (restored afterwards); other backends: nothing."""
+    import keras
+
+    if keras.backend.backend() != "torch":
+        yield
+        return
+    import torch
+
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        yield

@@ -1,0 +1,148 @@
+"""KerasTransformer: features from a layer of a Keras model, as a transformer."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import TransformerMixin, _fit_context
+from sklearn.utils.validation import check_is_fitted
+
+from skdeep.wrappers._regressor import KerasRegressor
+
+
+class KerasTransformer(TransformerMixin, KerasRegressor):
+    """Feature extraction with a Keras model: ``transform`` returns the output of
+    one of its layers (Keras's ``SKLearnTransformer``, with a layer to choose).
+
+    The model trains as ``KerasRegressor`` does, on ``(X, y)``; without ``y`` it
+    trains to reproduce X (an autoencoder). A model given pretrained needs no
+    training: ``epochs=0`` builds it from the data without changing its weights.
+
+    Parameters
+    ----------
+    model : callable or keras.Model, default=None
+        A build function returning a ``keras.Model``, or a model used as given
+        (a faithful copy: weights, frozen flags, optimizer).
+    layer : str, int or None, default=None
+        The layer whose output ``transform`` returns: its name, or its index in
+        ``model_.layers``; None: the model's (main) output.
+    **kwargs
+        KerasRegressor's parameters (``epochs``, ``optimizer``, ``loss`` ...),
+        build-function arguments and routed parameters.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained Keras model.
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    See Also
+    --------
+    KerasRegressor : the same model as a regressor.
+
+    Examples
+    --------
+    >>> import keras, numpy as np
+    >>> from skdeep.wrappers import KerasTransformer
+    >>> def autoencoder(meta):
+    ...     n = meta["n_features_in_"]
+    ...     return keras.Sequential([
+    ...         keras.Input((n,)),
+    ...         keras.layers.Dense(2, activation="tanh", name="code"),
+    ...         keras.layers.Dense(n),
+    ...     ])
+    >>> X = np.random.RandomState(0).normal(size=(100, 6))
+    >>> codes = KerasTransformer(autoencoder, layer="code", epochs=5,
+    ...                          random_state=0).fit_transform(X)
+    >>> codes.shape
+    (100, 2)
+    """
+
+    _parameter_constraints: dict = {
+        **KerasRegressor._parameter_constraints,
+        "layer": [str, Integral, None],
+    }
+
+    def __init__(self, model=None, *, layer=None, **kwargs):
+        super().__init__(model, **kwargs)
+        self.layer = layer
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None, **kwargs):
+        """Train the model on ``(X, y)``; ``y=None`` trains it to reproduce X."""
+        if y is None:
+            y = X
+        reset = not (self.warm_start and hasattr(self, "model_"))
+        self._fit(X, y, sample_weight, kwargs, reset=reset)
+        self.__dict__.pop("_features", None)
+        return self
+
+    def transform(self, X):
+        """The chosen layer's output for X, shape (n_samples, n_units)."""
+        check_is_fitted(self, "model_")
+        features = self.__dict__.get("_features")
+        if features is None:
+            features = self._features = self._feature_extractor()
+        X = self._validate_X(X, reset=False, dtype="numeric")
+        X = self._in_input_order(self.model_, X)
+        self._check_sample_shapes(X)
+        with self._predict_placement().predicting():
+            out = features(X)
+        if isinstance(out, (list, tuple)):
+            out = out[0]
+        out = np.asarray(out)
+        return out.reshape(len(out), -1)
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "model_")
+        n = self.transform(np.zeros((1,) + tuple(self.X_shape_[1:]))).shape[1]
+        prefix = type(self).__name__.lower()
+        return np.array([f"{prefix}{i}" for i in range(n)], dtype=object)
+
+    def _feature_extractor(self):
+        import keras
+
+        from skdeep._bridge.engine import Predictor
+
+        if self.layer is None:
+            return Predictor(self.model_)
+        try:
+            if isinstance(self.layer, str):
+                layer = self.model_.get_layer(name=self.layer)
+            else:
+                layer = self.model_.layers[self.layer]
+        except (ValueError, IndexError) as error:
+            names = [layer.name for layer in self.model_.layers]
+            raise ValueError(
+                f"layer={self.layer!r} is not a layer of the model; its layers are "
+                f"{names}."
+            ) from error
+        try:
+            inputs = self.model_.inputs
+            # one input as a tensor, not a list of one: the model is called so
+            inputs = inputs[0] if len(inputs) == 1 else inputs
+            extractor = keras.Model(inputs, layer.output)
+        except (AttributeError, ValueError) as error:
+            raise ValueError(
+                f"Cannot read the output of layer {self.layer!r} of the "
+                f"{type(self.model_).__name__} model (a subclassed model has no "
+                "graph of layers): use a Sequential or Functional model, or "
+                "layer=None."
+            ) from error
+        return Predictor(extractor)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_features", None)
+        return state
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import TransformerTags
+
+        tags = super().__sklearn_tags__()
+        # a transformer, not a regressor (the regressor's code trains it)
+        tags.estimator_type = None
+        tags.regressor_tags = None
+        tags.transformer_tags = TransformerTags(preserves_dtype=[])
+        tags.target_tags.required = False
+        return tags

@@ -1,0 +1,166 @@
+"""scikeras's public API (initialize, current_epoch, routed parameters in its
+syntaxes, build_fn, partial_fit's errors) and Keras's own wrappers' API (a build
+function ``model(X, y, **model_kwargs)``, ``model_kwargs``, ``fit_kwargs``) and
+KerasTransformer (issue 24, points 6 and 8)."""
+
+import warnings
+
+import keras
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+
+from skdeep.wrappers import KerasClassifier, KerasTransformer
+
+
+def dense(meta, compile_kwargs):
+    model = keras.Sequential(
+        [
+            keras.Input((meta["n_features_in_"],)),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(meta["n_classes_"], activation="softmax"),
+        ]
+    )
+    model.compile(**compile_kwargs)
+    return model
+
+
+def test_initialize_and_current_epoch(classes3):
+    X, y = classes3
+    clf = KerasClassifier(dense, optimizer="adam", random_state=0)
+    assert clf.current_epoch == 0
+    weights = clf.initialize(X, y).model_.get_weights()
+    assert clf.current_epoch == 0 and clf.history_ == {}
+    assert clf.predict(X[:3]).shape == (3,)
+    for a, b in zip(weights, clf.model_.get_weights()):
+        np.testing.assert_array_equal(a, b)  # built, not trained
+    clf.partial_fit(X, y)
+    clf.partial_fit(X, y)
+    assert clf.current_epoch == 2
+
+
+def test_routed_parameters_in_scikeras_syntax(classes3):
+    X, y = classes3
+    clf = KerasClassifier(
+        dense,
+        loss=keras.losses.SparseCategoricalCrossentropy,
+        loss__from_logits=False,
+        optimizer=keras.optimizers.SGD,
+        optimizer__momentum=0.9,
+        metrics=[keras.metrics.SparseCategoricalAccuracy, "accuracy"],
+        metrics__0__name="acc0",
+        callbacks={"stop": keras.callbacks.EarlyStopping},
+        callbacks__stop__patience=1,
+        callbacks__stop__monitor="loss",
+        epochs=3,
+        random_state=0,
+    ).fit(X, y)
+    assert clf.model_.optimizer.momentum == pytest.approx(0.9)
+    assert "acc0" in clf.history_
+    with pytest.raises(TypeError, match="callbacks"):
+        KerasClassifier(dense, callbacks=["nonsense"], epochs=1).fit(X, y)
+
+
+def test_build_fn_alias_warns(classes3):
+    X, y = classes3
+    clf = KerasClassifier(build_fn=dense, epochs=1, random_state=0)
+    # (recorded rather than pytest.warns: PyTorch's backend warns too, and
+    # pytest.warns would re-raise those as errors)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    assert any(
+        issubclass(w.category, FutureWarning)
+        and "``build_fn`` will be renamed to ``model``" in str(w.message)
+        for w in caught
+    )
+    assert clf.get_params()["build_fn"] is dense
+
+
+def test_partial_fit_errors_as_scikeras(classes3):
+    X, y = classes3
+    clf = KerasClassifier(dense, random_state=0).partial_fit(X.astype("float32"), y)
+    with pytest.raises(ValueError, match="casting from float64 to float32"):
+        clf.partial_fit(X, y)
+    clf.partial_fit(X.astype("float16"), y)  # a safe cast is accepted
+    X = X.astype("float32")
+    with pytest.raises(ValueError, match="is expecting 6 features"):
+        clf.partial_fit(X[:, :3], y)
+    with pytest.raises(ValueError, match="dimensions in y"):
+        clf.partial_fit(X, np.eye(3)[y])
+    with pytest.raises(ValueError, match="`y` has classes not in `self.classes_`"):
+        clf.partial_fit(X, y + 5)
+
+
+# ------------------------------------------------------------------ Keras's API
+
+
+def keras_style(X, y, loss, layers=(10,)):
+    """The build function of keras.wrappers.SKLearnClassifier's documentation."""
+    n_features_in = X.shape[1]
+    n_classes = y.shape[1]
+    model = keras.Sequential([keras.Input((n_features_in,))])
+    for units in layers:
+        model.add(keras.layers.Dense(units, activation="relu"))
+    model.add(keras.layers.Dense(n_classes, activation="softmax"))
+    model.compile(loss=loss, optimizer=keras.optimizers.Adam(0.05))
+    return model
+
+
+def test_keras_wrapper_arguments(classes3):
+    X, y = classes3
+    clf = KerasClassifier(
+        model=keras_style,
+        model_kwargs={"loss": "categorical_crossentropy", "layers": [16]},
+        fit_kwargs={"epochs": 5},
+        random_state=0,
+        verbose=0,
+    ).fit(X, y)
+    assert len(clf.history_["loss"]) == 5
+    assert clf.score(X, y) > 0.8
+    search = GridSearchCV(
+        clf,
+        {
+            "model_kwargs": [{"loss": "categorical_crossentropy", "layers": [4]}],
+            "model__layers": [[4], [8]],
+            "fit__epochs": [2],
+        },
+        cv=2,
+    ).fit(X, y)
+    assert search.best_estimator_.model_.layers[0].units in (4, 8)
+
+
+def test_transformer_layer_output(classes3):
+    X, y = classes3
+
+    def encoder(meta):
+        return keras.Sequential(
+            [
+                keras.Input((meta["n_features_in_"],)),
+                keras.layers.Dense(3, activation="tanh", name="code"),
+                keras.layers.Dense(meta["n_outputs_expected_"]),
+            ]
+        )
+
+    transformer = KerasTransformer(encoder, layer="code", epochs=3, random_state=0)
+    codes = transformer.fit_transform(X)  # no y: an autoencoder
+    assert codes.shape == (len(X), 3)
+    assert np.abs(codes).max() <= 1
+    assert KerasTransformer(encoder, epochs=1).fit(X).transform(X).shape == X.shape
+    # in a pipeline the encoder learns features for y (Keras's SKLearnTransformer)
+    pipeline = make_pipeline(
+        KerasTransformer(encoder, layer=0, epochs=2, random_state=0),
+        KerasClassifier(dense, epochs=5, random_state=0),
+    ).fit(X, y)
+    assert pipeline.predict(X).shape == (len(X),)
+    with pytest.raises(ValueError, match="not a layer of the model"):
+        KerasTransformer(encoder, layer="nope", epochs=1).fit(X).transform(X)
+
+
+def test_quiet_and_fast_single_row_predict(classes3, capsys):
+    X, y = classes3
+    clf = KerasClassifier(keras_style, epochs=1)
+    clf.set_params(model_kwargs={"loss": "categorical_crossentropy"}).fit(X, y)
+    clf.predict(X[:1])
+    assert capsys.readouterr().out == ""
