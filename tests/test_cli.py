@@ -1,5 +1,7 @@
 """The ``skdeep`` command, driven as a user drives it: in a subprocess, on files."""
 
+import contextlib
+import io
 import os
 import select
 import signal
@@ -46,6 +48,23 @@ def run(*args, cwd, timeout=120):
         text=True,
         timeout=timeout,
     )
+
+
+def run_here(*args, cwd):
+    """The command's ``main`` in this test process (TensorFlow, once loaded, is
+    shared), in ``cwd``: for the results of a command; the subprocess ``run`` is for
+    what a process shows (start-up chatter, exit, signals)."""
+    from skdeep.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    before = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = main([str(a) for a in args])
+    finally:
+        os.chdir(before)
+    return subprocess.CompletedProcess(args, status, out.getvalue(), err.getvalue())
 
 
 def run_without_tensorflow(*args, cwd, timeout=60):
@@ -151,7 +170,7 @@ def test_fit_predict_score_info_on_a_csv(table, mlp_model):
         assert chatter not in fit.stderr, fit.stderr
     assert "1 one-hot encoded" in fit.stdout
 
-    predict = run(
+    predict = run_here(
         "predict", "model.joblib", "train.csv", "--output", "p.csv", cwd=folder
     )
     assert predict.returncode == 0, predict.stderr
@@ -161,11 +180,13 @@ def test_fit_predict_score_info_on_a_csv(table, mlp_model):
     accuracy = (predictions["label"] == frame["label"]).mean()
     assert accuracy > 0.9  # the label is a simple rule of x1 and colour
 
-    score = run("score", "model.joblib", "train.csv", "--target", "label", cwd=folder)
+    score = run_here(
+        "score", "model.joblib", "train.csv", "--target", "label", cwd=folder
+    )
     assert score.returncode == 0, score.stderr
     assert score.stdout.strip() == f"accuracy: {accuracy:.4f}"
 
-    proba = run("predict", "model.joblib", "train.csv", "--proba", cwd=folder)
+    proba = run_here("predict", "model.joblib", "train.csv", "--proba", cwd=folder)
     assert proba.returncode == 0, proba.stderr
     table_ = pd.read_csv(pd.io.common.StringIO(proba.stdout))
     assert list(table_.columns) == ["proba_no", "proba_yes"]
@@ -184,7 +205,7 @@ def test_fit_with_search_on_parquet(table):
     pytest.importorskip("pyarrow", reason="Parquet needs pyarrow (the parquet extra)")
     folder, frame = table
     frame.to_parquet(folder / "train.parquet")
-    fit = run(
+    fit = run_here(
         "fit", "MLPRegressor", "--data", "train.parquet", "--target", "price",
         "--drop", "label", "--search", "random", "--n-iter", "2", "--cv", "2",
         "--param", "max_iter=100", "--random-state", "0", "--output", "reg.joblib",
@@ -192,9 +213,11 @@ def test_fit_with_search_on_parquet(table):
     )  # fmt: skip
     assert fit.returncode == 0, fit.stderr
     assert "2 candidates x 2 folds" in fit.stdout
-    info = run("info", "reg.joblib", cwd=folder)
+    info = run_here("info", "reg.joblib", cwd=folder)
     assert "search:      2 candidates x 2 folds" in info.stdout
-    score = run("score", "reg.joblib", "train.parquet", "--target", "price", cwd=folder)
+    score = run_here(
+        "score", "reg.joblib", "train.parquet", "--target", "price", cwd=folder
+    )
     assert score.returncode == 0, score.stderr
     assert score.stdout.startswith("R²: ")
     assert float(score.stdout.split()[-1]) > 0.8
@@ -207,25 +230,29 @@ def test_unsupervised_and_semi_supervised_fits(tmp_path):
     points = centres[group] + rng.normal(scale=0.5, size=(200, 2))
     frame = pd.DataFrame({"a": points[:, 0], "b": points[:, 1], "group": group})
     frame.to_csv(tmp_path / "blobs.csv", index=False)
-    fit = run(
+    fit = run_here(
         "fit", "DBSCANPredictor", "--data", "blobs.csv", "--drop", "group",
         "--output", "db.joblib", cwd=tmp_path,
     )  # fmt: skip
     assert fit.returncode == 0, fit.stderr
-    score = run("score", "db.joblib", "blobs.csv", "--target", "group", cwd=tmp_path)
+    score = run_here(
+        "score", "db.joblib", "blobs.csv", "--target", "group", cwd=tmp_path
+    )
     assert score.stdout.strip() == "adjusted Rand index: 1.0000", score.stdout
 
     partial = frame.astype({"group": "float"})
     partial.loc[5:, "group"] = np.nan  # empty cells: unlabelled rows
     assert partial["group"].notna().sum() == 5 and partial["group"].nunique() == 2
     partial.to_csv(tmp_path / "partial.csv", index=False)
-    fit = run(
+    fit = run_here(
         "fit", "ClusterPropagationClassifier", "--data", "partial.csv",
         "--target", "group", "--param", "n_clusters=2", "--random-state", "0",
         "--output", "cp.joblib", cwd=tmp_path,
     )  # fmt: skip
     assert fit.returncode == 0, fit.stderr
-    score = run("score", "cp.joblib", "blobs.csv", "--target", "group", cwd=tmp_path)
+    score = run_here(
+        "score", "cp.joblib", "blobs.csv", "--target", "group", cwd=tmp_path
+    )
     assert score.stdout.strip() == "accuracy on the labelled rows: 1.0000"
 
 
