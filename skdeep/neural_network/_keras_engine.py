@@ -257,23 +257,11 @@ def step_forwarder(engine):
 def _step_loop_class(engine):
     """An epoch loop of one ``model.fit`` per epoch that passes every step to the
     fit's callbacks (``step_forwarder``)."""
-    from skdeep._bridge.engine._arrays import take
     from skdeep._bridge.engine._fit_epochs import EpochLoop
 
     class StepLoop(EpochLoop):
-        def train_epoch(self, order):
-            x, y, sample_weight = (take(part, order) for part in self._data)
-            history = self.model.fit(
-                x,
-                y,
-                sample_weight=sample_weight,
-                batch_size=self.batch_size,
-                epochs=1,
-                shuffle=False,  # ``order`` is the shuffle
-                verbose=0,
-                callbacks=[step_forwarder(engine)],
-            )
-            return {name: float(v[-1]) for name, v in history.history.items()}
+        def fit_callbacks(self):
+            return [step_forwarder(engine)]
 
     return StepLoop
 

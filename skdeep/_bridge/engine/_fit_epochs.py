@@ -29,8 +29,14 @@ class EpochLoop:
             epochs=1,
             shuffle=False,  # ``order`` is the shuffle
             verbose=0,
+            callbacks=self.fit_callbacks(),
         )
         return {name: float(values[-1]) for name, values in history.history.items()}
+
+    def fit_callbacks(self):
+        """Callbacks of each epoch's ``model.fit`` (none: the epoch loop above calls
+        the user's; a subclass may forward steps to them)."""
+        return []
 
     def evaluate(self, x, y, sample_weight, batch_size):
         logs = self.model.evaluate(
