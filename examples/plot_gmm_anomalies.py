@@ -46,4 +46,16 @@ ax.contour(
 )
 ax.scatter(*X.T, s=2, c="k", alpha=0.6, label="sample")
 ax.scatter(*X[flagged].T, s=60, marker="*", c="r", label="anomaly (predict == -1)")
+# the mixture lives in the robustly scaled units of ``scaler_``
+means = detector.scaler_.inverse_transform(detector.mixture_.means_)
+ax.scatter(*means.T, s=110, marker="X", c="w", edgecolors="k", label="component mean")
+threshold = plt.Line2D([], [], color="r", lw=2, label="threshold (offset_)")
+ax.set_xlabel("x1")
+ax.set_ylabel("x2")
+ax.set_title(
+    "GaussianMixtureAnomalyDetector, contamination=0.04:\n"
+    "log density, threshold and the samples flagged as anomalies"
+)
+handles = ax.get_legend_handles_labels()[0] + [threshold]
+fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=8)
 plt.show()
