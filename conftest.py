@@ -41,6 +41,17 @@ def missing_frameworks(path):
     )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """One test process per CPU core (``-n auto``) where pytest-xdist is installed
+    and no ``-n`` was given; without xdist (or with ``-p no:xdist``) the tests run
+    in this process, where an ``-n`` in ``addopts`` would be a usage error. Runs
+    before xdist's own hook, which turns ``auto`` into a worker count."""
+    worker = hasattr(config, "workerinput")  # xdist's workers reset the option
+    if not worker and getattr(config.option, "numprocesses", 0) is None:
+        config.option.numprocesses = "auto"
+
+
 def pytest_ignore_collect(collection_path, config):
     """Leave a backend's own module out of the doctest collection where its
     framework is not installed (importing it would fail, and it holds no doctest

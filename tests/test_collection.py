@@ -27,7 +27,7 @@ _COLLECT_WITHOUT = textwrap.dedent(
     sys.meta_path.insert(0, NotInstalled())
     import pytest
 
-    sys.exit(pytest.main(["-o", "addopts=", "-p", "no:cacheprovider",
+    sys.exit(pytest.main(["-o", "addopts=", "-p", "no:cacheprovider", "-p", "no:xdist",
                           "--doctest-modules", "--collect-only", "-q", "skdeep"]))
     """
 )
@@ -49,3 +49,18 @@ def test_doctests_collect_without_jax_and_torch():
     # the doctests of the rest of the package are still collected
     assert "skdeep/wrappers/_classifier.py::" in out
     assert "_devices_torch" not in out and "engine/_jax.py" not in out
+
+
+def test_the_configuration_runs_without_pytest_xdist():
+    # the project's addopts, with the xdist plugin absent (as after `pip install -e .`
+    # and a bare pytest): one process, no usage error from an -n option
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:xdist", "--collect-only", "-q"]
+        + ["tests/test_readme.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 tests collected" in result.stdout, result.stdout
