@@ -47,12 +47,20 @@ def _model(seed=0, dropout=0.0, regularizer=None):
 
 
 @pytest.mark.skipif(not FAST, reason="this Keras backend has no fast loop to compare")
-@pytest.mark.parametrize("sample_weight", [False, True])
-def test_fast_loop_equals_keras_fit_without_shuffling(classes3, sample_weight):
+# a batch larger than the data: each epoch (and the validation) is one minibatch,
+# which the TensorFlow loop runs without a graph loop
+@pytest.mark.parametrize(
+    "sample_weight, batch_size", [(False, 50), (True, 50), (True, 10_000)]
+)
+def test_fast_loop_equals_keras_fit_without_shuffling(
+    classes3, sample_weight, batch_size
+):
     X, y = classes3
     X = X.astype("float32")
     weights = np.linspace(0.5, 2.0, len(y)) if sample_weight else None
-    spec = TrainingSpec(epochs=3, batch_size=50, shuffle=False, validation_split=0.2)
+    spec = TrainingSpec(
+        epochs=3, batch_size=batch_size, shuffle=False, validation_split=0.2
+    )
     assert fast_path_refusal(_model(), X, spec) is None
     ours = _model()
     history = fit_model(ours, X, y, weights, spec)
@@ -62,7 +70,7 @@ def test_fast_loop_equals_keras_fit_without_shuffling(classes3, sample_weight):
         y,
         sample_weight=weights,
         epochs=3,
-        batch_size=50,
+        batch_size=batch_size,
         shuffle=False,
         validation_split=0.2,
         verbose=0,

@@ -32,19 +32,32 @@ def _batches(n_rows, batch_size):
     return -(-n_rows // batch_size)
 
 
-def _step_function(model, method):
+def _step_function(model, method, *, one_batch=False):
+    """``method`` over the minibatches of ``order``: a graph loop, or with
+    ``one_batch`` (an epoch of a single minibatch, common on small data) one call
+    with no loop, whose graph traces in about half the time."""
+
     def run(x, y, sample_weight, order, batch_size):
         n_rows = tf.shape(order)[0]
         n_batches = (n_rows + batch_size - 1) // batch_size
         for i in tf.range(n_batches):
             index = order[i * batch_size : tf.minimum((i + 1) * batch_size, n_rows)]
-            batch = (_gather(x, index), _gather(y, index))
-            if sample_weight is not None:
-                batch = batch + (_gather(sample_weight, index),)
-            method(batch)
+            method(_batch(x, y, sample_weight, index))
         return n_batches
 
-    return quiet(tf.function(run, jit_compile=bool(model.jit_compile)))
+    def run_once(x, y, sample_weight, order, batch_size):
+        method(_batch(x, y, sample_weight, order))
+        return tf.constant(1)
+
+    function = run_once if one_batch else run
+    return quiet(tf.function(function, jit_compile=bool(model.jit_compile)))
+
+
+def _batch(x, y, sample_weight, index):
+    batch = (_gather(x, index), _gather(y, index))
+    if sample_weight is not None:
+        batch = batch + (_gather(sample_weight, index),)
+    return batch
 
 
 def quiet(function):
@@ -66,8 +79,8 @@ class EpochLoop:
         self.batch_size = int(batch_size)
         self.n_batches = _batches(n_samples(x), self.batch_size)
         self.load(x, y, sample_weight)
-        self._train = _step_function(model, model.train_step)
-        self._test = None
+        self._train = {}  # one_batch -> the epoch's function, made on first use
+        self._test = {}
         self._validation = (None, None)
 
     def load(self, x, y, sample_weight):
@@ -75,8 +88,17 @@ class EpochLoop:
         self._data = (_to_tensor(x), _to_tensor(y), _to_tensor(sample_weight))
 
     def train_epoch(self, order):
-        self._train(*self._data, tf.constant(order), tf.constant(self.batch_size))
+        train = self._function(self._train, self.model.train_step, len(order))
+        train(*self._data, tf.constant(order), tf.constant(self.batch_size))
         return logs_to_floats(self.model.get_metrics_result())
+
+    def _function(self, functions, method, n_rows, batch_size=None):
+        one_batch = n_rows <= (batch_size or self.batch_size)
+        if one_batch not in functions:
+            functions[one_batch] = _step_function(
+                self.model, method, one_batch=one_batch
+            )
+        return functions[one_batch]
 
     def evaluate(self, x, y, sample_weight, batch_size):
         """The model's metrics over these rows, from reset metrics."""
@@ -95,7 +117,6 @@ class EpochLoop:
         return self._run_test(data, n_samples(x), batch_size)
 
     def _run_test(self, data, n_rows, batch_size):
-        if self._test is None:
-            self._test = _step_function(self.model, self.model.test_step)
-        self._test(*data, tf.range(n_rows), tf.constant(int(batch_size)))
+        test = self._function(self._test, self.model.test_step, n_rows, batch_size)
+        test(*data, tf.range(n_rows), tf.constant(int(batch_size)))
         return logs_to_floats(self.model.get_metrics_result())
