@@ -544,11 +544,16 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         """Fit (or select) the density on ``X``; return it, criteria and candidates.
 
         With ``independent_features`` the criteria and candidates are lists with
-        one array per feature.
+        one array per feature. Each feature's mixture is fitted on its values
+        sorted (the canonical order of one column), so it is the mixture a
+        detector fitted on that feature alone would have.
         """
         if not self.independent_features:
             return self._fit_columns(template, X)
-        fits = [self._fit_columns(template, X[:, [j]]) for j in range(X.shape[1])]
+        fits = [
+            self._fit_columns(template, np.sort(X[:, [j]], axis=0))
+            for j in range(X.shape[1])
+        ]
         mixture = IndependentMixtures([f[0] for f in fits], template.random_state)
         values = None if fits[0][1] is None else [f[1] for f in fits]
         candidates = None if fits[0][2] is None else [f[2] for f in fits]
