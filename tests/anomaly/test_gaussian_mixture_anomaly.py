@@ -287,9 +287,11 @@ def test_refit_without_outliers_recovers_clean_covariance():
     np.testing.assert_array_equal(trimmed.predict(outliers), -1)
 
 
-def test_row_order_does_not_change_the_fit():
+@pytest.mark.parametrize("independent_features", [False, True])
+def test_row_order_does_not_change_the_fit(independent_features):
     # k-means seeding and the cv folds follow the row order; the detector fits on
-    # canonically sorted rows, so a permutation gives the same mixture, threshold
+    # canonically sorted rows (each feature's values sorted with
+    # independent_features), so a permutation gives the same mixture, threshold
     # and trimmed set (support_ in the caller's order).
     rng = np.random.RandomState(0)
     X, _ = make_blobs(n_samples=240, centers=4, cluster_std=1.5, random_state=3)
@@ -299,6 +301,7 @@ def test_row_order_does_not_change_the_fit():
         "contamination": 0.05,
         "refit_without_outliers": 2,
         "cv": 3,
+        "independent_features": independent_features,
         "random_state": 0,
     }
     a = GaussianMixtureAnomalyDetector(**params).fit(X)
