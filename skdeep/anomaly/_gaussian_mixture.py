@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skdeep.anomaly._mixture_fitting import (
     DEFAULT_RANGE,
     ENSEMBLE_RANGE,
+    IndependentMixtures,
     auto_offset,
     build_template,
     candidate_range,
@@ -134,6 +135,22 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         component. Only with ``mixture="gaussian"``: the Bayesian mixture's
         prior switches off the components it does not need.
 
+    independent_features : bool, default=False
+        Model the features as independent: fit one mixture per feature (with
+        the same ``n_components`` rule, ``min_weight`` and ``reg_covar``, in
+        one dimension) and score the product of their densities, so
+        ``score_samples`` is the sum over the features of each feature's log
+        density -- still the log density of one model, the independence
+        model. A feature whose values are noise then gets a nearly flat
+        density of its own, which adds little to the score, while a feature
+        where the anomalies stand out adds much; a joint mixture in many
+        dimensions instead spreads its few components over the noise and its
+        full covariances are poorly estimated. Use it when a few features
+        carry the anomalies among many irrelevant ones; it cannot see
+        anomalies that only break the dependence between features (each
+        value normal on its own), which the joint mixture does. With
+        ``mixture="bayesian"`` each feature gets its own Bayesian mixture.
+
     tol : float, default=1e-3
         EM convergence threshold.
 
@@ -190,8 +207,10 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
 
     Attributes
     ----------
-    mixture_ : GaussianMixture or BayesianGaussianMixture
+    mixture_ : GaussianMixture, BayesianGaussianMixture or IndependentMixtures
         The fitted mixture that scores samples (in the units of ``scaler_``).
+        With ``independent_features=True``, the product of one fitted mixture
+        per feature (``mixture_.mixtures_``, each fitted on a one-column array).
 
     scaler_ : StandardScaler, RobustScaler, QuantileTransformer or None
         The fitted feature scaling (None when ``scaling=None``).
@@ -199,17 +218,21 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
     n_components_ : int
         Number of components of ``mixture_`` (the sum over the members of
         their kept components for ``"ensemble"``; the selected one for
-        ``"bic"`` / ``"aic"``; the upper bound for ``mixture="bayesian"``).
+        ``"bic"`` / ``"aic"``; the upper bound for ``mixture="bayesian"``;
+        the sum over the features with ``independent_features=True``).
 
     criterion_values_ : ndarray of shape (n_candidates,) or None
         BIC or AIC of each candidate in ``n_components_candidates_`` on the
         data of the final fit, in the units of ``scaler_`` (a degenerate
         candidate keeps its value but is not selected); None when
-        ``n_components`` is an int or ``"ensemble"``.
+        ``n_components`` is an int or ``"ensemble"``. With
+        ``independent_features=True``, a list with one such array per feature.
 
     n_components_candidates_ : ndarray of shape (n_candidates,) or None
         The candidate (``"bic"`` / ``"aic"``) or member (``"ensemble"``)
         component counts that were fitted; None when ``n_components`` is an int.
+        With ``independent_features=True``, a list with one array per feature
+        (the counts are clipped to each feature's number of distinct values).
 
     n_iter_ : int
         Number of EM iterations of the best initialisation of ``mixture_``.
@@ -271,6 +294,7 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         "n_components_range": ["array-like", None],
         "scaling": [StrOptions({"standard", "robust", "quantile"}), None],
         "min_weight": [Interval(Real, 0.0, 0.5, closed="left")],
+        "independent_features": ["boolean"],
         "tol": [Interval(Real, 0.0, None, closed="left")],
         "reg_covar": [Interval(Real, 0.0, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
@@ -300,6 +324,7 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         n_components_range=None,
         scaling="robust",
         min_weight=0.1,
+        independent_features=False,
         tol=1e-3,
         reg_covar=1e-2,
         max_iter=100,
@@ -318,6 +343,7 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         self.n_components_range = n_components_range
         self.scaling = scaling
         self.min_weight = min_weight
+        self.independent_features = independent_features
         self.tol = tol
         self.reg_covar = reg_covar
         self.max_iter = max_iter
@@ -378,23 +404,13 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
         self.support_ = np.empty_like(support)
         self.support_[order] = support
         if self.cv is not None:
-            members = candidates if self.n_components == "ensemble" else None
-            # an int n_components is refitted as asked (min_weight may have
-            # dropped components of the final fit); "bic"/"aic" refit the choice
-            fold_components = (
-                self.n_components
-                if isinstance(self.n_components, Integral)
-                else self.n_components_
-            )
             scores = cross_fitted_scores(
-                template,
+                self._fold_fitter(template, candidates),
                 X,
                 support,
-                fold_components,
                 self.cv,
                 seed,
-                members,
-                self.min_weight if self.mixture == "gaussian" else 0.0,
+                self._fold_size_needed(),
             )
         else:
             scores = mixture.score_samples(X)
@@ -525,7 +541,26 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
             )
 
     def _fit_on(self, template, X):
-        """Fit (or select) a mixture on ``X``; return it, criteria and candidates."""
+        """Fit (or select) the density on ``X``; return it, criteria and candidates.
+
+        With ``independent_features`` the criteria and candidates are lists with
+        one array per feature. Each feature's mixture is fitted on its values
+        sorted (the canonical order of one column), so it is the mixture a
+        detector fitted on that feature alone would have.
+        """
+        if not self.independent_features:
+            return self._fit_columns(template, X)
+        fits = [
+            self._fit_columns(template, np.sort(X[:, [j]], axis=0))
+            for j in range(X.shape[1])
+        ]
+        mixture = IndependentMixtures([f[0] for f in fits], template.random_state)
+        values = None if fits[0][1] is None else [f[1] for f in fits]
+        candidates = None if fits[0][2] is None else [f[2] for f in fits]
+        return mixture, values, candidates
+
+    def _fit_columns(self, template, X):
+        """Fit (or select) one mixture on all the columns of ``X``."""
         candidates = None
         if isinstance(self.n_components, str):
             n_distinct = np.unique(X, axis=0).shape[0]
@@ -533,13 +568,42 @@ class GaussianMixtureAnomalyDetector(OutlierMixin, BaseEstimator):
                 ENSEMBLE_RANGE if self.n_components == "ensemble" else DEFAULT_RANGE
             )
             candidates = candidate_range(self.n_components_range, n_distinct, default)
-        min_weight = self.min_weight if self.mixture == "gaussian" else 0.0
         mixture, values = fit_selected(
-            template, X, self.n_components, candidates, min_weight
+            template, X, self.n_components, candidates, self._min_weight()
         )
         if candidates is not None:
             candidates = np.asarray(candidates)
         return mixture, values, candidates
+
+    def _fold_fitter(self, template, candidates):
+        """Function fitting the density of a cross-fitting fold.
+
+        The joint ensemble refits its members; an int ``n_components`` is
+        refitted as asked (``min_weight`` may have dropped components of the
+        final fit); ``"bic"`` / ``"aic"`` refit the selected count. With
+        ``independent_features`` each fold repeats the whole per-feature fit
+        (``"bic"`` / ``"aic"`` select again, feature by feature).
+        """
+        if self.independent_features:
+            return lambda X: self._fit_on(template, X)[0]
+        if self.n_components == "ensemble":
+            how, members = "ensemble", list(candidates)
+        elif isinstance(self.n_components, Integral):
+            how, members = self.n_components, None
+        else:
+            how, members = self.n_components_, None
+        min_weight = self._min_weight()
+        return lambda X: fit_selected(template, X, how, members, min_weight)[0]
+
+    def _fold_size_needed(self):
+        """Fewest training rows a cross-fitting fold must keep."""
+        if isinstance(self.n_components, Integral):
+            return self.n_components
+        return 1 if self.independent_features else self.n_components_
+
+    def _min_weight(self):
+        """``min_weight`` where it applies (Gaussian, not Bayesian, mixtures)."""
+        return self.min_weight if self.mixture == "gaussian" else 0.0
 
     def _threshold(self, scores, mixture):
         """Offset from training log densities (float contamination) or ``"auto"``."""

@@ -264,24 +264,51 @@ def auto_offset(mixture):
     return float(np.quantile(mixture.score_samples(draws), 1.0 - AUTO_MASS))
 
 
-def cross_fitted_scores(
-    template, X, support, n_components, cv, seed, members=None, min_weight=0.0
-):
+def cross_fitted_scores(fit_fold, X, support, cv, seed, needed):
     """Out-of-fold log densities: each sample scored by a mixture fitted without it.
 
-    With ``members`` (the component counts of an ensemble), each fold fits the
-    ensemble of those members instead of one ``n_components`` mixture.
+    ``fit_fold(X_train)`` returns the density fitted on a fold's training rows
+    (those of ``support``); a fold keeping fewer than ``needed`` rows is an error.
     """
     scores = np.empty(X.shape[0], dtype=float)
     folds = KFold(n_splits=cv, shuffle=True, random_state=seed)
     for train, test in folds.split(X):
         train = train[support[train]]
-        if train.size < n_components:
+        if train.size < needed:
             raise ValueError(
                 f"A cross-fitting fold keeps {train.size} training samples, fewer "
-                f"than n_components={n_components}; lower cv or n_components."
+                f"than n_components={needed}; lower cv or n_components."
             )
-        how = n_components if members is None else "ensemble"
-        mixture, _ = fit_selected(template, X[train], how, members, min_weight)
-        scores[test] = mixture.score_samples(X[test])
+        scores[test] = fit_fold(X[train]).score_samples(X[test])
     return scores
+
+
+class IndependentMixtures:
+    """Product of one fitted mixture per feature: a density of independent features.
+
+    ``score_samples`` sums the features' log densities; ``sample`` draws each
+    feature from its own mixture and pairs the columns at random, as
+    independence requires (a mixture's draws come grouped by component).
+    """
+
+    def __init__(self, mixtures, random_state):
+        self.mixtures_ = list(mixtures)
+        self.random_state = random_state
+        self.n_components = sum(int(m.n_components) for m in self.mixtures_)
+        self.n_iter_ = max(int(m.n_iter_) for m in self.mixtures_)
+        self.n_features_in_ = len(self.mixtures_)
+
+    def score_samples(self, X):
+        """Sum over the features of each feature's log density."""
+        return np.sum(
+            [m.score_samples(X[:, [j]]) for j, m in enumerate(self.mixtures_)], axis=0
+        )
+
+    def sample(self, n_samples):
+        """``(X, None)``: ``n_samples`` draws with independent features."""
+        rng = np.random.RandomState(self.random_state)
+        columns = [
+            rng.permutation(mixture.sample(n_samples)[0][:, 0])
+            for mixture in self.mixtures_
+        ]
+        return np.column_stack(columns), None
