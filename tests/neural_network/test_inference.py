@@ -12,7 +12,6 @@ from skdeep._bridge._devices import resolve
 from skdeep.neural_network import MLPClassifier, WideDeepRegressor
 from skdeep.neural_network._architectures import build_mlp, build_wide_deep
 from skdeep.neural_network._engine import KerasPredictor
-from skdeep.neural_network._graph import walk
 from skdeep.neural_network._inference import (
     NonFiniteInputError,
     NumpyForward,
@@ -20,6 +19,7 @@ from skdeep.neural_network._inference import (
     _RowOperand,
     _softmax_in_place,
 )
+from skdeep.neural_network._inference_plan import describe
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -389,8 +389,7 @@ def test_relu_biases_fold_into_the_next_dense_layer(kwargs, folded):
     model.set_weights(
         [w + np.float32(0.3) if w.ndim == 1 else w for w in model.get_weights()]
     )  # non-zero biases
-    _, steps, output_ids = walk(model)
-    plan = _fold_biases(steps, output_ids)
+    plan = _fold_biases(*describe(model))
     assert [d[2] for d in plan if d is not None] == folded
     X = np.random.default_rng(0).normal(size=(50, 6))
     expected = model(X.astype(np.float32), training=False).numpy()
@@ -399,8 +398,7 @@ def test_relu_biases_fold_into_the_next_dense_layer(kwargs, folded):
 
 def test_wide_deep_folds_only_the_layers_read_by_dense_layers():
     model = build_wide_deep(4, 1, hidden_layer_sizes=(5, 3), seed=0)
-    _, steps, output_ids = walk(model)
-    plan = _fold_biases(steps, output_ids)
+    plan = _fold_biases(*describe(model))
     # deep_1 feeds deep_2; deep_2 feeds the concatenation: kept whole
     assert [d[2] for d in plan if d is not None] == [True, False, False]
 
