@@ -1,5 +1,6 @@
 """The NumPy inference pass: chunking, in-place row operations, labels from logits."""
 
+import pickle
 import warnings
 
 import numpy as np
@@ -394,6 +395,28 @@ def test_relu_biases_fold_into_the_next_dense_layer(kwargs, folded):
     X = np.random.default_rng(0).normal(size=(50, 6))
     expected = model(X.astype(np.float32), training=False).numpy()
     np.testing.assert_allclose(NumpyForward(model)(X), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"batch_normalization": True, "dropout": 0.2, "output_activation": "softmax"},
+        {"activation": "leaky_relu", "output_activation": "sigmoid"},
+    ],
+)
+def test_the_pass_pickles_as_plain_data(kwargs):
+    """Pickled, the pass is its plan and weights: plain Python and NumPy values."""
+    model = build_mlp(6, 3, hidden_layer_sizes=(8, 5), seed=1, **kwargs)
+    forward = NumpyForward(model)
+    blob = pickle.dumps(forward)
+    assert b"keras" not in blob
+    copy = pickle.loads(blob)
+    X = np.random.default_rng(0).normal(size=(30, 6))
+    for dtype in DTYPES:
+        np.testing.assert_array_equal(copy(X.astype(dtype)), forward(X.astype(dtype)))
+        np.testing.assert_array_equal(
+            copy.labels(X.astype(dtype)), forward.labels(X.astype(dtype))
+        )
 
 
 def test_wide_deep_folds_only_the_layers_read_by_dense_layers():
