@@ -12,12 +12,15 @@ before plans were stored, an edited file), the network is rebuilt at load, as it
 always was.
 """
 
+import threading
+
 import numpy as np
 
 WEIGHTS = "_model_weights"
 PLAN = "_numpy_plan"
 # the device the NumPy pass runs on, as a CPU fit records it in ``device_``
 _CPU = "cpu:0"
+_BUILDING = threading.Lock()
 
 
 def has_network(estimator):
@@ -27,20 +30,25 @@ def has_network(estimator):
 
 
 def network(estimator):
-    """``model_``: the built network, or the stored one built now (once)."""
+    """``model_``: the built network, or the stored one built now (once, whichever
+    thread asks first)."""
     state = estimator.__dict__
     model = state.get("model_")
     if model is not None:
         return model
-    weights = state.get(WEIGHTS)
-    if weights is None:
-        raise AttributeError(
-            f"'{type(estimator).__name__}' object has no attribute 'model_'"
-        )
-    model = _rebuild(estimator, weights)
-    state["model_"] = model
-    state.pop(WEIGHTS, None)
-    state.pop(PLAN, None)
+    with _BUILDING:
+        model = state.get("model_")
+        if model is not None:
+            return model
+        weights = state.get(WEIGHTS)
+        if weights is None:
+            raise AttributeError(
+                f"'{type(estimator).__name__}' object has no attribute 'model_'"
+            )
+        model = _rebuild(estimator, weights)
+        state["model_"] = model
+        state.pop(WEIGHTS, None)
+        state.pop(PLAN, None)
     return model
 
 
