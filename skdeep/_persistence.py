@@ -8,6 +8,7 @@ docs/persistence.md for when to use which format.
 
 import functools
 import importlib
+import importlib.metadata
 import io
 import json
 import os
@@ -148,10 +149,24 @@ def _metadata(estimator, untrusted):
         "skops_version": sys.modules["skops"].__version__,
         "estimator": f"{type(estimator).__module__}.{type(estimator).__qualname__}",
     }
-    keras = sys.modules.get("keras")
-    if keras is not None and _holds_keras_network(untrusted):
-        meta["keras_version"] = keras.__version__
+    keras_version = _keras_version()
+    if keras_version is not None and _holds_keras_network(untrusted):
+        meta["keras_version"] = keras_version
     return meta
+
+
+def _keras_version():
+    """This environment's Keras version, None without Keras. Read from the package
+    metadata when Keras is not imported: a stored network is rebuilt only when
+    first used (``skdeep.neural_network._stored_network``), so checking a file
+    must not import Keras either."""
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        return keras.__version__
+    try:
+        return importlib.metadata.version("keras")
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def _atomic_write(path, data):
@@ -283,16 +298,13 @@ def _check_versions(meta, fmt, path):
         )
     keras_version = meta.get("keras_version")
     if keras_version is not None:
-        try:
-            import keras
-        except ImportError:
-            keras = None
-        if keras is not None and (
-            _version_tuple(keras_version)[0] != _version_tuple(keras.__version__)[0]
+        installed = _keras_version()
+        if installed is not None and (
+            _version_tuple(keras_version)[0] != _version_tuple(installed)[0]
         ):
             raise ValueError(
                 f"{os.fspath(path)!r} was written with Keras {keras_version}; this "
-                f"environment has Keras {keras.__version__}, an incompatible major "
+                f"environment has Keras {installed}, an incompatible major "
                 f"version. Install keras=={keras_version.split('.')[0]}.* to load it."
             )
     if written_by != skdeep.__version__:

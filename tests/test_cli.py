@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import json
 import os
 import select
 import signal
@@ -24,11 +25,26 @@ from skdeep._cli._tour import STEPS
 
 ROOT = Path(__file__).resolve().parents[1]
 TF_CHATTER = ("I0000", "oneDNN", "absl::InitializeLog", "cuInit", "cpu_feature_guard")
-# the command's main in a process that fails if TensorFlow was imported
+# the command's main in a process that fails if TensorFlow or Keras was imported
 TF_FREE = (
     "import sys; from skdeep.cli import main; rc = main(sys.argv[1:]); "
-    "assert 'tensorflow' not in sys.modules, 'TensorFlow was imported'; sys.exit(rc)"
+    "assert 'tensorflow' not in sys.modules, 'TensorFlow was imported'; "
+    "assert 'keras' not in sys.modules, 'Keras was imported'; sys.exit(rc)"
 )
+# several commands' main in one process: prints, as JSON, each one's status and
+# output, and which of TensorFlow and Keras the process imported
+SEVERAL = """
+import contextlib, io, json, sys
+from skdeep.cli import main
+results = []
+for args in json.loads(sys.argv[1]):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = main(args)
+    results.append([status, out.getvalue()])
+loaded = sorted(m for m in ("tensorflow", "keras") if m in sys.modules)
+print(json.dumps({"results": results, "loaded": loaded}))
+"""
 
 
 def _env():
@@ -199,6 +215,74 @@ def test_fit_predict_score_info_on_a_csv(table, mlp_model):
     assert "one-hot:     colour" in info.stdout
     assert "hidden_layer_sizes = (16,)" in info.stdout
     assert "classes:     no, yes" in info.stdout
+
+
+def run_several(commands, *, cwd, timeout=120):
+    """``SEVERAL``: ``(results, loaded, stderr)``, each result ``[status, stdout]``."""
+    result = subprocess.run(
+        [sys.executable, "-c", SEVERAL, json.dumps(commands)],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    return out["results"], out["loaded"], result.stderr
+
+
+def test_networks_predict_score_and_info_without_tensorflow(table, mlp_model):
+    """MLPs fitted on the CPU predict in NumPy: predict, score and info never import
+    TensorFlow or Keras, and print what a process with them prints."""
+    folder, _ = table
+    fit = run_here(
+        "fit", "MLPRegressor", "--data", "train.csv", "--target", "price",
+        "--drop", "label", "--param", "hidden_layer_sizes=(8,)",
+        "--param", "max_iter=20", "--random-state", "0", "--output", "reg.joblib",
+        cwd=folder,
+    )  # fmt: skip
+    assert fit.returncode == 0, fit.stderr
+    commands = [
+        ["predict", "model.joblib", "train.csv"],
+        ["predict", "model.joblib", "train.csv", "--proba"],
+        ["score", "model.joblib", "train.csv", "--target", "label"],
+        ["info", "model.joblib"],
+        ["predict", "reg.joblib", "train.csv"],
+        ["score", "reg.joblib", "train.csv", "--target", "price"],
+        ["info", "reg.joblib"],
+    ]
+    results, loaded, _ = run_several(commands, cwd=folder)
+    assert loaded == []
+    for args, (status, out) in zip(commands, results):
+        assert status == 0, args
+        here = run_here(*args, cwd=folder)  # TensorFlow loaded, the model's too
+        assert here.returncode == 0, here.stderr
+        assert out == here.stdout, args
+    assert results[0][1].startswith("label\n")
+    assert results[4][1].startswith("price\n")
+
+
+def test_a_network_numpy_cannot_run_loads_tensorflow_quietly(table):
+    """A model whose network only Keras runs (PReLU layers) loads TensorFlow for
+    predict, with its start-up log held back."""
+    folder, _ = table
+    fit = run_here(
+        "fit", "MLPClassifier", "--data", "train.csv", "--target", "label",
+        "--drop", "price", "--param", "activation='prelu'",
+        "--param", "hidden_layer_sizes=(4,)", "--param", "max_iter=5",
+        "--random-state", "0", "--output", "prelu.joblib",
+        cwd=folder,
+    )  # fmt: skip
+    assert fit.returncode == 0, fit.stderr
+    args = ["predict", "prelu.joblib", "train.csv"]
+    results, loaded, stderr = run_several([args], cwd=folder)
+    assert "tensorflow" in loaded  # where the model needs it
+    for chatter in TF_CHATTER:
+        assert chatter not in stderr, stderr
+    assert stderr == ""
+    here = run_here(*args, cwd=folder)
+    assert results == [[0, here.stdout]]
 
 
 def test_fit_with_search_on_parquet(table):
@@ -646,7 +730,10 @@ def test_regressor_target_scaled_by_default_and_skops_round_trip(tmp_path):
     )  # fmt: skip
     assert fit.returncode == 0, fit.stderr
     assert "target standardised" in fit.stdout
-    score = run("score", "reg.skops", "test.csv", "--target", "target", cwd=tmp_path)
+    # (a network fitted on the CPU: scored in NumPy, from skops too)
+    score = run_without_tensorflow(
+        "score", "reg.skops", "test.csv", "--target", "target", cwd=tmp_path
+    )
     assert score.returncode == 0, score.stderr
     assert score.stdout.startswith("R²: ")
     assert float(score.stdout.split()[-1]) > 0.4  # -3.1 with --no-scale-target

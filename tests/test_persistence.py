@@ -349,6 +349,17 @@ def test_keras_version_recorded_only_with_a_network(tmp_path):
         assert ("keras_version" in meta) is recorded
 
 
+def test_keras_version_is_read_without_importing_keras(monkeypatch):
+    """A file is checked, and a loaded network re-saved, in a process that has not
+    imported Keras (a network loaded for NumPy prediction): the installed version
+    comes from the package's metadata."""
+    import keras
+
+    monkeypatch.delitem(sys.modules, "keras")
+    assert _persistence._keras_version() == keras.__version__
+    assert "keras" not in sys.modules
+
+
 def _rename_architecture(spec):
     spec[0]["content"] = json.dumps("os.system")
 

@@ -11,9 +11,10 @@ The format follows the file's extension (:data:`FORMATS`).
   the estimator.
 
 Reading the versions and the summary never imports TensorFlow; rebuilding an
-estimator imports it only when the estimator holds a Keras network.
+estimator imports it only when the estimator needs Keras to predict.
 """
 
+import contextlib
 import io
 import json
 import os
@@ -230,17 +231,23 @@ def _read_joblib_envelope(path):
 def load_model(path, envelope=None):
     """``(estimator, envelope)`` from a model file written by :func:`save_model`.
 
-    TensorFlow is imported only when the estimator holds a Keras network: its
-    ``__setstate__`` rebuilds the network (``skdeep.neural_network._base``).
+    TensorFlow is imported only when the estimator needs it to predict: a network
+    the CPU runs in NumPy is built on first use of ``model_``
+    (``skdeep.neural_network._stored_network``), any other one at load, with
+    TensorFlow's start-up logging held back.
     """
-    from skdeep._cli._quiet import load_tensorflow_quietly
+    from skdeep._cli._quiet import tensorflow_quietly
 
     if envelope is None:
         envelope = read_envelope(path)
-    if envelope["holds_network"]:
-        load_tensorflow_quietly()
+    # (a failure is reported below in one line, without TensorFlow's log)
+    quiet = (
+        tensorflow_quietly(replay=False)
+        if envelope["holds_network"]
+        else contextlib.nullcontext()
+    )
     try:
-        with warnings.catch_warnings(record=True) as caught:
+        with quiet, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if envelope["file_format"] == "skops":
                 import skdeep

@@ -23,8 +23,9 @@ def restore_stderr():
 
 
 @contextlib.contextmanager
-def _stderr_to_buffer():
-    """Send file descriptor 2 to a temporary file; replay it if the body fails.
+def _stderr_to_buffer(replay=True):
+    """Send file descriptor 2 to a temporary file; replay it if the body fails
+    (with ``replay``).
 
     TensorFlow and XLA log through absl before ``absl::InitializeLog()`` runs, and
     those lines ignore ``TF_CPP_MIN_LOG_LEVEL``, so only the descriptor itself can
@@ -40,8 +41,9 @@ def _stderr_to_buffer():
         except Exception:
             sys.stderr.flush()
             restore_stderr()
-            buffer.seek(0)
-            os.write(2, buffer.read())
+            if replay:
+                buffer.seek(0)
+                os.write(2, buffer.read())
             raise
         finally:
             sys.stderr.flush()
@@ -54,15 +56,32 @@ def load_tensorflow_quietly():
     Only the command calls this: it owns its process. The library never changes
     the environment or logging configuration.
     """
+    with tensorflow_quietly():
+        import keras  # noqa: F401
+        import tensorflow  # noqa: F401
+
+
+@contextlib.contextmanager
+def tensorflow_quietly(replay=True):
+    """Hold TensorFlow's start-up logging back should the body import TensorFlow.
+
+    For work that imports it only where needed (unpickling a model whose network
+    is rebuilt at load, and not one that predicts in NumPy): a body that leaves
+    TensorFlow out costs one redirection of the descriptor and a variable set in
+    the command's own environment. Without ``replay``, what was held back is
+    dropped when the body fails too (the caller reports the failure itself).
+    """
     if "tensorflow" in sys.modules:
+        yield
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    with _stderr_to_buffer():
-        import keras  # noqa: F401
-        import tensorflow as tf
+    with _stderr_to_buffer(replay):
+        yield
+        tf = sys.modules.get("tensorflow")
+        if tf is not None:
+            # device discovery (cuInit, CUDA stubs) logs too: do it while quiet
+            tf.config.list_physical_devices()
+    if "tensorflow" in sys.modules:
+        import absl.logging
 
-        # device discovery (cuInit, CUDA stubs) logs too: do it while quiet
-        tf.config.list_physical_devices()
-    import absl.logging
-
-    absl.logging.set_verbosity(absl.logging.ERROR)
+        absl.logging.set_verbosity(absl.logging.ERROR)

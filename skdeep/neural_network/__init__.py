@@ -9,7 +9,8 @@ Where each concern lives (the wrappers for a user's own model are in
 - ``_parameters``: their parameter constraints, importable without Keras (the
   ``skdeep`` command checks ``--param`` with them before TensorFlow loads);
 - ``_base``: their base class -- parameters, validation, the choice of engine,
-  pickling;
+  pickling; ``_stored_network``: the network in the pickled state (its weights and
+  the NumPy pass's plan), ``model_`` built on first use after loading;
 - ``_epochs``: the epoch loop (scikit-learn's fitted records, early stopping and
   verbose lines, the learning-rate rules of ``_schedules``) and ``_callbacks``: the
   Keras callbacks it calls, with the model and optimizer view they need;
@@ -19,8 +20,9 @@ Where each concern lives (the wrappers for a user's own model are in
 - the engines: ``_numpy_training`` + ``_numpy_optimizers`` (NumPy, the CPU default),
   ``_training`` + ``_optimizers`` + ``_tf_forward`` (compiled TensorFlow, GPUs),
   ``_keras_engine`` (any network, every backend, through ``skdeep._bridge.engine``);
-- ``_inference``: the NumPy inference pass; ``_graph``: the walk of a functional
-  network both NumPy passes share. The ``device`` parameter is resolved by
+- ``_inference``: the NumPy inference pass, which runs the plain-data plan of
+  ``_inference_plan``; ``_graph``: the walk of a functional network both NumPy
+  passes share. The ``device`` parameter is resolved by
   ``skdeep._bridge._devices``, as the wrappers' is.
 """
 

@@ -23,7 +23,7 @@ from sklearn.utils.validation import (
 from skdeep._bridge import _streams
 from skdeep._bridge._estimator import KerasEstimator
 from skdeep._bridge._precision import precision_scope
-from skdeep.neural_network import _callbacks
+from skdeep.neural_network import _callbacks, _stored_network
 from skdeep.neural_network._epochs import train
 from skdeep.neural_network._inference import NonFiniteInputError
 from skdeep.neural_network._parameters import BASE_PARAMETER_CONSTRAINTS
@@ -457,7 +457,7 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             X, y, sample_weight = stream.first  # what arrays would tell
         else:  # (partial_fit's classes are its own)
             _streams.check_array_fit(None if incremental else classes, steps_per_epoch)
-        fitted = hasattr(self, "model_")
+        fitted = _stored_network.has_network(self)
         first_pass = not fitted or (not self.warm_start and not incremental)
         if first_pass:
             self.__dict__.pop("_training_dtype", None)
@@ -720,35 +720,30 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
 
     # ------------------------------------------------------------------ pickling
 
+    # The network pickles as its weights (and the NumPy pass's plan); a loaded
+    # estimator builds the Keras network on first use (``_stored_network``).
+    @property
+    def model_(self):
+        return _stored_network.network(self)
+
+    @model_.setter
+    def model_(self, model):
+        _stored_network.set_network(self, model)
+
+    @model_.deleter
+    def model_(self):
+        _stored_network.forget_network(self)
+
     def __getstate__(self):
-        state = super().__getstate__()
-        state = dict(state)
-        state.pop("_predictor", None)
-        model = state.pop("model_", None)
-        if model is not None:
-            state["_model_weights"] = [np.asarray(w) for w in model.get_weights()]
-        return state
+        return _stored_network.pickled(self, super().__getstate__())
 
     def __setstate__(self, state):
-        weights = state.pop("_model_weights", None)
+        state = dict(state)
+        weights = state.pop(_stored_network.WEIGHTS, None)
+        plan = state.pop(_stored_network.PLAN, None)
         super().__setstate__(state)
         if weights is not None:
-            from skdeep.neural_network._architectures import BUILDERS
-
-            spec = getattr(self, "_model_spec_", None)
-            try:
-                name, kwargs = spec
-                if name not in BUILDERS or not isinstance(kwargs, dict):
-                    raise ValueError(f"unknown architecture {name!r}")
-                self.model_ = self._build_model()
-                self.model_.set_weights(weights)
-            except (TypeError, ValueError) as exc:
-                raise ValueError(
-                    f"Could not rebuild the {type(self).__name__}'s network from the "
-                    f"stored architecture and weights ({exc}); the file is damaged "
-                    "or was written by an incompatible skdeep."
-                ) from exc
-            self._predictor = self._make_predictor()
+            _stored_network.restore(self, weights, plan)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -315,7 +315,8 @@ FITTED_ATTRIBUTES_DOC = """\
         Biases of the Dense layers.
 
     model_ : keras.Model
-        The trained Keras network.
+        The trained Keras network. A loaded estimator that predicts in NumPy
+        builds it from the stored weights the first time it is used.
 
     history_ : dict of list
         Per-epoch records: ``loss``, ``learning_rate`` (the mean rate of the

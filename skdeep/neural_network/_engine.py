@@ -263,11 +263,19 @@ def predictor(model, placement):
     """The fastest inference pass for ``model`` on ``placement`` (a resolved
     ``device``): NumPy on the CPU for the networks it implements, the model's compiled
     ``predict_step`` otherwise."""
-    from skdeep.neural_network._inference import NumpyForward, numpy_supported
+    from skdeep.neural_network._inference import NumpyForward
 
-    if not placement.is_gpu and not _mixed(model) and numpy_supported(model):
+    if not placement.is_gpu and numpy_runs(model):
         return NumpyForward(model)
     return KerasPredictor(model, placement)
+
+
+def numpy_runs(model):
+    """Whether the NumPy pass computes ``model`` on the CPU (every layer has a NumPy
+    implementation and none computes in a precision other than its weights')."""
+    from skdeep.neural_network._inference import numpy_supported
+
+    return not _mixed(model) and numpy_supported(model)
 
 
 def _mixed(model):

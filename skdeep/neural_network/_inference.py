@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import erf, expit, softmax
 
-from skdeep.neural_network._graph import activation_name, supported, walk
+from skdeep.neural_network._graph import supported
 
 _FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
 
@@ -196,81 +196,85 @@ def _dense(kernel, bias, activation, dtype, fold=False, check=False):
     return dense
 
 
-def _layer_function(layer, dtype):
-    """A NumPy function computing ``layer`` (not Dense) in inference mode.
+def _layer_function(step, weights, dtype):
+    """A NumPy function computing a plan's ``step`` (not Dense) in inference mode.
 
     Called as ``fn(x, out)`` like ``_dense``'s functions; ``out`` is unused.
     """
-    kind = type(layer).__name__
+    kind = step["kind"]
     if kind == "BatchNormalization":
-        weights = {
-            w.path.rsplit("/", 1)[-1]: w.numpy().astype(dtype) for w in layer.weights
+        values = {
+            name: np.asarray(weights[i]).astype(dtype)
+            for name, i in step["weights"].items()
         }
-        scale = weights.get("gamma", 1.0) / np.sqrt(
-            weights["moving_variance"] + layer.epsilon
+        scale = values.get("gamma", 1.0) / np.sqrt(
+            values["moving_variance"] + step["epsilon"]
         )
-        shift = weights.get("beta", 0.0) - weights["moving_mean"] * scale
+        shift = values.get("beta", 0.0) - values["moving_mean"] * scale
         return lambda x, out: x * scale + shift
     if kind == "Activation":
-        act = NUMPY_ACTIVATIONS[activation_name(layer.activation)]
+        act = NUMPY_ACTIVATIONS[step["activation"]]
         return lambda x, out: act(x)
     if kind in ("Dropout", "AlphaDropout"):
         return lambda x, out: x
     if kind == "LeakyReLU":
-        slope = float(layer.negative_slope)
+        slope = float(step["negative_slope"])
         return lambda x, out: _leaky_relu(x, slope)
     if kind == "Concatenate":
-        axis = layer.axis
+        axis = int(step["axis"])
         return lambda xs, out: np.concatenate(xs, axis=axis)
     raise NotImplementedError(kind)
 
 
-def _fold_biases(steps, output_ids):
-    """``(kernel, bias, fold)`` in float64 for each Dense step (None for the others).
+def _fold_biases(plan, weights):
+    """``(kernel, bias, fold)`` in float64 for each Dense step of ``plan`` (None for
+    the others), from ``weights`` (see ``_inference_plan.describe``).
 
     A ReLU Dense layer read only by Dense layers (through Dropout), and no model
     output, is folded: it outputs ``max(x @ kernel, -bias)`` and its readers take
     ``bias @ their kernel`` into their bias. ``relu(h + b) @ W + c`` is
     ``max(h, -b) @ W + (b @ W + c)``: the same up to rounding, one pass fewer.
     """
+    steps, output_ids = plan["steps"], plan["outputs"]
     readers = {}
     for step in steps:
-        for tensor in step.inputs:
+        for tensor in step["inputs"]:
             readers.setdefault(tensor, []).append(step)
 
     def read_by_dense_only(tensor):
         if tensor in output_ids or tensor not in readers:
             return False
         return all(
-            type(r.layer).__name__ == "Dense"
-            or (type(r.layer).__name__ == "Dropout" and read_by_dense_only(r.output))
+            r["kind"] == "Dense"
+            or (r["kind"] == "Dropout" and read_by_dense_only(r["output"]))
             for r in readers[tensor]
         )
 
     offsets = {}  # tensor -> the vector its stored values lack
-    plan = []
+    folded = []
     for step in steps:
-        kind = type(step.layer).__name__
-        if kind == "Dropout" and step.inputs[0] in offsets:
-            offsets[step.output] = offsets[step.inputs[0]]
+        kind = step["kind"]
+        if kind == "Dropout" and step["inputs"][0] in offsets:
+            offsets[step["output"]] = offsets[step["inputs"][0]]
         if kind != "Dense":
-            plan.append(None)
+            folded.append(None)
             continue
-        kernel, *rest = (
-            np.asarray(w, dtype=np.float64) for w in step.layer.get_weights()
+        places = step["weights"]
+        kernel = np.asarray(weights[places["kernel"]], dtype=np.float64)
+        bias = (
+            np.asarray(weights[places["bias"]], dtype=np.float64)
+            if "bias" in places
+            else None
         )
-        bias = rest[0] if rest else None
-        offset = offsets.get(step.inputs[0])
+        offset = offsets.get(step["inputs"][0])
         if offset is not None:
             bias = offset @ kernel + (0.0 if bias is None else bias)
-        fold = activation_name(step.layer.activation) == "relu" and read_by_dense_only(
-            step.output
-        )
+        fold = step["activation"] == "relu" and read_by_dense_only(step["output"])
         if fold:
             bias = np.zeros(kernel.shape[1]) if bias is None else bias
-            offsets[step.output] = bias
-        plan.append((kernel, bias, fold))
-    return plan
+            offsets[step["output"]] = bias
+        folded.append((kernel, bias, fold))
+    return folded
 
 
 def numpy_supported(model):
@@ -362,8 +366,10 @@ def _dtype_of(inputs):
 class NumpyForward:
     """The inference-mode forward pass of a functional Keras model, in NumPy.
 
-    The graph is walked once, at construction, and the weights copied: build a new
-    one after the model trains. Like scikit-learn's MLP, it computes in the inputs'
+    Built from the model (the graph is walked once and the weights copied: build a
+    new one after the model trains), or with ``from_plan`` from that walk's plain
+    description and the weights (``_inference_plan.describe``), without Keras; it
+    pickles as the latter. Like scikit-learn's MLP, it computes in the inputs'
     precision: float32 inputs in float32 (twice as fast on large batches), anything
     else in float64.
 
@@ -384,38 +390,58 @@ class NumpyForward:
     chunk_bytes = 4096 * 100 * 4
 
     def __init__(self, model):
-        self._input_ids, steps, self._output_ids = walk(model)
-        self._output_units = [int(t.shape[-1]) for t in model.outputs]
-        plan = _fold_biases(steps, self._output_ids)
+        from skdeep.neural_network._inference_plan import describe
+
+        self._build(*describe(model))
+
+    @classmethod
+    def from_plan(cls, plan, weights):
+        """The pass ``plan`` describes, with ``weights`` (``describe``'s output)."""
+        forward = cls.__new__(cls)
+        forward._build(plan, weights)
+        return forward
+
+    def __reduce__(self):
+        return type(self).from_plan, (self.plan, self.weights)
+
+    def _build(self, plan, weights):
+        self.plan, self.weights = plan, list(weights)
+        self._input_ids, steps = plan["inputs"], plan["steps"]
+        self._output_ids = plan["outputs"]
+        self._output_units = [int(k) for k in plan["output_units"]]
+        folded = _fold_biases(plan, self.weights)
         # Dense layers computing a model output give logits on request.
         has_logits = [
-            dense is not None and step.output in self._output_ids
-            for step, dense in zip(steps, plan)
+            dense is not None and step["output"] in self._output_ids
+            for step, dense in zip(steps, folded)
         ]
         # The first Dense layer reading each input checks it (see ``_dense``).
         checkers = {}
-        for i, (step, dense) in enumerate(zip(steps, plan)):
-            if dense is not None and step.inputs[0] in self._input_ids:
-                checkers.setdefault(step.inputs[0], i)
+        for i, (step, dense) in enumerate(zip(steps, folded)):
+            if dense is not None and step["inputs"][0] in self._input_ids:
+                checkers.setdefault(step["inputs"][0], i)
         self._unchecked_inputs = [i for i in self._input_ids if i not in checkers]
         checking = set(checkers.values())
         self._programs = {}
         for dtype in (_FLOAT32, _FLOAT64):
             program = []
-            for i, (step, dense, logits) in enumerate(zip(steps, plan, has_logits)):
+            for i, (step, dense, logits) in enumerate(zip(steps, folded, has_logits)):
                 if dense is None:
-                    fn = _layer_function(step.layer, dtype)
+                    fn = _layer_function(step, self.weights, dtype)
                 else:
-                    name = activation_name(step.layer.activation)
                     fn = _dense(
-                        *dense[:2], name, dtype, fold=dense[2], check=i in checking
+                        *dense[:2],
+                        step["activation"],
+                        dtype,
+                        fold=dense[2],
+                        check=i in checking,
                     )
                 program.append(
                     _Instruction(
                         fn,
-                        step.inputs,
-                        step.output,
-                        step.is_list,
+                        step["inputs"],
+                        step["output"],
+                        step["is_list"],
                         getattr(fn, "width", None),
                         logits,
                         i in checking,
@@ -427,7 +453,7 @@ class NumpyForward:
         if len(self._output_ids) == 1:
             for step, logits in zip(steps, has_logits):
                 if logits:
-                    self._output_activation = activation_name(step.layer.activation)
+                    self._output_activation = step["activation"]
 
     def __call__(self, *inputs, check_finite=False):
         n = inputs[0].shape[0]

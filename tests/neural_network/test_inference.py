@@ -1,5 +1,6 @@
 """The NumPy inference pass: chunking, in-place row operations, labels from logits."""
 
+import pickle
 import warnings
 
 import numpy as np
@@ -12,7 +13,6 @@ from skdeep._bridge._devices import resolve
 from skdeep.neural_network import MLPClassifier, WideDeepRegressor
 from skdeep.neural_network._architectures import build_mlp, build_wide_deep
 from skdeep.neural_network._engine import KerasPredictor
-from skdeep.neural_network._graph import walk
 from skdeep.neural_network._inference import (
     NonFiniteInputError,
     NumpyForward,
@@ -20,6 +20,7 @@ from skdeep.neural_network._inference import (
     _RowOperand,
     _softmax_in_place,
 )
+from skdeep.neural_network._inference_plan import describe
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -389,18 +390,38 @@ def test_relu_biases_fold_into_the_next_dense_layer(kwargs, folded):
     model.set_weights(
         [w + np.float32(0.3) if w.ndim == 1 else w for w in model.get_weights()]
     )  # non-zero biases
-    _, steps, output_ids = walk(model)
-    plan = _fold_biases(steps, output_ids)
+    plan = _fold_biases(*describe(model))
     assert [d[2] for d in plan if d is not None] == folded
     X = np.random.default_rng(0).normal(size=(50, 6))
     expected = model(X.astype(np.float32), training=False).numpy()
     np.testing.assert_allclose(NumpyForward(model)(X), expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"batch_normalization": True, "dropout": 0.2, "output_activation": "softmax"},
+        {"activation": "leaky_relu", "output_activation": "sigmoid"},
+    ],
+)
+def test_the_pass_pickles_as_plain_data(kwargs):
+    """Pickled, the pass is its plan and weights: plain Python and NumPy values."""
+    model = build_mlp(6, 3, hidden_layer_sizes=(8, 5), seed=1, **kwargs)
+    forward = NumpyForward(model)
+    blob = pickle.dumps(forward)
+    assert b"keras" not in blob
+    copy = pickle.loads(blob)
+    X = np.random.default_rng(0).normal(size=(30, 6))
+    for dtype in DTYPES:
+        np.testing.assert_array_equal(copy(X.astype(dtype)), forward(X.astype(dtype)))
+        np.testing.assert_array_equal(
+            copy.labels(X.astype(dtype)), forward.labels(X.astype(dtype))
+        )
+
+
 def test_wide_deep_folds_only_the_layers_read_by_dense_layers():
     model = build_wide_deep(4, 1, hidden_layer_sizes=(5, 3), seed=0)
-    _, steps, output_ids = walk(model)
-    plan = _fold_biases(steps, output_ids)
+    plan = _fold_biases(*describe(model))
     # deep_1 feeds deep_2; deep_2 feeds the concatenation: kept whole
     assert [d[2] for d in plan if d is not None] == [True, False, False]
 
