@@ -311,6 +311,9 @@ class _BaseKerasEstimator(KerasEstimator, metaclass=ABCMeta):
             precision=self.precision if self._mixed_precision else None,
             n_devices=n_devices,
             step_hooks=not all(map(_callbacks.epoch_only, self.callbacks or ())),
+            optimizer_state=any(
+                map(_callbacks.saves_optimizer_state, self.callbacks or ())
+            ),
         )
 
     def _solver_setting(self):

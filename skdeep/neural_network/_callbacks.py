@@ -331,3 +331,16 @@ def epoch_only(callback):
     return isinstance(callback, keras.callbacks.TerminateOnNaN) or not (
         _uses_step_hooks(callback)
     )
+
+
+def saves_optimizer_state(callback):
+    """Whether ``callback`` writes the optimizer's state with the network, to
+    resume training from (``BackupAndRestore``, a ``ModelCheckpoint`` of the whole
+    model): only the Keras engine trains with the network's own optimizer."""
+    import keras
+
+    if isinstance(callback, keras.callbacks.BackupAndRestore):
+        return True
+    if isinstance(callback, keras.callbacks.ModelCheckpoint):
+        return not callback.save_weights_only
+    return False

@@ -141,6 +141,8 @@ class EpochSpec:
     n_devices: int = 1
     # a callback acts on every step (``_callbacks.epoch_only``): Keras' fit calls it
     step_hooks: bool = False
+    # a callback saves the optimizer's state (``_callbacks.saves_optimizer_state``)
+    optimizer_state: bool = False
     # a user's Keras optimizer (``solver`` is then "keras"): the Keras engine's alone
     optimizer: object = field(default=None, compare=False, hash=False)
 
@@ -158,6 +160,8 @@ def hand_written_gaps(spec):
     ]
     if spec.step_hooks:
         gaps.append("a callback's per-step hook")
+    if spec.optimizer_state:  # their optimizer state is not the network's
+        gaps.append("a callback saving the optimizer's state")
     return gaps
 
 

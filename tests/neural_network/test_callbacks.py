@@ -162,10 +162,20 @@ def test_backup_and_restore(data, engine, tmp_path):
     backup = keras.callbacks.BackupAndRestore(os.fspath(tmp_path / "backup"))
     with pytest.raises(RuntimeError, match="stopped"):
         _fit(data, engine, [backup, _Interrupt()], max_iter=4)
-    # the second fit resumes after the two epochs the first completed
-    est = _fit(data, engine, [backup], max_iter=4)
+    # the second fit resumes after the two epochs the first completed, from the
+    # weights and the optimizer's state they left: as if never interrupted
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*Skipping variable loading")
+        est = _fit(data, engine, [backup], max_iter=4)
     assert est.n_iter_ == 4 and len(est.loss_curve_) == 2
     assert not os.path.exists(tmp_path / "backup")  # deleted once training ends
+    fresh = keras.callbacks.BackupAndRestore(os.fspath(tmp_path / "fresh"))
+    whole = _fit(data, engine, [fresh], max_iter=4)  # the same fit, uninterrupted
+    np.testing.assert_allclose(est.loss_curve_, whole.loss_curve_[2:], rtol=1e-6)
+    X, _ = data
+    np.testing.assert_allclose(est.predict(X), whole.predict(X), rtol=1e-6)
+    # the NumPy loop's optimizer state is not the network's: the Keras engine runs
+    assert est.engine_ == "keras"
 
 
 def test_terminate_on_nan(data, engine):
