@@ -231,6 +231,23 @@ def test_a_per_step_callback_moves_the_fit_to_the_keras_engine(data, engine):
     assert steps == [0, 1, 2, 3] * 3  # 40 rows in batches of 10, 3 epochs
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="the NumPy loop is TensorFlow's"
+)
+@pytest.mark.parametrize(
+    "callback, why",
+    [
+        (keras.callbacks.BackupAndRestore("unused"), "saving the optimizer's state"),
+        (keras.callbacks.ModelCheckpoint("unused.keras"), "saving the optimizer"),
+        (keras.callbacks.LambdaCallback(on_batch_end=print), "per-step hook"),
+    ],
+    ids=["backup", "checkpoint", "per-step"],
+)
+def test_the_numpy_loop_says_which_callback_it_cannot_honour(data, callback, why):
+    with pytest.raises(ValueError, match=f"engine='numpy' cannot train.*{why}"):
+        _fit(data, "numpy", [callback])
+
+
 class Halving(keras.callbacks.Callback):
     """Reads the logs and the rate, halves the rate, stops after two epochs."""
 
