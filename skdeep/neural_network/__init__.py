@@ -4,13 +4,17 @@ Where each concern lives (the wrappers for a user's own model are in
 ``skdeep.wrappers``; what both share is in ``skdeep._bridge``):
 
 - the estimators: ``_mlp`` (``MLPClassifier``, ``MLPRegressor``), ``_wide_deep``
-  (``WideDeepRegressor``), ``_regression`` (what the two regressors share),
-  ``_docstrings`` (the parameter and attribute docs the three share);
+  (``WideDeepRegressor``), ``_classification`` (the classifier's target hooks),
+  ``_regression`` (what the two regressors share), ``_docstrings`` (the parameter
+  and attribute docs the three share);
 - ``_parameters``: their parameter constraints, importable without Keras (the
   ``skdeep`` command checks ``--param`` with them before TensorFlow loads);
-- ``_base``: their base class -- parameters, validation, the choice of engine,
-  pickling; ``_stored_network``: the network in the pickled state (its weights and
-  the NumPy pass's plan), ``model_`` built on first use after loading;
+- ``_base``: their base class -- parameters, the hooks the estimators override,
+  tags, pickling; ``_fitting``: the fit (its arguments checked, the network built,
+  the choice of engine, interruption); ``_predicting``: predictions routed to the
+  inference pass or MC dropout; ``_stored_network``: the network in the pickled
+  state (its weights and the NumPy pass's plan), ``model_`` built on first use
+  after loading;
 - ``_epochs``: the epoch loop (scikit-learn's fitted records, early stopping and
   verbose lines, the learning-rate rules of ``_schedules``) and ``_callbacks``: the
   Keras callbacks it calls, with the model and optimizer view they need;

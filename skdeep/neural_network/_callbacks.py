@@ -1,7 +1,7 @@
 """Per-epoch hooks of the built-in networks: Keras callbacks, progress, TensorBoard
 and checkpoints.
 
-The epoch loop (``_base._train``) calls one ``keras.callbacks.CallbackList`` per
+The epoch loop (``_epochs.train``) calls one ``keras.callbacks.CallbackList`` per
 fit, as the wrappers' loop does (``skdeep._bridge.engine._loop``): the user's
 callbacks (fresh copies), a progress bar for ``verbose=1`` and the TensorBoard
 writer are peers there. Checkpoints are files of the estimator's training state.

@@ -1,6 +1,6 @@
 """The seam between the built-in networks and the loops that train them.
 
-The estimators (``_base``) describe a fit once, as an ``EpochSpec``, and hand it to
+The estimators (``_fitting``) describe a fit once, as an ``EpochSpec``, and hand it to
 one of three engines with the same interface (``Engine``):
 
 - ``"numpy"`` (``_numpy_training.NumpyEngine``): hand-written NumPy training of the

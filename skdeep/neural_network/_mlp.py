@@ -2,11 +2,10 @@
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import _check_partial_fit_first_call, unique_labels
+from sklearn.utils.multiclass import _check_partial_fit_first_call
 
-from skdeep._bridge._targets import BuiltinClassifierTarget
-from skdeep.neural_network._base import _BaseKerasEstimator, _is_column_vector
+from skdeep.neural_network._base import _BaseKerasEstimator
+from skdeep.neural_network._classification import _ClassifierHooks
 from skdeep.neural_network._docstrings import (
     FITTED_ATTRIBUTES_DOC,
     TRAINING_PARAMETERS_DOC,
@@ -38,7 +37,7 @@ class _MLPMixin:
         )
 
 
-class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
+class MLPClassifier(ClassifierMixin, _ClassifierHooks, _MLPMixin, _BaseKerasEstimator):
     """Multi-layer perceptron classifier trained with Keras.
 
     Accepts every parameter of :class:`sklearn.neural_network.MLPClassifier` with
@@ -343,84 +342,6 @@ class MLPClassifier(ClassifierMixin, _MLPMixin, _BaseKerasEstimator):
         """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X, mc_samples=mc_samples))
-
-    # -------------------------------------------------------------- bridge hooks
-
-    def _encode_y(self, y, *, first_pass, classes=None):
-        if _is_column_vector(y):
-            y = y.ravel()
-        if first_pass:
-            # (a single class fits, as scikit-learn's: predict returns it)
-            target = BuiltinClassifierTarget(y, classes=classes)
-            self._target = target
-            self.classes_ = target.classes_
-            self.n_outputs_ = target.n_outputs
-            self.out_activation_ = (
-                "softmax" if target.task == "multiclass" else "logistic"
-            )
-        elif (
-            classes is None
-            and not np.array_equal(self.classes_, self._classes_of(y))
-            and self._target.task != "multilabel"
-        ):
-            raise ValueError(
-                "warm_start can only be used where `y` has the same classes as in "
-                f"the previous call to fit. Previously got {self.classes_}, `y` has "
-                f"{self._classes_of(y)}"
-            )
-        self._target.check_labels(y, f"{type(self).__name__}.partial_fit")
-        return self._target.encode(y, self._dtype)
-
-    @staticmethod
-    def _classes_of(y):
-        return unique_labels(y)
-
-    def _combine_weights(self, sample_weight, y, *, incremental):
-        if self.class_weight is not None:
-            if self._target.task == "multilabel":
-                raise ValueError(
-                    "class_weight is not supported for multilabel targets; pass "
-                    "sample_weight instead."
-                )
-            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
-        if (
-            self._target.task != "multilabel"
-            and not incremental
-            and len(self.classes_) > 1
-        ):
-            # partial_fit batches may hold a single class; a whole fit may not
-            weighted = np.unique(y[sample_weight > 0])
-            if len(weighted) < 2:
-                raise ValueError(
-                    "Only one class has a non-zero sample weight: a classifier "
-                    f"needs samples of at least 2 classes (got {weighted})."
-                )
-        return sample_weight
-
-    def _output_activation(self):
-        return self._target.output_activation
-
-    def _loss_name(self):
-        return self._target.loss_name
-
-    def _task(self):
-        return self._target.task
-
-    # The target helper travels as plain data, so that skops files hold no
-    # skdeep-internal type (only MLPClassifier itself).
-    def __getstate__(self):
-        state = super().__getstate__()
-        target = state.pop("_target", None)
-        if target is not None:
-            state["_target_state"] = target.state()
-        return state
-
-    def __setstate__(self, state):
-        state = dict(state)
-        target = state.pop("_target_state", None)
-        if target is not None:
-            state["_target"] = BuiltinClassifierTarget.from_state(target)
-        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

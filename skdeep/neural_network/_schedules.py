@@ -5,7 +5,7 @@ A schedule gives, for each epoch, the rate of each of its minibatch steps (and, 
 (``_engine.Engine.run_epoch``), so one definition serves the NumPy loop, the
 compiled TensorFlow loop and the Keras engine. ``"constant"`` and ``"adaptive"``
 return the rate the epoch loop holds (``"adaptive"`` lowers it when progress
-stalls, in ``_base._train``).
+stalls, in ``_epochs.train``).
 """
 
 import numpy as np

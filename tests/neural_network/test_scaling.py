@@ -253,7 +253,7 @@ def test_data_parallel_training_on_two_logical_cpu_devices(backend, sizes):
 def test_jax_batch_sizes_must_split_over_the_devices(monkeypatch):
     pytest.importorskip("jax", reason="JAX is installed for CI's JAX pass")
     from skdeep._bridge._devices import Placement
-    from skdeep.neural_network._base import _even_batch_size
+    from skdeep.neural_network._fitting import _even_batch_size
 
     two = Placement(("cpu:0", "cpu:1"), "jax")
     assert _even_batch_size(57, two, auto=True) == 56
