@@ -19,8 +19,10 @@ Where each concern lives (the wrappers for a user's own model are in
   verbose lines, the learning-rate rules of ``_schedules``) and ``_callbacks``: the
   Keras callbacks it calls, with the model and optimizer view they need;
 - ``_architectures``: the Keras networks they build;
-- ``_engine``: the seam to the training engines (``EpochSpec``, ``Engine``,
-  ``make_engine``) and the choice of inference pass (``predictor``);
+- ``_engine_interface``: what crosses the seam to the training engines
+  (``EpochSpec``, ``Engine``, ``EpochResult``), which the engines import;
+  ``_engine``: the choice of engine (``make_engine``, the only importer of the
+  engines) and of inference pass (``predictor``);
 - the engines: ``_numpy_training`` + ``_numpy_optimizers`` (NumPy, the CPU default),
   ``_training`` + ``_optimizers`` + ``_tf_forward`` (compiled TensorFlow, GPUs),
   ``_keras_engine`` (any network, every backend, through ``skdeep._bridge.engine``);

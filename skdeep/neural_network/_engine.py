@@ -1,7 +1,8 @@
 """The seam between the built-in networks and the loops that train them.
 
 The estimators (``_fitting``) describe a fit once, as an ``EpochSpec``, and hand it to
-one of three engines with the same interface (``Engine``):
+one of three engines with the same interface (``Engine``; both are in
+``_engine_interface``, which the engines import: they never import this module):
 
 - ``"numpy"`` (``_numpy_training.NumpyEngine``): hand-written NumPy training of the
   plain Dense networks skdeep builds; the CPU default, faster than Keras on small
@@ -17,9 +18,6 @@ Predictions go through one interface too: ``predictor(model, device)`` returns a
 object with ``__call__(*inputs, check_finite=False)`` (the network's outputs) and
 ``labels(*inputs, check_finite=False)`` (a one-output classifier's decisions).
 """
-
-from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -113,44 +111,6 @@ def keras_solver(optimizer):
     return solver, hyper
 
 
-@dataclass(frozen=True)
-class EpochSpec:
-    """Everything an engine needs to know about a fit besides the data.
-
-    Hashable: the compiled engine caches its traced epoch function under it.
-    ``architecture`` describes the network without its seed.
-    """
-
-    architecture: str
-    loss_name: str
-    task: str
-    solver: str
-    hyper: tuple
-    alpha: float
-    loss_weights: tuple
-    dtype: str
-    batch_size: int
-    shuffle: bool
-    # options only the Keras engine implements (``hand_written_gaps``)
-    l1: float = 0.0
-    clipnorm: float | None = None
-    clipvalue: float | None = None
-    # the hidden layers' mixed dtype policy (issue 14), and data-parallel training
-    # over this many devices (the placement's)
-    precision: str | None = None
-    n_devices: int = 1
-    # a callback acts on every step (``_callbacks.epoch_only``): Keras' fit calls it
-    step_hooks: bool = False
-    # a callback saves the optimizer's state (``_callbacks.saves_optimizer_state``)
-    optimizer_state: bool = False
-    # a user's Keras optimizer (``solver`` is then "keras"): the Keras engine's alone
-    optimizer: object = field(default=None, compare=False, hash=False)
-
-    @property
-    def hyper_dict(self):
-        return dict(self.hyper)
-
-
 def hand_written_gaps(spec):
     """The options of ``spec`` the NumPy and compiled loops do not implement."""
     gaps = [
@@ -163,36 +123,6 @@ def hand_written_gaps(spec):
     if spec.optimizer_state:  # their optimizer state is not the network's
         gaps.append("a callback saving the optimizer's state")
     return gaps
-
-
-class EpochResult(NamedTuple):
-    """What one epoch gives: the new state, the training loss (and its parts per
-    output), the validation score and loss (NaN without validation data; the loss
-    without the L2 penalty)."""
-
-    state: object
-    loss: float
-    parts: np.ndarray
-    score: float
-    val_loss: float = float("nan")
-
-
-class Engine(Protocol):
-    """``Engine(model, spec, data, validation)``; ``data`` and ``validation`` are
-    ``(inputs, Y, sample_weight)`` with ``inputs`` a tuple of arrays (one per model
-    input); ``validation`` is three Nones without early stopping.
-
-    The model is the template: its weights are read by ``initial_state`` and written
-    by ``write_back``, which returns the optimizer state to resume from.
-    """
-
-    def initial_state(self, previous=None): ...
-
-    def run_epoch(self, state, seed, learning_rate, momentum=None) -> EpochResult:
-        """One epoch. ``learning_rate`` is one rate or one per minibatch step
-        (``_schedules``); ``momentum`` (SGD only) None or one per step."""
-
-    def write_back(self, state): ...
 
 
 def make_engine(name, model, spec, data, validation):

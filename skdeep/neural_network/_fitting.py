@@ -71,8 +71,9 @@ class _FitMixin:
         check_options(self)
 
     def _epoch_spec(self, architecture, batch_size, n_devices=1):
-        """What every engine needs to know about this fit (``_engine.EpochSpec``)."""
-        from skdeep.neural_network._engine import EpochSpec, solver_hyper
+        """What every engine needs to know about this fit (an ``EpochSpec``)."""
+        from skdeep.neural_network._engine import solver_hyper
+        from skdeep.neural_network._engine_interface import EpochSpec
 
         solver, hyper = self._solver_setting()
         if solver is None:  # a Keras optimizer only the Keras engine trains

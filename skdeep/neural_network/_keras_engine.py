@@ -5,14 +5,14 @@ interpret a fixed set of layers on the TensorFlow backend. Everything else -- a 
 layer, a layer they do not know, another Keras backend -- trains here: the network is
 compiled with Keras losses and optimizers that mean what scikit-learn's MLP means, and
 each epoch runs through the general engine's loop, which calls the model's own
-``train_step``. The ``Engine`` interface of ``_engine``.
+``train_step``. The ``Engine`` interface of ``_engine_interface``.
 """
 
 import numpy as np
 
 from skdeep._bridge.engine._arrays import is_memmap
 from skdeep._bridge.engine._loop import _chunk_rows, _new_loop, _train_epoch_chunked
-from skdeep.neural_network._engine import EpochResult
+from skdeep.neural_network._engine_interface import EpochResult
 
 # ---------------------------------------------------------------------------------
 # Per-sample losses in keras.ops, with scikit-learn's MLP conventions (half squared

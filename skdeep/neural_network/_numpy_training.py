@@ -20,7 +20,7 @@ Keras graph (``_graph.walk``); losses and scores follow ``_training``'s conventi
 import numpy as np
 from scipy.special import erf, expit, xlogy
 
-from skdeep.neural_network._engine import EpochResult
+from skdeep.neural_network._engine_interface import EpochResult
 from skdeep.neural_network._graph import activation_name, walk
 from skdeep.neural_network._inference import NUMPY_ACTIVATIONS, _leaky_relu
 from skdeep.neural_network._numpy_optimizers import make_optimizer

@@ -2,7 +2,7 @@
 
 A schedule gives, for each epoch, the rate of each of its minibatch steps (and, for
 1cycle with SGD, the momentum of each step). Every engine reads such an array
-(``_engine.Engine.run_epoch``), so one definition serves the NumPy loop, the
+(``_engine_interface.Engine.run_epoch``), so one definition serves the NumPy loop, the
 compiled TensorFlow loop and the Keras engine. ``"constant"`` and ``"adaptive"``
 return the rate the epoch loop holds (``"adaptive"`` lowers it when progress
 stalls, in ``_epochs.train``).

@@ -5,8 +5,8 @@
 The estimator reads the first batch for what arrays would tell (``n_features_in_``,
 the targets; ``_bridge._streams``), then trains on the Keras engine: each epoch is
 one ``model.fit`` pass over the batches, each validated and encoded as the network
-needs (``StreamEngine``, with the ``Engine`` interface of ``_engine``). An epoch is
-one pass over a ``PyDataset`` (its batches shuffled with ``shuffle``) or a
+needs (``StreamEngine``, with the ``Engine`` interface of ``_engine_interface``).
+An epoch is one pass over a ``PyDataset`` (its batches shuffled with ``shuffle``) or a
 ``tf.data.Dataset``, or over their first ``steps_per_epoch`` batches; a generator
 cannot restart, so its epochs are ``steps_per_epoch`` batches each (the whole
 generator without it) and training ends, with a warning, when it runs out.

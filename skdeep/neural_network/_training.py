@@ -1,7 +1,7 @@
 """Compiled training loop: one traced TensorFlow function runs a whole epoch.
 
 The loop for GPUs and for networks the NumPy loop (``_numpy_training``) cannot train;
-``CompiledEngine`` at the end is its ``_engine.Engine``.
+``CompiledEngine`` at the end is its ``_engine_interface.Engine``.
 
 Why it looks like this (measured in ``benchmarks/engines.py`` and ``peers.py``):
 Keras' ``model.fit`` spends most of its time on small tabular data in per-step Python
@@ -25,7 +25,7 @@ from dataclasses import replace
 import numpy as np
 import tensorflow as tf
 
-from skdeep.neural_network._engine import EpochResult
+from skdeep.neural_network._engine_interface import EpochResult
 from skdeep.neural_network._tf_forward import FlatForward
 
 # ---------------------------------------------------------------------------------
@@ -347,7 +347,7 @@ def run_epoch(fn, state, data, controls, validation):
 class CompiledEngine:
     """Runs epochs through the cached compiled epoch function; see ``NumpyEngine``.
 
-    The ``Engine`` interface of ``_engine``: ``initial_state``,
+    The ``Engine`` interface of ``_engine_interface``: ``initial_state``,
     ``run_epoch(state, seed, learning_rate)`` and ``write_back``. Data are converted
     to tensors once, on the current device (the caller's ``tf.device`` scope), and
     stay there for every epoch.
