@@ -560,6 +560,7 @@ class BaseWrapper(KerasEstimator):
             # classes declared for this fit only (partial_fit's, a stream's)
             self.__dict__.pop("_partial_classes", None)
         else:
+            self._check_dimensions(X)
             X, y = self._validate_inputs_and_targets(X, y, reset=False)
             self._check_like_first_fit(X, _main_target(y))
             self._check_labels(_main_target(y))
@@ -651,6 +652,19 @@ class BaseWrapper(KerasEstimator):
 
         self._predictor = Predictor(self.model_)
         return self
+
+    def _check_dimensions(self, X):
+        """scikeras's error for a later fit whose X has other dimensions than the
+        first fit's (before scikit-learn's check of the number of features)."""
+        ndim = getattr(X, "ndim", None)
+        expected = getattr(self, "X_shape_", None)
+        if ndim is None or expected is None or _io.is_multi_input(X):
+            return
+        if ndim != len(expected):
+            raise ValueError(
+                f"X has {ndim} dimensions, but this {type(self).__name__} is "
+                f"expecting {len(expected)} dimensions in X."
+            )
 
     def _check_like_first_fit(self, X, y):
         """scikeras's errors for a later ``partial_fit`` (or warm fit) whose data

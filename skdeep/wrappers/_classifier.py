@@ -21,8 +21,9 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
     ----------
     model : callable or keras.Model, default=None
         A build function returning a ``keras.Model`` (compiled or not), or a
-        ``keras.Model`` (Sequential, Functional or subclassed), cloned with fresh
-        weights at every fit. The build function's arguments are parameters of this
+        ``keras.Model`` (Sequential, Functional or subclassed), used as given:
+        every fit trains a faithful copy of it (weights, frozen flags, compiled
+        loss and optimizer), never the instance itself. The build function's arguments are parameters of this
         estimator, by bare name or routed (``model__name``); it may also ask for
         ``meta`` (what the data tell: ``n_features_in_``, ``classes_``,
         ``n_classes_``, ``n_outputs_expected_``, ``target_type_``, ...),
@@ -216,6 +217,9 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         draws at every call; the model and Keras' global state stay unchanged).
         ``return_std=True`` also returns the per-class standard deviation of the
         draws.
+
+        A classifier fitted on a single class (as scikeras allows) predicts it with
+        probability 1: one column of ones.
         """
         if return_std and mc_samples is None:
             raise ValueError("return_std=True needs mc_samples (the draws' spread).")
@@ -304,12 +308,8 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
 
     def _make_target(self, y):
         classes = getattr(self, "_partial_classes", None)
+        # a single class fits, as in scikeras (see predict_proba)
         target = ClassifierTarget(y, classes=classes)
-        if len(target.classes_) < 2 and target.target_type != "multilabel-indicator":
-            raise ValueError(
-                "Classifier can't train when only one class is present: y has the "
-                f"single class {target.classes_[0]!r}."
-            )
         self.classes_ = target.classes_
         self.n_classes_ = len(target.classes_)
         return target

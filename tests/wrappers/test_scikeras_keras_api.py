@@ -89,8 +89,38 @@ def test_partial_fit_errors_as_scikeras(classes3):
         clf.partial_fit(X[:, :3], y)
     with pytest.raises(ValueError, match="dimensions in y"):
         clf.partial_fit(X, np.eye(3)[y])
-    with pytest.raises(ValueError, match="`y` has classes not in `self.classes_`"):
+    with pytest.raises(ValueError, match="3 dimensions.*expecting 2 dimensions in X"):
+        clf.partial_fit(X.reshape(len(X), 2, 3), y)
+    with pytest.raises(
+        ValueError,
+        match=r"`y` has classes not in `self.classes_`.*unknown categories \[5 6 7\]",
+    ):
         clf.partial_fit(X, y + 5)
+
+
+def sigmoid_units(meta):
+    return keras.Sequential(
+        [
+            keras.Input((meta["n_features_in_"],)),
+            keras.layers.Dense(meta["n_outputs_expected_"], activation="sigmoid"),
+        ]
+    )
+
+
+def test_single_class_target_fits_as_in_scikeras(classes3):
+    X, _ = classes3
+    y = np.full(len(X), "only")
+    clf = KerasClassifier(sigmoid_units, epochs=1, random_state=0).fit(X, y)
+    assert list(clf.classes_) == ["only"] and clf.n_classes_ == 1
+    assert clf.target_type_ == "binary" and clf.n_outputs_expected_ == 1
+    assert list(clf.predict(X[:4])) == ["only"] * 4
+    # one column per class: the only class, certain
+    np.testing.assert_array_equal(clf.predict_proba(X[:4]), np.ones((4, 1)))
+    assert clf.score(X, y) == 1.0
+    # a later batch may bring only that class; another is refused
+    clf.partial_fit(X, y)
+    with pytest.raises(ValueError, match="unknown categories"):
+        clf.partial_fit(X, np.full(len(X), "other"))
 
 
 # ------------------------------------------------------------------ Keras's API
