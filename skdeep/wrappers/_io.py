@@ -12,6 +12,8 @@ import numpy as np
 from scipy.sparse import issparse
 from sklearn.utils.validation import check_array
 
+from skdeep.utils._columns import column_positions
+
 
 def is_multi_input(X):
     """Whether ``X`` holds one array per model input (a dict, or a tuple or list
@@ -118,8 +120,9 @@ def by_position(parts, names, what, model_name):
 
 def split_columns(X, input_features, feature_names=None):
     """One 2-D table as the model's inputs: ``input_features`` lists, per input,
-    its columns (indices, or names when X had string column names); a dict maps
-    input names to columns."""
+    its columns (as ``WideDeepRegressor``'s ``wide_features``: positions, a slice,
+    a boolean mask, or names when X had string column names); a dict maps input
+    names to columns."""
     items = (
         input_features.items()
         if isinstance(input_features, dict)
@@ -127,28 +130,12 @@ def split_columns(X, input_features, feature_names=None):
     )
     parts = {}
     for key, columns in items:
-        columns = np.atleast_1d(np.asarray(columns))
-        if columns.dtype.kind in "OUS":
-            if feature_names is None:
-                raise ValueError(
-                    f"input_features names columns ({list(columns)}), but X has no "
-                    "column names: pass a DataFrame, or column indices."
-                )
-            position = {name: i for i, name in enumerate(feature_names)}
-            missing = [c for c in columns if c not in position]
-            if missing:
-                raise ValueError(
-                    f"input_features names columns {missing} that X does not have."
-                )
-            columns = np.array([position[c] for c in columns])
-        elif columns.size and (
-            columns.min() < -X.shape[1] or columns.max() >= X.shape[1]
-        ):
-            raise ValueError(
-                f"input_features[{key!r}] has column indices {list(columns)}; X has "
-                f"{X.shape[1]} columns."
-            )
-        parts[key] = X[:, columns]
+        if not isinstance(columns, slice) and np.ndim(columns) == 0:
+            columns = [columns]  # one column
+        index = column_positions(
+            columns, X.shape[1], feature_names, param=f"input_features[{key!r}]"
+        )
+        parts[key] = X[:, index]
     return parts if isinstance(input_features, dict) else list(parts.values())
 
 
