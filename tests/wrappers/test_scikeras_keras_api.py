@@ -3,11 +3,13 @@ syntaxes, build_fn, partial_fit's errors) and Keras's own wrappers' API (a build
 function ``model(X, y, **model_kwargs)``, ``model_kwargs``, ``fit_kwargs``) and
 KerasTransformer (issue 24, points 6 and 8)."""
 
+import pickle
 import warnings
 
 import keras
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
@@ -161,22 +163,30 @@ def test_keras_wrapper_arguments(classes3):
     assert search.best_estimator_.model_.layers[0].units in (4, 8)
 
 
+def encoder(meta):
+    return keras.Sequential(
+        [
+            keras.Input((meta["n_features_in_"],)),
+            keras.layers.Dense(3, activation="tanh", name="code"),
+            keras.layers.Dense(meta["n_outputs_expected_"]),
+        ]
+    )
+
+
 def test_transformer_layer_output(classes3):
     X, y = classes3
-
-    def encoder(meta):
-        return keras.Sequential(
-            [
-                keras.Input((meta["n_features_in_"],)),
-                keras.layers.Dense(3, activation="tanh", name="code"),
-                keras.layers.Dense(meta["n_outputs_expected_"]),
-            ]
-        )
-
     transformer = KerasTransformer(encoder, layer="code", epochs=3, random_state=0)
+    # its parameters survive clone and set_params, as any estimator's (searches)
+    params = clone(transformer).set_params(batch_size=16).get_params()
+    assert (params["epochs"], params["random_state"], params["layer"]) == (3, 0, "code")
+    assert params["batch_size"] == 16
     codes = transformer.fit_transform(X)  # no y: an autoencoder
     assert codes.shape == (len(X), 3)
     assert np.abs(codes).max() <= 1
+    restored = pickle.loads(pickle.dumps(transformer))
+    np.testing.assert_allclose(restored.transform(X), codes, rtol=1e-6)
+    # another layer chosen after the fit: its output, from the same network
+    assert restored.set_params(layer=None).transform(X).shape == X.shape
     assert KerasTransformer(encoder, epochs=1).fit(X).transform(X).shape == X.shape
     # in a pipeline the encoder learns features for y (Keras's SKLearnTransformer)
     pipeline = make_pipeline(
