@@ -114,9 +114,11 @@ class KerasTransformer(TransformerMixin, KerasRegressor):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None, **kwargs):
-        """Train the model on ``(X, y)``; ``y=None`` trains it to reproduce X."""
+        """Train the model on ``(X, y)``; ``y=None`` trains it to reproduce X (one
+        row per sample: samples of more than one dimension are flattened, as the
+        model's output has one row per sample)."""
         if y is None:
-            y = X
+            y = X.reshape(len(X), -1) if getattr(X, "ndim", 2) > 2 else X
         reset = not (self.warm_start and hasattr(self, "model_"))
         return self._fit(X, y, sample_weight, kwargs, reset=reset)
 

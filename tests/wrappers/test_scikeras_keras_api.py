@@ -198,6 +198,26 @@ def test_transformer_layer_output(classes3):
         KerasTransformer(encoder, layer="nope", epochs=1).fit(X).transform(X)
 
 
+def test_transformer_autoencoder_of_images():
+    """Without y, samples of several dimensions are reproduced flattened (the
+    model's output has one row per sample)."""
+    images = np.random.RandomState(0).uniform(size=(40, 4, 4))
+
+    def image_encoder(meta):
+        return keras.Sequential(
+            [
+                keras.Input(meta["X_shape_"][1:]),
+                keras.layers.Flatten(),
+                keras.layers.Dense(2, name="code"),
+                keras.layers.Dense(meta["n_outputs_expected_"]),
+            ]
+        )
+
+    transformer = KerasTransformer(image_encoder, layer="code", epochs=1)
+    assert transformer.fit(images).n_outputs_expected_ == 16
+    assert transformer.transform(images).shape == (40, 2)
+
+
 def test_quiet_and_fast_single_row_predict(classes3, capsys):
     X, y = classes3
     clf = KerasClassifier(keras_style, epochs=1)
