@@ -23,6 +23,7 @@ _LAZY = {
     "DBSCANPredictor": "skdeep.cluster",
     "KerasClassifier": "skdeep.wrappers",
     "KerasRegressor": "skdeep.wrappers",
+    "KerasTransformer": "skdeep.wrappers",
 }
 
 # public functions -> module (skops is imported on the first call, not here)

@@ -66,9 +66,10 @@ def check_known_labels(y, classes, *, indicator, context=None):
         return
     unseen = np.setdiff1d(np.unique(y), classes)
     if unseen.size:
+        # scikit-learn's message, with scikeras's key words (unknown categories)
         raise ValueError(
             f"{prefix}`y` has classes not in `self.classes_`. `self.classes_` has "
-            f"{classes}. 'y' has {np.unique(y)}."
+            f"{classes}. 'y' has {np.unique(y)}: unknown categories {unseen}."
         )
 
 
@@ -197,6 +198,10 @@ class ClassifierTarget(_PlainState):
                 raw /= raw.sum(axis=1, keepdims=True)
         if self.multilabel:
             return raw
+        if len(self.classes_) == 1:
+            # one class (scikeras fits it): the model trains on it, and its one
+            # column of probabilities, that class's, is 1 whatever the network says
+            return np.ones((len(raw), 1))
         if self.width == 1:
             raw = raw.reshape(-1)
             return np.column_stack([1.0 - raw, raw])

@@ -64,6 +64,16 @@ _TEST_PARAMS = {
         "epochs": 40,
         "random_state": 0,
     },
+    # the same network, trained to reproduce X (no y); transform is its output
+    "KerasTransformer": {
+        "model": "build_test_model",
+        "loss__dtype": "float64",
+        "optimizer": "adam",
+        "optimizer__learning_rate": 0.05,
+        "batch_size": 512,
+        "epochs": 5,
+        "random_state": 0,
+    },
 }
 
 

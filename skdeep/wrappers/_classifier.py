@@ -21,13 +21,14 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
     ----------
     model : callable or keras.Model, default=None
         A build function returning a ``keras.Model`` (compiled or not), or a
-        ``keras.Model`` (Sequential, Functional or subclassed), cloned with fresh
-        weights at every fit. The build function's arguments are parameters of this
-        estimator, by bare name or routed (``model__name``); it may also ask for
-        ``meta`` (what the data tell: ``n_features_in_``, ``classes_``,
-        ``n_classes_``, ``n_outputs_expected_``, ``target_type_``, ...),
-        ``compile_kwargs`` (``optimizer``, ``loss``, ``metrics`` ready for
-        ``model.compile``) and ``params``.
+        ``keras.Model`` (Sequential, Functional or subclassed), used as given:
+        every fit trains a faithful copy of it (weights, frozen flags, compiled
+        loss and optimizer), never the instance itself. The build function's
+        arguments are parameters of this estimator, by bare name or routed
+        (``model__name``); it may also ask for ``meta`` (what the data tell:
+        ``n_features_in_``, ``classes_``, ``n_classes_``, ``n_outputs_expected_``,
+        ``target_type_``, ...), ``compile_kwargs`` (``optimizer``, ``loss``,
+        ``metrics`` ready for ``model.compile``) and ``params``.
     warm_start : bool, default=False
         Whether ``fit`` continues training the fitted model instead of building a
         new one.
@@ -81,8 +82,9 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         None keeps the model's own (Keras' global policy). The network's outputs
         come back as float32; probabilities are float64 at any precision.
     input_features : list or dict or None, default=None
-        For a model with several inputs: the columns of X (indices, or names when X
-        is a DataFrame) that each input takes, as a list by input position or a
+        For a model with several inputs: the columns of X that each input takes
+        (positions, a slice, a boolean mask, or names when X is a DataFrame, as
+        ``WideDeepRegressor``'s ``wide_features``), as a list by input position or a
         dict by input name, e.g. ``[[0, 1, 2, 3, 4], [2, 3, 4, 5, 6, 7]]``. X stays
         one table, so searches, pipelines and cross-validation work; the split is a
         parameter like any other. None: X is one table for one input, or a tuple,
@@ -216,6 +218,9 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         draws at every call; the model and Keras' global state stay unchanged).
         ``return_std=True`` also returns the per-class standard deviation of the
         draws.
+
+        A classifier fitted on a single class (as scikeras allows) predicts it with
+        probability 1: one column of ones.
         """
         if return_std and mc_samples is None:
             raise ValueError("return_std=True needs mc_samples (the draws' spread).")
@@ -304,12 +309,8 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
 
     def _make_target(self, y):
         classes = getattr(self, "_partial_classes", None)
+        # a single class fits, as in scikeras (see predict_proba)
         target = ClassifierTarget(y, classes=classes)
-        if len(target.classes_) < 2 and target.target_type != "multilabel-indicator":
-            raise ValueError(
-                "Classifier can't train when only one class is present: y has the "
-                f"single class {target.classes_[0]!r}."
-            )
         self.classes_ = target.classes_
         self.n_classes_ = len(target.classes_)
         return target

@@ -10,7 +10,9 @@ the model's order.
 
 import numpy as np
 from scipy.sparse import issparse
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import _num_samples, check_array, validate_data
+
+from skdeep.utils._columns import column_positions
 
 
 def is_multi_input(X):
@@ -118,8 +120,9 @@ def by_position(parts, names, what, model_name):
 
 def split_columns(X, input_features, feature_names=None):
     """One 2-D table as the model's inputs: ``input_features`` lists, per input,
-    its columns (indices, or names when X had string column names); a dict maps
-    input names to columns."""
+    its columns (as ``WideDeepRegressor``'s ``wide_features``: positions, a slice,
+    a boolean mask, or names when X had string column names); a dict maps input
+    names to columns."""
     items = (
         input_features.items()
         if isinstance(input_features, dict)
@@ -127,28 +130,12 @@ def split_columns(X, input_features, feature_names=None):
     )
     parts = {}
     for key, columns in items:
-        columns = np.atleast_1d(np.asarray(columns))
-        if columns.dtype.kind in "OUS":
-            if feature_names is None:
-                raise ValueError(
-                    f"input_features names columns ({list(columns)}), but X has no "
-                    "column names: pass a DataFrame, or column indices."
-                )
-            position = {name: i for i, name in enumerate(feature_names)}
-            missing = [c for c in columns if c not in position]
-            if missing:
-                raise ValueError(
-                    f"input_features names columns {missing} that X does not have."
-                )
-            columns = np.array([position[c] for c in columns])
-        elif columns.size and (
-            columns.min() < -X.shape[1] or columns.max() >= X.shape[1]
-        ):
-            raise ValueError(
-                f"input_features[{key!r}] has column indices {list(columns)}; X has "
-                f"{X.shape[1]} columns."
-            )
-        parts[key] = X[:, columns]
+        if not isinstance(columns, slice) and np.ndim(columns) == 0:
+            columns = [columns]  # one column
+        index = column_positions(
+            columns, X.shape[1], feature_names, param=f"input_features[{key!r}]"
+        )
+        parts[key] = X[:, index]
     return parts if isinstance(input_features, dict) else list(parts.values())
 
 
@@ -163,9 +150,159 @@ def first_output(y):
     return next(iter(y.values())) if isinstance(y, dict) else y[0]
 
 
-def search_hint():
-    return (
-        "scikit-learn's searches, pipelines and cross-validation index one 2-D X: "
-        "give one table and declare its split with input_features=[cols_A, cols_B] "
-        "(column indices or names per model input)."
-    )
+class InputsOutputsMixin:
+    """X and y validated per model input and output, in the model's order."""
+
+    def _validate_inputs_and_targets(self, X, y, *, reset):
+        """X as one table, or one array per model input; y as one target, or one
+        per model output (see ``_io``)."""
+        multi_x = is_multi_input(X)
+        multi_y = is_multi_output(y, rows_of(X, multi_x))
+        if not (multi_x or multi_y):
+            X, y = self._validate_training_data(X, y, reset=reset)
+            return self._split_table(X), y
+        X = self._validate_X(X, reset=reset)
+        y = self._validate_targets(y, n_rows(X))
+        return X, y
+
+    def _validate_targets(self, y, n_rows):
+        """One target, or a list or dict of targets (one per output), validated,
+        each with ``n_rows`` rows."""
+        if not is_multi_output(y, n_rows):
+            y = self._validate_y(y)
+            check_rows({"y": y}, "y", n_rows)
+            return y
+        items = y.items() if isinstance(y, dict) else enumerate(y)
+        parts = {key: self._validate_y(part) for key, part in items}
+        check_rows(parts, "y", n_rows)
+        return parts if isinstance(y, dict) else list(parts.values())
+
+    def _validate_X(self, X, *, reset, dtype="numeric"):
+        """One table (split by ``input_features``) or one array per input."""
+        if is_multi_input(X):
+            if self.input_features is not None:
+                raise ValueError(
+                    "X is already split into the model's inputs; input_features "
+                    "splits one table. Pass one table, or drop input_features."
+                )
+            X = check_inputs(X, dtype=dtype)
+            if reset:
+                for name in ("n_features_in_", "feature_names_in_", "input_shapes_"):
+                    self.__dict__.pop(name, None)
+            elif getattr(self, "input_shapes_", None) is None:
+                raise ValueError(
+                    f"X holds several inputs; {type(self).__name__} was fitted on "
+                    "one table."
+                )
+            return X
+        if reset:
+            self.__dict__.pop("input_shapes_", None)
+        elif self.input_features is None and hasattr(self, "input_shapes_"):
+            raise ValueError(
+                f"{type(self).__name__} was fitted on several inputs: pass X as a "
+                "tuple, list or dict of arrays, one per model input."
+            )
+        X = validate_data(self, X, reset=reset, dtype=dtype, allow_nd=True)
+        return self._split_table(X)
+
+    def _split_table(self, X):
+        if self.input_features is None:
+            return X
+        return split_columns(
+            X, self.input_features, getattr(self, "feature_names_in_", None)
+        )
+
+    def _in_input_order(self, model, X):
+        """Several inputs as a list in the model's order (a dict by input name)."""
+        if not isinstance(X, (list, dict)):
+            return X
+        return by_position(X, input_names(model), "inputs", model.name)
+
+    def _output_targets(self, y, n_outputs):
+        """The targets of the model's outputs, main (``target_``) first; made once
+        per fit from ``y`` (one array for every output, or one per output)."""
+        targets = self.__dict__.get("_output_targets_cache")
+        if targets is not None and len(targets) == n_outputs:
+            return targets
+        if is_multi_output(y):
+            parts = list(y.values()) if isinstance(y, dict) else list(y)
+            if len(parts) != n_outputs:
+                raise ValueError(
+                    f"y holds {len(parts)} targets; the model has {n_outputs} "
+                    "outputs. Give one target per output, or one y for all."
+                )
+        else:
+            parts = [y] * n_outputs
+        targets = [self.target_] + [
+            self._target_class()(np.asarray(part)) for part in parts[1:]
+        ]
+        self._output_targets_cache = targets
+        return targets
+
+    def _encode_targets(self, y):
+        """y as the network trains on it: one array, or a list per output."""
+        extra = getattr(self, "output_targets_", [])
+        if not extra:
+            return self.target_.encode(main_target(y))
+        targets = [self.target_, *extra]
+        if is_multi_output(y):
+            parts = y
+            if isinstance(y, dict):
+                parts = by_position(
+                    y, output_names(self.model_), "outputs", self.model_.name
+                )
+            return [t.encode(part) for t, part in zip(targets, parts)]
+        return [t.encode(y) for t in targets]
+
+    def _check_sample_shapes(self, X):
+        """Refuse samples of another shape than the fit's (per input)."""
+        shapes = getattr(self, "input_shapes_", None)
+        if shapes is None:
+            expected, got = [tuple(self.X_shape_[1:])], [X.shape[1:]]
+        else:
+            expected = [tuple(shape) for shape in shapes]
+            got = [part.shape[1:] for part in X]
+        if expected != got:
+            raise ValueError(
+                f"X has samples of shape {got if len(got) > 1 else got[0]}; "
+                f"{type(self).__name__} was fitted on samples of shape "
+                f"{expected if len(expected) > 1 else expected[0]}."
+            )
+
+    def _select_outputs(self, outputs, all_outputs):
+        if isinstance(outputs, dict):
+            names = output_names(self.model_) or list(outputs)
+            outputs = [outputs[name] for name in names]
+        if not isinstance(outputs, (list, tuple)):
+            return [outputs] if all_outputs else outputs
+        return list(outputs) if all_outputs else outputs[0]
+
+    def _keras_y(self, y):
+        """y as Keras's own wrappers hand it to a build function ``model(X, y)``:
+        one-hot rows for class labels, a 2-D array otherwise."""
+        y = np.asarray(main_target(y))
+        target = self.target_
+        if getattr(target, "target_type", None) in ("binary", "multiclass"):
+            return np.eye(len(target.classes_))[target.class_indices(y)]
+        return y.reshape(len(y), -1)
+
+    def _all_targets(self):
+        return [self.target_, *getattr(self, "output_targets_", [])]
+
+
+def rows_of(X, multi_x):
+    """The number of samples of a not yet validated X (None when unknown)."""
+    try:
+        return n_rows(X) if multi_x else _num_samples(X)
+    except TypeError:
+        return None
+
+
+def main_target(y):
+    return first_output(y) if is_multi_output(y) else y
+
+
+def first_input(X):
+    if isinstance(X, dict):
+        return next(iter(X.values()))
+    return X[0] if isinstance(X, list) else X

@@ -18,7 +18,9 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
     Parameters
     ----------
     model : callable or keras.Model, default=None
-        A build function returning a ``keras.Model``, or a model to clone per fit.
+        A build function returning a ``keras.Model``, or a ``keras.Model`` used as
+        given (every fit trains a faithful copy of it: weights, frozen flags,
+        compiled loss and optimizer).
     warm_start : bool, default=False
         Whether ``fit`` continues training the fitted model.
     random_state : int, RandomState instance or None, default=None

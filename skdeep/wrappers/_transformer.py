@@ -63,26 +63,79 @@ class KerasTransformer(TransformerMixin, KerasRegressor):
         "layer": [str, Integral, None],
     }
 
-    def __init__(self, model=None, *, layer=None, **kwargs):
-        super().__init__(model, **kwargs)
+    # every parameter named, as scikit-learn's get_params / clone read them from
+    # the signature (with **kwargs alone, a clone lost epochs, optimizer ...)
+    def __init__(
+        self,
+        model=None,
+        *,
+        layer=None,
+        warm_start=False,
+        random_state=None,
+        optimizer="rmsprop",
+        loss=None,
+        metrics=None,
+        batch_size=None,
+        validation_batch_size=None,
+        verbose=0,
+        callbacks=None,
+        validation_split=0.0,
+        shuffle=True,
+        run_eagerly=False,
+        epochs="auto",
+        jit_compile="auto",
+        device="auto",
+        precision=None,
+        input_features=None,
+        **kwargs,
+    ):
+        super().__init__(
+            model,
+            warm_start=warm_start,
+            random_state=random_state,
+            optimizer=optimizer,
+            loss=loss,
+            metrics=metrics,
+            batch_size=batch_size,
+            validation_batch_size=validation_batch_size,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_split=validation_split,
+            shuffle=shuffle,
+            run_eagerly=run_eagerly,
+            epochs=epochs,
+            jit_compile=jit_compile,
+            device=device,
+            precision=precision,
+            input_features=input_features,
+            **kwargs,
+        )
         self.layer = layer
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None, **kwargs):
-        """Train the model on ``(X, y)``; ``y=None`` trains it to reproduce X."""
+        """Train the model on ``(X, y)``; ``y=None`` trains it to reproduce X (one
+        row per sample: samples of more than one dimension are flattened, as the
+        model's output has one row per sample)."""
         if y is None:
-            y = X
+            y = X.reshape(len(X), -1) if getattr(X, "ndim", 2) > 2 else X
         reset = not (self.warm_start and hasattr(self, "model_"))
-        self._fit(X, y, sample_weight, kwargs, reset=reset)
-        self.__dict__.pop("_features", None)
+        return self._fit(X, y, sample_weight, kwargs, reset=reset)
+
+    def _fit(self, *args, **kwargs):
+        super()._fit(*args, **kwargs)
+        # the layer's extractor, made at every fit (and at load) so that transform
+        # changes nothing in the estimator
+        self._features = (self.layer, self._feature_extractor())
         return self
 
     def transform(self, X):
         """The chosen layer's output for X, shape (n_samples, n_units)."""
         check_is_fitted(self, "model_")
-        features = self.__dict__.get("_features")
-        if features is None:
-            features = self._features = self._feature_extractor()
+        layer, features = self.__dict__.get("_features", (None, None))
+        if features is None or layer != self.layer:
+            # ``layer`` set since the fit: an extractor for this call only
+            features = self._feature_extractor()
         X = self._validate_X(X, reset=False, dtype="numeric")
         X = self._in_input_order(self.model_, X)
         self._check_sample_shapes(X)
@@ -135,6 +188,11 @@ class KerasTransformer(TransformerMixin, KerasRegressor):
         state = super().__getstate__()
         state.pop("_features", None)
         return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "model_" in self.__dict__:
+            self._features = (self.layer, self._feature_extractor())
 
     def __sklearn_tags__(self):
         from sklearn.utils import TransformerTags

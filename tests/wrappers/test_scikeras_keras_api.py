@@ -3,11 +3,13 @@ syntaxes, build_fn, partial_fit's errors) and Keras's own wrappers' API (a build
 function ``model(X, y, **model_kwargs)``, ``model_kwargs``, ``fit_kwargs``) and
 KerasTransformer (issue 24, points 6 and 8)."""
 
+import pickle
 import warnings
 
 import keras
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
@@ -89,8 +91,38 @@ def test_partial_fit_errors_as_scikeras(classes3):
         clf.partial_fit(X[:, :3], y)
     with pytest.raises(ValueError, match="dimensions in y"):
         clf.partial_fit(X, np.eye(3)[y])
-    with pytest.raises(ValueError, match="`y` has classes not in `self.classes_`"):
+    with pytest.raises(ValueError, match="3 dimensions.*expecting 2 dimensions in X"):
+        clf.partial_fit(X.reshape(len(X), 2, 3), y)
+    with pytest.raises(
+        ValueError,
+        match=r"`y` has classes not in `self.classes_`.*unknown categories \[5 6 7\]",
+    ):
         clf.partial_fit(X, y + 5)
+
+
+def sigmoid_units(meta):
+    return keras.Sequential(
+        [
+            keras.Input((meta["n_features_in_"],)),
+            keras.layers.Dense(meta["n_outputs_expected_"], activation="sigmoid"),
+        ]
+    )
+
+
+def test_single_class_target_fits_as_in_scikeras(classes3):
+    X, _ = classes3
+    y = np.full(len(X), "only")
+    clf = KerasClassifier(sigmoid_units, epochs=1, random_state=0).fit(X, y)
+    assert list(clf.classes_) == ["only"] and clf.n_classes_ == 1
+    assert clf.target_type_ == "binary" and clf.n_outputs_expected_ == 1
+    assert list(clf.predict(X[:4])) == ["only"] * 4
+    # one column per class: the only class, certain
+    np.testing.assert_array_equal(clf.predict_proba(X[:4]), np.ones((4, 1)))
+    assert clf.score(X, y) == 1.0
+    # a later batch may bring only that class; another is refused
+    clf.partial_fit(X, y)
+    with pytest.raises(ValueError, match="unknown categories"):
+        clf.partial_fit(X, np.full(len(X), "other"))
 
 
 # ------------------------------------------------------------------ Keras's API
@@ -131,22 +163,30 @@ def test_keras_wrapper_arguments(classes3):
     assert search.best_estimator_.model_.layers[0].units in (4, 8)
 
 
+def encoder(meta):
+    return keras.Sequential(
+        [
+            keras.Input((meta["n_features_in_"],)),
+            keras.layers.Dense(3, activation="tanh", name="code"),
+            keras.layers.Dense(meta["n_outputs_expected_"]),
+        ]
+    )
+
+
 def test_transformer_layer_output(classes3):
     X, y = classes3
-
-    def encoder(meta):
-        return keras.Sequential(
-            [
-                keras.Input((meta["n_features_in_"],)),
-                keras.layers.Dense(3, activation="tanh", name="code"),
-                keras.layers.Dense(meta["n_outputs_expected_"]),
-            ]
-        )
-
     transformer = KerasTransformer(encoder, layer="code", epochs=3, random_state=0)
+    # its parameters survive clone and set_params, as any estimator's (searches)
+    params = clone(transformer).set_params(batch_size=16).get_params()
+    assert (params["epochs"], params["random_state"], params["layer"]) == (3, 0, "code")
+    assert params["batch_size"] == 16
     codes = transformer.fit_transform(X)  # no y: an autoencoder
     assert codes.shape == (len(X), 3)
     assert np.abs(codes).max() <= 1
+    restored = pickle.loads(pickle.dumps(transformer))
+    np.testing.assert_allclose(restored.transform(X), codes, rtol=1e-6)
+    # another layer chosen after the fit: its output, from the same network
+    assert restored.set_params(layer=None).transform(X).shape == X.shape
     assert KerasTransformer(encoder, epochs=1).fit(X).transform(X).shape == X.shape
     # in a pipeline the encoder learns features for y (Keras's SKLearnTransformer)
     pipeline = make_pipeline(
@@ -156,6 +196,26 @@ def test_transformer_layer_output(classes3):
     assert pipeline.predict(X).shape == (len(X),)
     with pytest.raises(ValueError, match="not a layer of the model"):
         KerasTransformer(encoder, layer="nope", epochs=1).fit(X).transform(X)
+
+
+def test_transformer_autoencoder_of_images():
+    """Without y, samples of several dimensions are reproduced flattened (the
+    model's output has one row per sample)."""
+    images = np.random.RandomState(0).uniform(size=(40, 4, 4))
+
+    def image_encoder(meta):
+        return keras.Sequential(
+            [
+                keras.Input(meta["X_shape_"][1:]),
+                keras.layers.Flatten(),
+                keras.layers.Dense(2, name="code"),
+                keras.layers.Dense(meta["n_outputs_expected_"]),
+            ]
+        )
+
+    transformer = KerasTransformer(image_encoder, layer="code", epochs=1)
+    assert transformer.fit(images).n_outputs_expected_ == 16
+    assert transformer.transform(images).shape == (40, 2)
 
 
 def test_quiet_and_fast_single_row_predict(classes3, capsys):

@@ -117,6 +117,20 @@ def test_declared_split_by_column_names(housing):
     assert reg.score(frame, y) > 0.6
 
 
+def test_declared_split_takes_wide_deep_selections(housing):
+    """input_features takes what WideDeepRegressor's wide_features takes (one
+    definition: positions, slices, masks, names), with errors naming the input."""
+    X, y = housing
+    mask = np.isin(np.arange(8), DEEP)
+    as_lists = _reg(two_inputs, input_features=[WIDE, DEEP]).initialize(X, y)
+    as_slices = _reg(two_inputs, input_features=[slice(0, 5), mask]).initialize(X, y)
+    np.testing.assert_array_equal(as_lists.predict(X), as_slices.predict(X))
+    with pytest.raises(ValueError, match=r"input_features\[1\] selects columns by"):
+        _reg(two_inputs, input_features=[WIDE, ["f0"]]).fit(X, y)
+    with pytest.raises(ValueError, match=r"input_features\[0\] has column indices"):
+        _reg(two_inputs, input_features=[[0, 8], DEEP]).fit(X, y)
+
+
 def test_auxiliary_output_listing(housing):
     """``fit(X, [y, y])`` with the model's two losses and loss weights; per-output
     figures in ``history_``; ``predict`` gives the main output."""
