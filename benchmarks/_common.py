@@ -144,3 +144,16 @@ ADBENCH_FILES = {
     "Ionosphere": "18_Ionosphere.npz",
     "glass": "14_glass.npz",
 }
+
+
+def digits_split():
+    """scikit-learn's digits, split 3:1 (``random_state=0``) and standardised on the
+    training rows: ``X_train, X_test, y_train, y_test``."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    scaler = StandardScaler().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test

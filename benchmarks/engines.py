@@ -21,7 +21,7 @@ import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from _common import ratio, write_results
+from _common import digits_split, ratio, write_results
 
 
 def main():
@@ -30,18 +30,13 @@ def main():
     parser.add_argument("--max-iter", type=int, default=20)
     args = parser.parse_args()
 
-    from sklearn.datasets import load_digits
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.model_selection import cross_val_score, train_test_split
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.model_selection import cross_val_score
 
     from skdeep.neural_network import MLPClassifier
 
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
-    scaler = StandardScaler().fit(X_train)
-    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    X_train, X_test, y_train, y_test = digits_split()
 
     rows = []
     for engine in ("numpy", "tensorflow", "keras"):

@@ -18,7 +18,7 @@ import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from _common import write_results
+from _common import digits_split, write_results
 
 OPTIONS = {
     "none (plain relu)": {},
@@ -41,18 +41,12 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    from sklearn.datasets import load_digits
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import StandardScaler
 
     from skdeep.neural_network import MLPClassifier, reuse_layers
 
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
-    scaler = StandardScaler().fit(X_train)
-    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    X_train, X_test, y_train, y_test = digits_split()
     base = {
         "hidden_layer_sizes": tuple(args.hidden),
         "max_iter": args.max_iter,
