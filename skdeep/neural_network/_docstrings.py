@@ -176,7 +176,8 @@ default=None
         small networks train several times faster that way, with no start-up
         cost. It uses the compiled TensorFlow loop on a GPU. Anything those two
         cannot honour (``'prelu'``, SELU's AlphaDropout, ``max_norm``, ``l1``,
-        ``clipnorm``, ``clipvalue``, frozen layers, another Keras backend) trains
+        frozen layers, another Keras backend; on a GPU also ``clipnorm`` and
+        ``clipvalue``, which the NumPy loop implements) trains
         on the general Keras engine (``'keras'``), which runs the network's own
         ``train_step``; forcing another engine then raises a ValueError.
         ``'numpy'``, ``'tensorflow'`` and ``'keras'`` force one. The loops compute
@@ -260,12 +261,13 @@ default=None
 
     clipnorm : float, default=None
         Clip each weight's gradient to this norm before each step (Keras'
-        ``clipnorm``). Trains on the Keras engine.
+        ``clipnorm``). The NumPy loop and the Keras engine implement it; on a GPU
+        it trains on the Keras engine.
 
     clipvalue : float, default=None
         Clip every gradient component to ``[-clipvalue, clipvalue]`` (Keras'
-        ``clipvalue``); not together with ``clipnorm``. Trains on the Keras
-        engine.
+        ``clipvalue``); not together with ``clipnorm``. The NumPy loop and the
+        Keras engine implement it; on a GPU it trains on the Keras engine.
 
     init_from : ReusedLayers, default=None
         Lower layers of a fitted network to start from (transfer learning), from

@@ -111,13 +111,13 @@ def keras_solver(optimizer):
     return solver, hyper
 
 
-def hand_written_gaps(spec):
-    """The options of ``spec`` the NumPy and compiled loops do not implement."""
-    gaps = [
-        name
-        for name in ("l1", "clipnorm", "clipvalue", "precision")
-        if getattr(spec, name)
-    ]
+def hand_written_gaps(spec, engine):
+    """The options of ``spec`` the hand-written ``engine`` ("numpy", the NumPy loop,
+    or "tensorflow", the compiled loop) does not implement."""
+    options = ("l1", "precision")
+    if engine == "tensorflow":
+        options += ("clipnorm", "clipvalue")
+    gaps = [name for name in options if getattr(spec, name)]
     if spec.step_hooks:
         gaps.append("a callback's per-step hook")
     if spec.optimizer_state:  # their optimizer state is not the network's
@@ -135,10 +135,10 @@ def make_engine(name, model, spec, data, validation):
         from skdeep.neural_network._keras_engine import KerasEngine as engine
     else:  # pragma: no cover - validated by the estimators' parameters
         raise ValueError(f"engine must be one of {ENGINES}, got {name!r}")
-    if name != "keras" and hand_written_gaps(spec):  # never ignore an option
+    gaps = [] if name == "keras" else hand_written_gaps(spec, name)
+    if gaps:  # never ignore an option
         raise ValueError(
-            f"engine={name!r} does not implement {', '.join(hand_written_gaps(spec))}; "
-            "use engine='keras'."
+            f"engine={name!r} does not implement {', '.join(gaps)}; use engine='keras'."
         )
     return engine(model, spec, data, validation)
 

@@ -151,7 +151,14 @@ class _FitMixin:
 
         tensorflow = keras.backend.backend() == "tensorflow"
         frozen = any(not w.trainable for w in self.model_.weights if "kernel" in w.path)
-        gaps = hand_written_gaps(spec)
+        hand_written = (
+            self.engine
+            if self.engine in ("numpy", "tensorflow")
+            else "tensorflow"
+            if placement.is_gpu
+            else "numpy"
+        )
+        gaps = hand_written_gaps(spec, hand_written)
         interpretable = (
             tensorflow
             and stream is None

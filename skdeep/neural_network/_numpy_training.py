@@ -17,6 +17,8 @@ Keras graph (``_graph.walk``); losses and scores follow ``_training``'s conventi
 (scikit-learn's half squared error, log loss summed over labels).
 """
 
+import math
+
 import numpy as np
 from scipy.special import erf, expit, xlogy
 
@@ -376,6 +378,18 @@ def trainable(model, loss_name):
     return len(finals) == 1 and (loss_name, next(iter(finals))) in FUSED_LOSSES
 
 
+def _clip(grads, grad, clipnorm, clipvalue):
+    """Keras' gradient clipping, in place: each variable's gradient scaled to a norm
+    of at most ``clipnorm``, or else each element clipped to ``clipvalue``."""
+    if clipnorm:
+        for g in grads:
+            norm = math.sqrt(float(np.vdot(g, g)))
+            if norm > clipnorm:
+                g *= clipnorm / norm
+    elif clipvalue:
+        np.clip(grad, -clipvalue, clipvalue, out=grad)
+
+
 def _views(flat, shapes):
     views, offset = [], 0
     for shape in shapes:
@@ -404,6 +418,7 @@ class NumpyEngine:
         self.batch_size = int(spec.batch_size)
         self.shuffle = bool(spec.shuffle)
         self.loss_name = loss_name = spec.loss_name
+        self.clipnorm, self.clipvalue = spec.clipnorm, spec.clipvalue
 
         def to_arrays(X, Y, w):
             arrays = [np.asarray(x, self.dtype) for x in X]
@@ -569,6 +584,7 @@ class NumpyEngine:
                 decay = (self.alpha * inv_w_sum) * self.l2_mask * flat
                 loss += 0.5 * float(decay @ flat)
                 grad += decay
+            _clip(grads, grad, self.clipnorm, self.clipvalue)
             if momentum is not None:  # a cycled momentum (1cycle), SGD only
                 self.optimizer.hyper["momentum"] = float(momentum[b])
             self.optimizer.update(step, flat, grad, slots, float(rates[b]))

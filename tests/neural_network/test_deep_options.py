@@ -317,7 +317,8 @@ def test_dropout_per_hidden_layer(digits):
 
 
 @pytest.mark.parametrize("clip", ["clipvalue", "clipnorm"])
-def test_gradient_clipping_bounds_a_step(regression, clip):
+@pytest.mark.parametrize("engine", ["keras", "numpy"] if TENSORFLOW else ["keras"])
+def test_gradient_clipping_bounds_a_step(regression, clip, engine):
     X, y = regression
     y = y * 100  # large gradients
     params = dict(
@@ -328,7 +329,7 @@ def test_gradient_clipping_bounds_a_step(regression, clip):
         batch_size=len(y),
         shuffle=False,
         max_iter=1,
-        engine="keras",
+        engine=engine,
         random_state=0,
     )
     start = MLPRegressor(**params, learning_rate_init=1e-12).fit(X, y).coefs_
@@ -349,9 +350,16 @@ def test_clipping_options_conflict_and_the_numpy_loop_refuses_them(regression):
     with pytest.raises(ValueError, match="clipnorm or clipvalue, not both"):
         MLPRegressor(clipnorm=1.0, clipvalue=1.0, max_iter=1).fit(X, y)
     if TENSORFLOW:
-        for option in ({"l1": 0.1}, {"clipnorm": 1.0}):
+        # the NumPy loop clips as Keras does; l1 and the compiled loop's clipping
+        # have no implementation there
+        for engine, option in (
+            ("numpy", {"l1": 0.1}),
+            ("tensorflow", {"l1": 0.1}),
+            ("tensorflow", {"clipnorm": 1.0}),
+            ("tensorflow", {"clipvalue": 1.0}),
+        ):
             reg = MLPRegressor(
-                hidden_layer_sizes=(4,), max_iter=1, engine="numpy", **option
+                hidden_layer_sizes=(4,), max_iter=1, engine=engine, **option
             )
             with pytest.raises(ValueError, match=f"{next(iter(option))} has no"):
                 reg.fit(X, y)

@@ -27,8 +27,17 @@ def digits():
         lambda: WideDeepRegressor(
             hidden_layer_sizes=(8,), max_iter=4, auxiliary_output=True
         ),
+        # small enough to bite on most steps
+        lambda: MLPRegressor(hidden_layer_sizes=(16,), max_iter=4, clipnorm=0.5),
+        lambda: MLPClassifier((16,), max_iter=4, alpha=0.01, clipvalue=0.01),
     ],
-    ids=["classifier-early-stopping", "regressor-alpha", "wide-deep-auxiliary"],
+    ids=[
+        "classifier-early-stopping",
+        "regressor-alpha",
+        "wide-deep-auxiliary",
+        "regressor-clipnorm",
+        "classifier-clipvalue",
+    ],
 )
 def test_keras_engine_makes_the_numpy_loops_updates(digits, make):
     X, y = digits
