@@ -345,7 +345,7 @@ def test_gradient_clipping_bounds_a_step(regression, clip, engine):
         assert np.abs(w_free - w0).max() > 1e-2
 
 
-def test_clipping_options_conflict_and_the_numpy_loop_refuses_them(regression):
+def test_clipping_options_conflict_and_hand_written_loops_name_their_gaps(regression):
     X, y = regression
     with pytest.raises(ValueError, match="clipnorm or clipvalue, not both"):
         MLPRegressor(clipnorm=1.0, clipvalue=1.0, max_iter=1).fit(X, y)
