@@ -4,7 +4,8 @@ Same update rules as ``_optimizers`` (and so as ``keras.optimizers``), same stat
 layout: ``n_slots`` arrays the size of the flat parameter vector, then any scalar
 extras (Nadam's running momentum product), so a state saved by one training loop
 continues in the other. ``update(step, params, grad, slots, lr)`` changes ``params``
-and ``slots`` in place; ``step`` counts the updates already made.
+and ``slots`` in place; ``step`` counts the updates already made. Gradient
+clipping (``clip_gradients``) comes before the update, as in Keras' optimizers.
 """
 
 import math
@@ -154,3 +155,15 @@ def make_optimizer(solver, hyper):
     ``hyper`` is ``EpochSpec.hyper_dict`` (``_engine.solver_hyper``).
     """
     return _SOLVERS[solver](**hyper)
+
+
+def clip_gradients(grads, grad, clipnorm, clipvalue):
+    """Keras' gradient clipping, in place: each variable's gradient scaled to a norm
+    of at most ``clipnorm``, or else each element clipped to ``clipvalue``."""
+    if clipnorm:
+        for g in grads:
+            norm = math.sqrt(float(np.vdot(g, g)))
+            if norm > clipnorm:
+                g *= clipnorm / norm
+    elif clipvalue:
+        np.clip(grad, -clipvalue, clipvalue, out=grad)

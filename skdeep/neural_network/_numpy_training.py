@@ -17,15 +17,13 @@ Keras graph (``_graph.walk``); losses and scores follow ``_training``'s conventi
 (scikit-learn's half squared error, log loss summed over labels).
 """
 
-import math
-
 import numpy as np
 from scipy.special import erf, expit, xlogy
 
 from skdeep.neural_network._engine_interface import EpochResult
 from skdeep.neural_network._graph import activation_name, walk
 from skdeep.neural_network._inference import NUMPY_ACTIVATIONS, _leaky_relu
-from skdeep.neural_network._numpy_optimizers import make_optimizer
+from skdeep.neural_network._numpy_optimizers import clip_gradients, make_optimizer
 
 # ---------------------------------------------------------------------------------
 # Activations: forward f(z), and backward (dy, z, a) -> dL/dz with a = f(z).
@@ -378,18 +376,6 @@ def trainable(model, loss_name):
     return len(finals) == 1 and (loss_name, next(iter(finals))) in FUSED_LOSSES
 
 
-def _clip(grads, grad, clipnorm, clipvalue):
-    """Keras' gradient clipping, in place: each variable's gradient scaled to a norm
-    of at most ``clipnorm``, or else each element clipped to ``clipvalue``."""
-    if clipnorm:
-        for g in grads:
-            norm = math.sqrt(float(np.vdot(g, g)))
-            if norm > clipnorm:
-                g *= clipnorm / norm
-    elif clipvalue:
-        np.clip(grad, -clipvalue, clipvalue, out=grad)
-
-
 def _views(flat, shapes):
     views, offset = [], 0
     for shape in shapes:
@@ -584,7 +570,7 @@ class NumpyEngine:
                 decay = (self.alpha * inv_w_sum) * self.l2_mask * flat
                 loss += 0.5 * float(decay @ flat)
                 grad += decay
-            _clip(grads, grad, self.clipnorm, self.clipvalue)
+            clip_gradients(grads, grad, self.clipnorm, self.clipvalue)
             if momentum is not None:  # a cycled momentum (1cycle), SGD only
                 self.optimizer.hyper["momentum"] = float(momentum[b])
             self.optimizer.update(step, flat, grad, slots, float(rates[b]))
