@@ -190,7 +190,7 @@ class _FitMixin:
             return self.engine
         if not interpretable or self._solver_setting()[0] is None:
             return "keras"
-        return "tensorflow" if placement.is_gpu else "numpy"
+        return hand_written
 
     def _build_model(self):
         import keras
