@@ -82,6 +82,31 @@ def test_fast_loop_equals_keras_fit_without_shuffling(
         np.testing.assert_allclose(history.history[name], values, rtol=1e-4)
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="counts tf.function traces"
+)
+@pytest.mark.parametrize("batch_size", [16, 10_000])
+def test_tensorflow_loop_traces_its_epoch_once(classes3, monkeypatch, batch_size):
+    """The optimizer's slots exist before the first epoch: tf.function traces it
+    once, not a second time for the variables a first trace would create."""
+    from skdeep._bridge.engine import _tensorflow
+
+    loops = []
+    original = _tensorflow.EpochLoop.train_epoch
+
+    def train_epoch(self, order):
+        loops.append(self)
+        return original(self, order)
+
+    monkeypatch.setattr(_tensorflow.EpochLoop, "train_epoch", train_epoch)
+    X, y = classes3
+    spec = TrainingSpec(epochs=3, batch_size=batch_size, shuffle=True)
+    fit_model(_model(), X.astype("float32"), y, None, spec)
+    (function,) = loops[0]._train.values()
+    assert len(loops) == 3
+    assert function.experimental_get_tracing_count() == 1
+
+
 def test_regularization_losses_are_trained(classes3):
     X, y = classes3
     spec = TrainingSpec(epochs=2, batch_size=32, shuffle=False)

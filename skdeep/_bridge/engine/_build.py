@@ -12,6 +12,17 @@ def build_for_training(model, x, y, sample_weight, batch_size):
     batch = (take(x, head), take(y, head))
     if sample_weight is not None:
         batch = batch + (take(sample_weight, head),)
+    if getattr(model, "_distribute_strategy", "other backend") is None:
+        # TensorFlow's trainer leaves the variables of the optimizer, metrics and
+        # loss to the first traced step outside a distribution strategy; variables
+        # created there make tf.function trace the step a second time. Built here
+        # as the other backends build them; a model Keras cannot build from
+        # symbolic inputs builds in its first step, as in ``model.fit``.
+        try:
+            model._symbolic_build(data_batch=batch)
+        except (ValueError, RuntimeError, TypeError, NotImplementedError):
+            pass
+        return
     build = getattr(model, "_maybe_symbolic_build", None) or model._symbolic_build
     build(data_batch=batch)
 
