@@ -157,3 +157,22 @@ def digits_split():
     X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
     scaler = StandardScaler().fit(X_train)
     return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
+
+
+def synthetic_45k():
+    """``benchmarks/peers.py``'s large case: ``make_classification`` 60k x 100 (10
+    classes, float32), the first 45k rows to train and the last 15k to test:
+    ``X_train, X_test, y_train, y_test``."""
+    import numpy as np
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        n_samples=60_000,
+        n_features=100,
+        n_informative=50,
+        n_redundant=10,
+        n_classes=10,
+        random_state=0,
+    )
+    X = X.astype(np.float32)
+    return X[:45_000], X[45_000:], y[:45_000], y[45_000:]

@@ -1,13 +1,16 @@
 """What each of the built-in networks' options costs in fit time (issue 22, point 5).
 
 ``MLPClassifier`` on digits (1347 training rows, standardised, 2 hidden layers of
-100, 20 epochs, ``engine="auto"``): the median fit time with one option switched on,
+100, 20 epochs, ``engine="auto"``), or with ``--case 45k`` on ``peers.py``'s
+45k x 100 case (5 epochs, batch 32 as there): the median fit time with one option
+switched on,
 as a ratio of the same fit without it, and the engine that ran (``engine_``). The
 target is at most 2x. The fits of one run interleave (round robin), so the machine's
 load weighs on every row alike.
 
     python benchmarks/option_costs.py
     python benchmarks/option_costs.py --repeats 5 --max-iter 20
+    python benchmarks/option_costs.py --case 45k --max-iter 5 --batch-size 32
 """
 
 import argparse
@@ -18,7 +21,7 @@ import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from _common import digits_split, write_results
+from _common import digits_split, synthetic_45k, write_results
 
 OPTIONS = {
     "none (plain relu)": {},
@@ -39,6 +42,8 @@ def main():
     parser.add_argument("--hidden", type=int, nargs="+", default=[100, 100])
     parser.add_argument("--max-iter", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--case", choices=["digits", "45k"], default="digits")
+    parser.add_argument("--batch-size", default="auto")
     args = parser.parse_args()
 
     from sklearn.exceptions import ConvergenceWarning
@@ -46,11 +51,15 @@ def main():
     from skdeep.neural_network import MLPClassifier, reuse_layers
 
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    X_train, X_test, y_train, y_test = digits_split()
+    split = digits_split if args.case == "digits" else synthetic_45k
+    X_train, X_test, y_train, y_test = split()
     base = {
         "hidden_layer_sizes": tuple(args.hidden),
         "max_iter": args.max_iter,
         "random_state": 0,
+        "batch_size": args.batch_size
+        if args.batch_size == "auto"
+        else int(args.batch_size),
     }
     source = MLPClassifier(**base).fit(X_train, y_train)
     frozen = reuse_layers(source, n_layers=1, freeze=True)
@@ -83,11 +92,13 @@ def main():
             }
         )
     write_results(
-        "option_costs",
+        "option_costs" if args.case == "digits" else "option_costs_45k",
         rows,
         hidden=args.hidden,
         max_iter=args.max_iter,
         repeats=args.repeats,
+        case=args.case,
+        batch_size=args.batch_size,
     )
 
 

@@ -48,11 +48,12 @@ import numpy as np
 from _common import (
     median_times_round_robin,
     ratio,
+    synthetic_45k,
     timed,
     use_shared_data,
     write_results,
 )
-from sklearn.datasets import load_digits, make_classification
+from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SklearnMLP
 from sklearn.preprocessing import StandardScaler
@@ -92,16 +93,8 @@ def digits_data():
 
 
 def synthetic_data():
-    X, y = make_classification(
-        n_samples=60_000,
-        n_features=100,
-        n_informative=50,
-        n_redundant=10,
-        n_classes=10,
-        random_state=0,
-    )
-    X = X.astype(np.float32)
-    return X[:45_000], y[:45_000], X[45_000:], y[45_000:]
+    X_train, X_test, y_train, y_test = synthetic_45k()
+    return X_train, y_train, X_test, y_test
 
 
 # ------------------------------------------------------------------------ peers
