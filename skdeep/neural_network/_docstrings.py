@@ -175,9 +175,9 @@ default=None
         when every layer, activation, loss and solver has a NumPy implementation:
         small networks train several times faster that way, with no start-up
         cost. It uses the compiled TensorFlow loop on a GPU. Anything those two
-        cannot honour (``'prelu'``, SELU's AlphaDropout, ``max_norm``, ``l1``,
-        frozen layers, another Keras backend; on a GPU also ``clipnorm`` and
-        ``clipvalue``, which the NumPy loop implements) trains
+        cannot honour (SELU's AlphaDropout, another Keras backend; on a GPU also
+        ``'prelu'``, ``max_norm``, ``l1``, ``clipnorm``, ``clipvalue`` and frozen
+        layers, which the NumPy loop implements) trains
         on the general Keras engine (``'keras'``), which runs the network's own
         ``train_step``; forcing another engine then raises a ValueError.
         ``'numpy'``, ``'tensorflow'`` and ``'keras'`` force one. The loops compute
@@ -252,12 +252,11 @@ default=None
 
     l1 : float, default=0.0
         Strength of the L1 penalty on the kernels, scaled as ``alpha``
-        (``l1 * ||W||₁ / batch size``). Trains on the Keras engine.
+        (``l1 * ||W||₁ / batch size``).
 
     max_norm : float, default=None
         Bound on the norm of each hidden neuron's incoming weights (Keras'
-        ``MaxNorm`` kernel constraint), applied after each step. Trains on the
-        Keras engine.
+        ``MaxNorm`` kernel constraint), applied after each step.
 
     clipnorm : float, default=None
         Clip each weight's gradient to this norm before each step (Keras'

@@ -114,9 +114,9 @@ def keras_solver(optimizer):
 def hand_written_gaps(spec, engine):
     """The options of ``spec`` the hand-written ``engine`` ("numpy", the NumPy loop,
     or "tensorflow", the compiled loop) does not implement."""
-    options = ("l1", "precision")
+    options = ("precision",)
     if engine == "tensorflow":
-        options += ("clipnorm", "clipvalue")
+        options += ("l1", "clipnorm", "clipvalue")
     gaps = [name for name in options if getattr(spec, name)]
     if spec.step_hooks:
         gaps.append("a callback's per-step hook")

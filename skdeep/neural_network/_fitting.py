@@ -140,9 +140,9 @@ class _FitMixin:
 
         The hand-written loops are optimisations for the plain networks they know:
         NumPy on the CPU, the compiled TensorFlow loop on GPUs. Whatever they cannot
-        honour (a frozen layer, a layer, constraint or loss they do not implement,
-        an option of ``spec`` such as ``l1`` or gradient clipping, a Keras backend
-        other than TensorFlow) trains on the general Keras engine.
+        honour (a layer, constraint or loss they do not implement; for the compiled
+        loop also a frozen layer, PReLU, ``max_norm``, ``l1`` or gradient clipping;
+        a Keras backend other than TensorFlow) trains on the general Keras engine.
         """
         import keras
 
@@ -150,13 +150,16 @@ class _FitMixin:
         from skdeep.neural_network._numpy_training import trainable
 
         tensorflow = keras.backend.backend() == "tensorflow"
-        frozen = any(not w.trainable for w in self.model_.weights if "kernel" in w.path)
         hand_written = (
             self.engine
             if self.engine in ("numpy", "tensorflow")
             else "tensorflow"
             if placement.is_gpu
             else "numpy"
+        )
+        # (the NumPy loop trains frozen layers, PReLU and max_norm; the compiled not)
+        frozen = hand_written == "tensorflow" and any(
+            not w.trainable for w in self.model_.weights if "kernel" in w.path
         )
         gaps = hand_written_gaps(spec, hand_written)
         interpretable = (
@@ -165,7 +168,7 @@ class _FitMixin:
             and not placement.parallel
             and not frozen
             and not gaps
-            and trainable(self.model_, self._loss_name())
+            and trainable(self.model_, self._loss_name(), numpy=hand_written == "numpy")
         )
         if self.engine in ("numpy", "tensorflow") and not interpretable:
             why = (

@@ -18,66 +18,17 @@ Keras graph (``_graph.walk``); losses and scores follow ``_training``'s conventi
 """
 
 import numpy as np
-from scipy.special import erf, expit, xlogy
+from scipy.special import expit, xlogy
 
 from skdeep.neural_network._engine_interface import EpochResult
 from skdeep.neural_network._graph import activation_name, walk
-from skdeep.neural_network._inference import NUMPY_ACTIVATIONS, _leaky_relu
+from skdeep.neural_network._numpy_layers import (
+    apply_max_norms,
+    check_layer,
+    make_layer,
+    max_norms,
+)
 from skdeep.neural_network._numpy_optimizers import clip_gradients, make_optimizer
-
-# ---------------------------------------------------------------------------------
-# Activations: forward f(z), and backward (dy, z, a) -> dL/dz with a = f(z).
-# ---------------------------------------------------------------------------------
-
-_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
-_LEAKY_SLOPE = 0.2  # Keras' default negative_slope
-
-
-def _relu(z):
-    return np.maximum(z, 0, out=z)  # z is a fresh product: reuse it
-
-
-def _gelu_backward(dy, z, a):
-    cdf = 0.5 * (1.0 + erf(z / np.sqrt(2.0)))
-    pdf = np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
-    return dy * (cdf + z * pdf)
-
-
-def _silu_backward(dy, z, a):
-    s = expit(z)
-    return dy * s * (1 + z * (1 - s))
-
-
-def _softmax_backward(dy, z, a):
-    return a * (dy - np.sum(dy * a, axis=-1, keepdims=True))
-
-
-# name -> (backward, whether it needs z kept apart from a); the forwards are the
-# inference pass's (``_inference.NUMPY_ACTIVATIONS``), ReLU's done in place
-_BACKWARDS = {
-    "linear": (lambda dy, z, a: dy, False),
-    "relu": (lambda dy, z, a: dy * (a > 0), False),
-    "sigmoid": (lambda dy, z, a: dy * a * (1 - a), False),
-    "tanh": (lambda dy, z, a: dy * (1 - a * a), False),
-    "elu": (lambda dy, z, a: dy * np.where(a > 0, 1, a + 1), False),
-    "selu": (
-        lambda dy, z, a: (
-            dy * np.where(a > 0, _SELU_SCALE, a + _SELU_SCALE * _SELU_ALPHA)
-        ),
-        False,
-    ),
-    "leaky_relu": (lambda dy, z, a: dy * np.where(z > 0, 1, _LEAKY_SLOPE), True),
-    "gelu": (_gelu_backward, True),
-    "silu": (_silu_backward, True),
-    "softplus": (lambda dy, z, a: dy * expit(z), True),
-    "exponential": (lambda dy, z, a: dy * a, False),
-    "softmax": (_softmax_backward, False),
-}
-# name -> (forward f(z), backward (dy, z, a) -> dL/dz with a = f(z), keep z)
-ACTIVATIONS = {
-    name: (_relu if name == "relu" else NUMPY_ACTIVATIONS[name], *backward)
-    for name, backward in _BACKWARDS.items()
-}
 
 # ---------------------------------------------------------------------------------
 # Losses: per-sample values (shape (n,)) and their gradient with respect to the
@@ -180,150 +131,6 @@ def validation_score(y, p, w, task):
     return float(np.average(correct, weights=w))
 
 
-# ---------------------------------------------------------------------------------
-# Layers: forward(x, training, rng) -> (y, cache) and backward(dy, cache, need_dx)
-# -> dx, writing parameter gradients into views of the flat gradient vector.
-# ---------------------------------------------------------------------------------
-
-
-class _Dense:
-    def __init__(self, layer, t_index, logits):
-        self.kernel = t_index[id(layer.kernel)]
-        self.bias = t_index[id(layer.bias)] if layer.use_bias else None
-        name = "linear" if logits else activation_name(layer.activation)
-        self.forward_fn, self.backward_fn, self.keep_z = ACTIVATIONS[name]
-        self.linear = name == "linear"
-
-    def forward(self, x, params, non_trainable, training, rng):
-        z = x @ params[self.kernel]
-        if self.bias is not None:
-            z += params[self.bias]
-        if self.linear:
-            return z, (x, None, z)
-        pre = z.copy() if self.keep_z else None
-        a = self.forward_fn(z)
-        return a, (x, pre, a)
-
-    def backward(self, dy, cache, params, grads, need_dx):
-        x, z, a = cache
-        dz = dy if self.linear else self.backward_fn(dy, z, a)
-        np.matmul(x.T, dz, out=grads[self.kernel])
-        if self.bias is not None:
-            dz.sum(axis=0, out=grads[self.bias])
-        return dz @ params[self.kernel].T if need_dx else None
-
-
-class _Activation:
-    def __init__(self, layer):
-        self.forward_fn, self.backward_fn, _ = ACTIVATIONS[
-            activation_name(layer.activation)
-        ]
-
-    def forward(self, x, params, non_trainable, training, rng):
-        a = self.forward_fn(x.copy())  # some forwards work in place
-        return a, (x, a)
-
-    def backward(self, dy, cache, params, grads, need_dx):
-        x, a = cache
-        return self.backward_fn(dy, x, a)
-
-
-class _LeakyReLU:
-    def __init__(self, layer):
-        self.slope = float(layer.negative_slope)
-
-    def forward(self, x, params, non_trainable, training, rng):
-        return _leaky_relu(x, self.slope), x
-
-    def backward(self, dy, cache, params, grads, need_dx):
-        return dy * np.where(cache > 0, 1, cache.dtype.type(self.slope))
-
-
-class _BatchNormalization:
-    def __init__(self, layer, t_index, n_index):
-        self.gamma = t_index[id(layer.gamma)] if layer.scale else None
-        self.beta = t_index[id(layer.beta)] if layer.center else None
-        self.mean = n_index[id(layer.moving_mean)]
-        self.var = n_index[id(layer.moving_variance)]
-        self.momentum, self.epsilon = float(layer.momentum), float(layer.epsilon)
-
-    def forward(self, x, params, non_trainable, training, rng):
-        if training:
-            mean = x.mean(axis=0)
-            var = x.var(axis=0)
-            m = self.momentum
-            non_trainable[self.mean] *= m
-            non_trainable[self.mean] += mean * (1 - m)
-            non_trainable[self.var] *= m
-            non_trainable[self.var] += var * (1 - m)
-        else:
-            mean, var = non_trainable[self.mean], non_trainable[self.var]
-        inv = 1 / np.sqrt(var + self.epsilon)
-        x_hat = (x - mean) * inv
-        y = x_hat * params[self.gamma] if self.gamma is not None else x_hat.copy()
-        if self.beta is not None:
-            y += params[self.beta]
-        return y, (x_hat, inv)
-
-    def backward(self, dy, cache, params, grads, need_dx):
-        x_hat, inv = cache
-        if self.beta is not None:
-            np.sum(dy, axis=0, out=grads[self.beta])
-        if self.gamma is not None:
-            np.sum(dy * x_hat, axis=0, out=grads[self.gamma])
-            dy = dy * params[self.gamma]
-        if not need_dx:
-            return None
-        n = dy.shape[0]
-        return (inv / n) * (
-            n * dy - dy.sum(axis=0) - x_hat * np.sum(dy * x_hat, axis=0)
-        )
-
-
-class _Dropout:
-    def __init__(self, layer):
-        self.rate = float(layer.rate)
-
-    def forward(self, x, params, non_trainable, training, rng):
-        if not training or self.rate == 0:
-            return x, None
-        keep = rng.random(x.shape, dtype=x.dtype) >= self.rate
-        mask = keep * x.dtype.type(1 / (1 - self.rate))
-        return x * mask, mask
-
-    def backward(self, dy, cache, params, grads, need_dx):
-        return dy if cache is None else dy * cache
-
-
-class _Concatenate:
-    def __init__(self, layer):
-        self.axis = layer.axis
-
-    def forward(self, xs, params, non_trainable, training, rng):
-        widths = np.cumsum([x.shape[self.axis] for x in xs])[:-1]
-        return np.concatenate(xs, axis=self.axis), widths
-
-    def backward(self, dy, cache, params, grads, need_dx):
-        return np.split(dy, cache, axis=self.axis)
-
-
-def _make_layer(layer, t_index, n_index, logits):
-    kind = type(layer).__name__
-    if kind == "Dense":
-        return _Dense(layer, t_index, logits)
-    if kind == "Activation":
-        return _Activation(layer)
-    if kind == "BatchNormalization":
-        return _BatchNormalization(layer, t_index, n_index)
-    if kind == "Dropout":
-        return _Dropout(layer)
-    if kind == "LeakyReLU":
-        return _LeakyReLU(layer)
-    if kind == "Concatenate":
-        return _Concatenate(layer)
-    raise NotImplementedError(kind)  # pragma: no cover - guarded by trainable()
-
-
 def _final_activations(walked):
     output_ids = set(walked[2])
     return {
@@ -335,45 +142,46 @@ def _final_activations(walked):
     }
 
 
-_EXTRAS = (  # what a layer may carry that these loops do not apply
-    "kernel_constraint",
-    "bias_constraint",
-    "kernel_regularizer",
-    "bias_regularizer",
-    "activity_regularizer",
-    "beta_constraint",
-    "gamma_constraint",
-    "beta_regularizer",
-    "gamma_regularizer",
-)
-
-
-def trainable(model, loss_name):
-    """Whether ``model`` with ``loss_name`` can train in this NumPy loop (and in
-    the compiled loop, which interprets the same layers): plain layers of the kinds
-    below, all trainable, without constraints or regularizers of their own."""
-    layer_kinds = {"InputLayer", "Dense", "Activation", "BatchNormalization"}
-    layer_kinds |= {"Dropout", "Concatenate", "LeakyReLU"}
+def trainable(model, loss_name, *, numpy=True):
+    """Whether ``model`` with ``loss_name`` can train in this NumPy loop
+    (``numpy``) or in the compiled loop, which interprets the same layers but not
+    PReLU, a frozen weight or a constraint: the layers of ``_numpy_layers``, each
+    called once."""
     try:
         walked = walk(model)
         layers = [step.layer for step in walked[1]]
         if len({id(layer) for layer in layers}) != len(layers):
             return False  # a layer called twice (shared weights)
         for layer in model.layers:
-            if type(layer).__name__ not in layer_kinds or not layer.trainable:
-                return False
-            if any(getattr(layer, extra, None) is not None for extra in _EXTRAS):
-                return False
-            if hasattr(layer, "activation") and (
-                activation_name(layer.activation) not in ACTIVATIONS
+            check_layer(layer)
+            kind = type(layer).__name__
+            if not numpy and (
+                kind == "PReLU"
+                or not layer.trainable
+                or getattr(layer, "kernel_constraint", None) is not None
             ):
                 return False
         finals = _final_activations(walked)
-    except (TypeError, ValueError, KeyError, AttributeError):
+        if numpy:
+            max_norms(model, lambda variable: (True, 0))
+    except (NotImplementedError, TypeError, ValueError, KeyError, AttributeError):
         return False
     if loss_name in LOSSES:
         return True
     return len(finals) == 1 and (loss_name, next(iter(finals))) in FUSED_LOSSES
+
+
+def _continues(previous, slots):
+    """Whether ``previous`` is a ``write_back`` of this loop with optimizer slots
+    shaped as ``slots`` (not another engine's state, nor one from before a layer
+    was frozen or unfrozen)."""
+    try:
+        step, old = previous
+        return int(step) >= 0 and [np.shape(s) for s in old] == [
+            np.shape(s) for s in slots
+        ]
+    except (TypeError, ValueError):
+        return False
 
 
 def _views(flat, shapes):
@@ -405,6 +213,7 @@ class NumpyEngine:
         self.shuffle = bool(spec.shuffle)
         self.loss_name = loss_name = spec.loss_name
         self.clipnorm, self.clipvalue = spec.clipnorm, spec.clipvalue
+        self.l1 = float(spec.l1)
 
         def to_arrays(X, Y, w):
             arrays = [np.asarray(x, self.dtype) for x in X]
@@ -417,6 +226,12 @@ class NumpyEngine:
         self.shapes = [tuple(v.shape) for v in variables]
         t_index = {id(v): i for i, v in enumerate(variables)}
         n_index = {id(v): i for i, v in enumerate(model.non_trainable_variables)}
+
+        def index(variable):  # trainable: in the flat vector; frozen: not
+            if id(variable) in t_index:
+                return True, t_index[id(variable)]
+            return False, n_index[id(variable)]
+
         self.walked = walk(model)
         output_ids = set(self.walked[2])
         finals = _final_activations(self.walked)
@@ -429,7 +244,7 @@ class NumpyEngine:
 
         def layers(logit_outputs):
             return [
-                _make_layer(step.layer, t_index, n_index, step.output in logit_outputs)
+                make_layer(step.layer, index, step.output in logit_outputs)
                 for step in self.walked[1]
             ]
 
@@ -439,7 +254,12 @@ class NumpyEngine:
         for i, view in enumerate(_views(mask, self.shapes)):
             if variables[i].path.endswith("/kernel"):
                 view[...] = 1
-        self.l2_mask = mask if self.alpha else None
+        self.kernel_mask = mask if self.alpha or self.l1 else None
+        self.max_norms = max_norms(model, index)
+        if self.max_norms:
+            import keras
+
+            self.epsilon = float(keras.config.epsilon())  # MaxNorm's
 
     # ------------------------------------------------------------------ state
 
@@ -458,7 +278,7 @@ class NumpyEngine:
         non_trainable = [
             np.array(v.numpy(), self.dtype) for v in self.model.non_trainable_variables
         ]
-        if previous is not None:
+        if _continues(previous, self.optimizer.init_slots(flat)):
             step, slots = int(previous[0]), [np.array(s) for s in previous[1]]
         else:
             step, slots = 0, self.optimizer.init_slots(flat)
@@ -514,6 +334,22 @@ class NumpyEngine:
         outputs, _ = self._forward(self.layers, params, non_trainable, xs, False, None)
         return outputs
 
+    def _penalty(self, flat, grad, inv_w_sum):
+        """scikit-learn's ``0.5 * alpha * ||W||² / batch weight`` and
+        ``l1 * ||W||₁ / batch weight`` on the trainable kernels: added to ``grad``,
+        the value returned."""
+        kernels = self.kernel_mask * flat
+        value = 0.0
+        if self.alpha:
+            decay = (self.alpha * inv_w_sum) * kernels
+            value += 0.5 * float(decay @ flat)
+            grad += decay
+        if self.l1:
+            l1 = self.l1 * inv_w_sum
+            value += l1 * float(np.abs(kernels).sum())
+            grad += l1 * np.sign(kernels)
+        return value
+
     # ------------------------------------------------------------------ epoch
 
     def run_epoch(self, state, seed, learning_rate, momentum=None):
@@ -565,15 +401,14 @@ class NumpyEngine:
                 parts.append(float(values @ wb) * inv_w_sum)
             loss = sum(p * w for p, w in zip(parts, weights))
             self._backward(self.train_layers, caches, params, grads, output_grads)
-            if self.l2_mask is not None:
-                # scikit-learn's penalty 0.5 * alpha * ||W||² / batch weight
-                decay = (self.alpha * inv_w_sum) * self.l2_mask * flat
-                loss += 0.5 * float(decay @ flat)
-                grad += decay
+            if self.kernel_mask is not None:
+                loss += self._penalty(flat, grad, inv_w_sum)
             clip_gradients(grads, grad, self.clipnorm, self.clipvalue)
             if momentum is not None:  # a cycled momentum (1cycle), SGD only
                 self.optimizer.hyper["momentum"] = float(momentum[b])
             self.optimizer.update(step, flat, grad, slots, float(rates[b]))
+            if self.max_norms:  # after the update, as Keras' optimizers
+                apply_max_norms(params, self.max_norms, self.epsilon)
             step += 1
             total += loss * w_sum
             parts_total += np.asarray(parts) * w_sum

@@ -117,8 +117,9 @@ def reuse_layers(source, n_layers=None, *, freeze=True):
                        learning_rate_init=1e-4, max_iter=20).fit(X, y)
 
     A warm-start fit only sets which layers train (it copies nothing); a fit
-    that starts a new network copies the weights again. Frozen layers train on
-    the general Keras engine (``engine_ == 'keras'``).
+    that starts a new network copies the weights again. The NumPy loop (the CPU
+    default) trains around frozen layers; on a GPU they train on the general Keras
+    engine (``engine_ == 'keras'``).
 
     Examples
     --------

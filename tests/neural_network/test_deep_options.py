@@ -120,7 +120,7 @@ def test_prelu_learns_a_slope_per_neuron(digits):
     clf = MLPClassifier((16,), activation="prelu", max_iter=20, random_state=0)
     clf.set_params(learning_rate_init=0.01).fit(X, y)
     assert ("PReLU", "hidden_1_prelu") in _layers(clf)
-    assert clf.engine_ == "keras"
+    assert clf.engine_ == ("numpy" if TENSORFLOW else "keras")
     slopes = clf.model_.get_layer("hidden_1_prelu").get_weights()[0]
     assert slopes.shape == (16,)
     assert np.abs(slopes).max() > 1e-3  # learned from its zero start
@@ -284,7 +284,7 @@ def test_max_norm_bounds_each_neurons_incoming_weights(regression):
     assert np.linalg.norm(free.coefs_[0], axis=0).max() > 0.6
     norms = np.linalg.norm(bounded.coefs_[0], axis=0)
     assert norms.max() <= 0.5 + 1e-6
-    assert bounded.engine_ == "keras"
+    assert bounded.engine_ == ("numpy" if TENSORFLOW else "keras")
 
 
 def test_l1_drives_kernels_to_zero(regression):
@@ -294,7 +294,7 @@ def test_l1_drives_kernels_to_zero(regression):
     )
     plain = MLPRegressor(**params, random_state=0).fit(X, y)
     sparse = MLPRegressor(**params, l1=0.1, random_state=0).fit(X, y)
-    assert sparse.engine_ == "keras"
+    assert sparse.engine_ == ("numpy" if TENSORFLOW else "keras")
     assert np.abs(sparse.coefs_[0]).sum() < 0.5 * np.abs(plain.coefs_[0]).sum()
     assert (np.abs(sparse.coefs_[0]) < 0.01).mean() > 0.5
     assert (np.abs(plain.coefs_[0]) < 0.01).mean() < 0.1
@@ -350,10 +350,9 @@ def test_clipping_options_conflict_and_hand_written_loops_name_their_gaps(regres
     with pytest.raises(ValueError, match="clipnorm or clipvalue, not both"):
         MLPRegressor(clipnorm=1.0, clipvalue=1.0, max_iter=1).fit(X, y)
     if TENSORFLOW:
-        # the NumPy loop clips as Keras does; l1 and the compiled loop's clipping
-        # have no implementation there
+        # the NumPy loop clips and penalises as Keras does; the compiled loop's
+        # l1, clipping and constraints have no implementation there
         for engine, option in (
-            ("numpy", {"l1": 0.1}),
             ("tensorflow", {"l1": 0.1}),
             ("tensorflow", {"clipnorm": 1.0}),
             ("tensorflow", {"clipvalue": 1.0}),
@@ -363,11 +362,12 @@ def test_clipping_options_conflict_and_hand_written_loops_name_their_gaps(regres
             )
             with pytest.raises(ValueError, match=f"{next(iter(option))} has no"):
                 reg.fit(X, y)
-        reg = MLPRegressor(
-            hidden_layer_sizes=(4,), max_iter=1, engine="numpy", max_norm=1.0
-        )
-        with pytest.raises(ValueError, match="constraint"):
-            reg.fit(X, y)
+        for option in ({"max_norm": 1.0}, {"activation": "prelu"}):
+            reg = MLPRegressor(
+                hidden_layer_sizes=(4,), max_iter=1, engine="tensorflow", **option
+            )
+            with pytest.raises(ValueError, match="constraint"):
+                reg.fit(X, y)
 
 
 # ------------------------------------------------------------------ MC dropout
@@ -483,7 +483,7 @@ def test_reused_layers_are_copies_frozen_then_unfrozen(digits):
         warm_start=True,
         random_state=1,
     ).fit(X[task_b], y[task_b])
-    assert new.engine_ == "keras"
+    assert new.engine_ == "numpy"  # the NumPy loop trains around frozen layers
     for name in ("hidden_1", "hidden_1_bn"):  # frozen: bit-identical
         for w_new, w_source in zip(
             new.model_.get_layer(name).get_weights(),

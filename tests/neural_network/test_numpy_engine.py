@@ -19,6 +19,7 @@ from skdeep.neural_network import (
     MLPClassifier,
     MLPRegressor,
     WideDeepRegressor,
+    _numpy_layers,
     _numpy_training,
 )
 
@@ -228,7 +229,7 @@ def test_dropout_layer_drops_at_rate_and_rescales():
     class Layer:
         rate = 0.25
 
-    dropout = _numpy_training._Dropout(Layer())
+    dropout = _numpy_layers._Dropout(Layer())
     x = np.ones((2000, 50))
     rng = np.random.default_rng(0)
     y, mask = dropout.forward(x, None, None, True, rng)
@@ -297,9 +298,35 @@ def test_unsupported_networks_are_not_trainable_in_numpy():
     assert not _numpy_training.trainable(model, "binary_log_loss")
 
 
+def test_numpy_loop_takes_max_norm_prelu_and_frozen_layers_the_compiled_one_not():
+    import keras
+
+    def network(constraint=None, shared_axes=None, frozen=False):
+        inputs = keras.Input((3,))
+        dense = keras.layers.Dense(4, kernel_constraint=constraint)
+        x = keras.layers.PReLU(shared_axes=shared_axes)(dense(inputs))
+        dense.trainable = not frozen
+        return keras.Model(inputs, keras.layers.Dense(1)(x))
+
+    for model in (
+        network(),
+        network(keras.constraints.MaxNorm(2.0)),
+        network(frozen=True),
+    ):
+        assert _numpy_training.trainable(model, "squared_error")
+        assert not _numpy_training.trainable(model, "squared_error", numpy=False)
+    # constraints other than MaxNorm, a PReLU slope shared across units: Keras only
+    assert not _numpy_training.trainable(
+        network(keras.constraints.NonNeg()), "squared_error"
+    )
+    assert not _numpy_training.trainable(network(shared_axes=[1]), "squared_error")
+
+
 def test_engine_numpy_refuses_a_network_it_cannot_train(iris, monkeypatch):
     X, y = iris
-    monkeypatch.setattr(_numpy_training, "trainable", lambda model, loss: False)
+    monkeypatch.setattr(
+        _numpy_training, "trainable", lambda model, loss, **kwargs: False
+    )
     with pytest.raises(ValueError, match="engine='numpy' cannot train"):
         _fit(MLPClassifier(hidden_layer_sizes=(3,), max_iter=1, engine="numpy"), X, y)
     est = MLPClassifier(hidden_layer_sizes=(3,), max_iter=1)
