@@ -12,6 +12,11 @@ the mean of the repeated fits of a 5-fold cross-validation of the same architect
 
     python benchmarks/engines.py
     python benchmarks/engines.py --hidden 300 100 --max-iter 10
+    KERAS_BACKEND=jax python benchmarks/engines.py    # the Keras engine only
+
+On another Keras backend than TensorFlow only the general engine runs (the NumPy and
+compiled loops are TensorFlow's); compare its figures with a TensorFlow run made
+just before on the same machine.
 """
 
 import argparse
@@ -30,6 +35,7 @@ def main():
     parser.add_argument("--max-iter", type=int, default=20)
     args = parser.parse_args()
 
+    import keras
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import cross_val_score
 
@@ -39,7 +45,10 @@ def main():
     X_train, X_test, y_train, y_test = digits_split()
 
     rows = []
-    for engine in ("numpy", "tensorflow", "keras"):
+    backend = keras.backend.backend()
+    tensorflow = backend == "tensorflow"
+    engines = ("numpy", "tensorflow", "keras") if tensorflow else ("keras",)
+    for engine in engines:
         est = MLPClassifier(
             tuple(args.hidden), max_iter=args.max_iter, random_state=0, engine=engine
         )
@@ -59,7 +68,7 @@ def main():
         )
         print(rows[-1], flush=True)
     by = {row["engine"]: row for row in rows}
-    for row in rows:
+    for row in rows if "tensorflow" in by else ():
         row["cold / tensorflow"] = ratio(
             row["cold fit s"], by["tensorflow"]["cold fit s"]
         )
@@ -67,10 +76,11 @@ def main():
             row["search fit s"], by["tensorflow"]["search fit s"]
         )
     write_results(
-        "engines",
+        "engines" if backend == "tensorflow" else f"engines_{backend}",
         rows,
         hidden=args.hidden,
         max_iter=args.max_iter,
+        backend=backend,
         note="search fit s: mean fit time over a 5-fold cross-validation",
     )
 

@@ -266,6 +266,16 @@ def _step_loop_class(engine):
     return StepLoop
 
 
+def _template(model, spec):
+    """A private copy of the built-in network ``model``, compiled as ``spec`` says
+    (the shared step's structure; its weights are never read)."""
+    import keras
+
+    template = keras.models.clone_model(model)
+    compile_network(template, spec)
+    return template
+
+
 class KerasEngine(HeldWeights):
     """Runs a built-in network's epochs through the general Keras engine."""
 
@@ -317,6 +327,12 @@ class KerasEngine(HeldWeights):
         self.loop = _new_loop(
             loop_class, model, *self._data, batch_size, self.chunk_rows, np.asarray
         )
+        if hasattr(self.loop, "share") and spec.optimizer is None:
+            # JAX's stateless step, compiled once for every fit of this network (the
+            # folds and candidates of a search): the spec fixes all it computes
+            # besides the state (the loop adds the variables' shapes and flags)
+            key = (spec, keras.config.floatx(), keras.config.epsilon())
+            self.loop.share(key, lambda: _template(model, spec))
         self.validation = None
         if validation[0] is not None:
             X_val, Y_val, w_val = validation

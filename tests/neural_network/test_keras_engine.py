@@ -170,3 +170,51 @@ def test_networks_the_keras_engine_trained_load_in_plain_keras(digits, make, tmp
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert type(loaded.optimizer) is type(estimator.model_.optimizer)
     loaded.fit(inputs, loaded.predict(inputs, verbose=0), epochs=1, verbose=0)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "jax", reason="JAX's stateless step is the shared one"
+)
+def test_fits_of_one_network_share_jaxs_compiled_step_and_train_as_alone(
+    digits, monkeypatch
+):
+    from skdeep._bridge.engine import _jax
+
+    X, y = digits
+    loops = []
+    share = _jax.EpochLoop.share
+
+    def recording_share(self, key, make_template):
+        share(self, key, make_template)
+        loops.append(self)
+
+    monkeypatch.setattr(_jax.EpochLoop, "share", recording_share)
+    monkeypatch.setattr(_jax, "_SHARED", type(_jax._SHARED)())
+
+    def fit(**params):
+        base = dict(hidden_layer_sizes=(16,), max_iter=3, random_state=0, dropout=0.2)
+        return MLPClassifier(**{**base, **params}).fit(X, y)
+
+    alone = fit(random_state=1)  # the first of its kind: compiles its own step
+    first = fit()
+    shared = fit(random_state=1, learning_rate_init=0.01)
+    again = fit(random_state=1)
+    assert [loop._train for loop in loops[1:]] == [loops[0]._train] * 3
+    # the shared step trains each fit as its own would: the same weights, dropout
+    # masks and learning rate (the state, not the compiled program, holds them)
+    assert again.loss_curve_ == alone.loss_curve_
+    np.testing.assert_array_equal(again.predict_proba(X), alone.predict_proba(X))
+    assert shared.loss_curve_ != again.loss_curve_
+    assert first.loss_curve_ != again.loss_curve_
+    # another architecture, or a frozen layer, is another step
+    fit(hidden_layer_sizes=(8,))
+    frozen = MLPClassifier((16,), dropout=0.2, max_iter=1, warm_start=True).fit(X, y)
+    frozen.model_.layers[1].trainable = False
+    frozen.fit(X, y)
+    assert len({id(loop._train) for loop in loops}) == 3
+    assert len(_jax._SHARED) == 3
+    # and a fit that compiles its own step gives what the shared one gave
+    monkeypatch.setattr(_jax.EpochLoop, "share", lambda self, key, make: None)
+    own = fit(random_state=1)
+    assert own.loss_curve_ == again.loss_curve_
+    np.testing.assert_array_equal(own.predict_proba(X), again.predict_proba(X))

@@ -4,7 +4,15 @@ Keras' JAX trainer is stateless: ``train_step(state, batch)`` returns the new st
 An epoch is a ``lax.fori_loop`` over the full minibatches (one compiled program) plus
 one call for the last, smaller minibatch; the model's variables are written back
 after every epoch, so callbacks see the trained model as they do under ``fit``.
+
+Because the step is stateless, fits of networks that are the same but for their
+variables' values can share it (``EpochLoop.share``): the built-in networks name
+theirs by their ``EpochSpec``, and the folds and candidates of a search then compile
+the epoch once per data shape instead of once per fit.
 """
+
+import threading
+from collections import OrderedDict
 
 import jax
 import jax.numpy as jnp
@@ -48,6 +56,26 @@ def _epoch_functions(step, batch_size):
     return jax.jit(full_batches), jax.jit(one_step)
 
 
+# key -> the jitted epoch functions of a private template network; the latest
+# ``_SHARED_MAX`` keys are kept
+_SHARED = OrderedDict()
+_SHARED_MAX = 8
+_SHARED_LOCK = threading.Lock()
+
+
+def state_signature(model):
+    """What a jitted step fixes about ``model``'s state: the shape, dtype and
+    trainability of each variable, and the number of optimizer and metric
+    variables (their values are the state)."""
+    return (
+        tuple(
+            (tuple(v.shape), str(v.dtype), bool(v.trainable)) for v in model.variables
+        ),
+        len(model.optimizer.variables),
+        len(model.metrics_variables),
+    )
+
+
 class EpochLoop:
     """Train (and evaluate) ``model`` on arrays held as JAX arrays."""
 
@@ -60,6 +88,30 @@ class EpochLoop:
         self._train = _epoch_functions(model.train_step, self.batch_size)
         self._test = None
         self._validation = (None, None)
+
+    def share(self, key, make_template):
+        """Train with the epoch functions of a private copy of this network, shared
+        by every loop with the same ``key`` (which must fix everything the step
+        computes besides the state's values: the architecture, loss, optimizer
+        constants and ``state_signature``). ``make_template()`` returns the copy,
+        compiled as this model; it is built and kept the first time ``key`` is
+        seen, and never handed out."""
+        key = (key, self.batch_size, state_signature(self.model))
+        with _SHARED_LOCK:
+            functions = _SHARED.get(key)
+            if functions is not None:
+                _SHARED.move_to_end(key)
+        if functions is None:
+            template = make_template()
+            build_for_training(template, *self._data, self.batch_size)
+            if state_signature(template) != key[2]:  # pragma: no cover - a guard
+                return  # keep this model's own functions
+            functions = _epoch_functions(template.train_step, self.batch_size)
+            with _SHARED_LOCK:
+                _SHARED[key] = functions
+                while len(_SHARED) > _SHARED_MAX:
+                    _SHARED.popitem(last=False)
+        self._train = functions
 
     def _variables(self, names):
         groups = {
