@@ -206,6 +206,14 @@ def test_fits_of_one_network_share_jaxs_compiled_step_and_train_as_alone(
     np.testing.assert_array_equal(again.predict_proba(X), alone.predict_proba(X))
     assert shared.loss_curve_ != again.loss_curve_
     assert first.loss_curve_ != again.loss_curve_
+    # a set a few rows smaller (another fold) runs the same compiled epoch: its
+    # rows are held padded to the same shape
+    full_batches = loops[0]._train[0]
+    MLPClassifier((16,), dropout=0.2, max_iter=1).fit(X[:390], y[:390])
+    compiled = full_batches._cache_size()
+    MLPClassifier((16,), dropout=0.2, max_iter=1).fit(X[:380], y[:380])
+    assert loops[-1]._train is loops[0]._train
+    assert full_batches._cache_size() == compiled
     # another architecture, or a frozen layer, is another step
     fit(hidden_layer_sizes=(8,))
     frozen = MLPClassifier((16,), dropout=0.2, max_iter=1, warm_start=True).fit(X, y)

@@ -21,12 +21,22 @@ import numpy as np
 from skdeep._bridge.engine._arrays import n_samples, take
 from skdeep._bridge.engine._build import build_for_training, logs_to_floats
 
+# training rows are held padded to a multiple of this (rows ``order`` never picks):
+# sets a few rows apart (the folds of a search) then have one shape, one program.
+# Arrays over _PAD_BYTES are left as they are (padding copies them).
+_ROWS = 256
+_PAD_BYTES = 64 * 2**20
 
-def _to_array(data):
+
+def _to_array(data, pad=False):
     if data is None:
         return None
     if isinstance(data, (list, tuple)):
-        return type(data)(jnp.asarray(part) for part in data)
+        return type(data)(_to_array(part, pad) for part in data)
+    data = np.asarray(data)
+    extra = -len(data) % _ROWS if pad and data.ndim and data.nbytes <= _PAD_BYTES else 0
+    if extra:
+        data = np.concatenate([data, np.zeros((extra,) + data.shape[1:], data.dtype)])
     return jnp.asarray(data)
 
 
@@ -126,9 +136,11 @@ class EpochLoop:
         variables = self._variables(names)
         state = tuple([v.value for v in group] for group in variables)
         full, one = functions
-        if len(order) >= self.batch_size:  # a zero-trip loop still traces its body
-            state = full(state, *data, jnp.asarray(order))
         rest = len(order) % self.batch_size
+        if len(order) >= self.batch_size:  # a zero-trip loop still traces its body
+            # the full minibatches only: sets of other sizes with as many of them
+            # (the folds of a search) run the same compiled program
+            state = full(state, *data, jnp.asarray(order[: len(order) - rest]))
         if rest:
             state = one(state, *data, jnp.asarray(order[len(order) - rest :]))
         for group, values in zip(variables, state):
@@ -138,7 +150,7 @@ class EpochLoop:
 
     def load(self, x, y, sample_weight):
         """Hold these rows as the training data (``order`` indexes them)."""
-        self._data = (_to_array(x), _to_array(y), _to_array(sample_weight))
+        self._data = tuple(_to_array(part, pad=True) for part in (x, y, sample_weight))
 
     def train_epoch(self, order):
         names = ("trainable", "non_trainable", "optimizer", "metrics")
