@@ -27,6 +27,19 @@ def build_for_training(model, x, y, sample_weight, batch_size):
     build(data_batch=batch)
 
 
+def state_signature(model):
+    """What a jitted step fixes about ``model``'s state: the shape, dtype and
+    trainability of each variable, and the number of optimizer and metric
+    variables (their values are the state)."""
+    return (
+        tuple(
+            (tuple(v.shape), str(v.dtype), bool(v.trainable)) for v in model.variables
+        ),
+        len(model.optimizer.variables),
+        len(model.metrics_variables),
+    )
+
+
 def logs_to_floats(logs):
     """Metric results as Python floats (what ``History`` records)."""
     out = {}

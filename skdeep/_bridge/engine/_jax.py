@@ -19,7 +19,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from skdeep._bridge.engine._arrays import n_samples, take
-from skdeep._bridge.engine._build import build_for_training, logs_to_floats
+from skdeep._bridge.engine._build import (
+    build_for_training,
+    logs_to_floats,
+    state_signature,
+)
 
 # training rows are held padded to a multiple of this (rows ``order`` never picks):
 # sets a few rows apart (the folds of a search) then have one shape, one program.
@@ -71,19 +75,6 @@ def _epoch_functions(step, batch_size):
 _SHARED = OrderedDict()
 _SHARED_MAX = 8
 _SHARED_LOCK = threading.Lock()
-
-
-def state_signature(model):
-    """What a jitted step fixes about ``model``'s state: the shape, dtype and
-    trainability of each variable, and the number of optimizer and metric
-    variables (their values are the state)."""
-    return (
-        tuple(
-            (tuple(v.shape), str(v.dtype), bool(v.trainable)) for v in model.variables
-        ),
-        len(model.optimizer.variables),
-        len(model.metrics_variables),
-    )
 
 
 class EpochLoop:
