@@ -21,6 +21,8 @@ object with ``__call__(*inputs, check_finite=False)`` (the network's outputs) an
 
 import numpy as np
 
+from skdeep.neural_network._engine_interface import SOLVERS
+
 ENGINES = ("numpy", "tensorflow", "keras")
 
 # The update rule's constants of each solver, from scikit-learn's parameter names
@@ -62,15 +64,7 @@ def solver_hyper(
 
 # Keras optimizer classes skdeep's own solvers reproduce, and the settings under
 # which they do (anything else trains the Keras optimizer itself).
-_KERAS_CLASSES = {
-    "SGD": "sgd",
-    "Adam": "adam",
-    "AdamW": "adamw",
-    "Nadam": "nadam",
-    "Adamax": "adamax",
-    "RMSprop": "rmsprop",
-    "Adagrad": "adagrad",
-}
+_KERAS_CLASSES = {name: solver for solver, name in SOLVERS.items()}
 _PLAIN_SETTINGS = {
     "weight_decay": None,
     "clipnorm": None,

@@ -12,6 +12,19 @@ from typing import NamedTuple, Protocol
 
 import numpy as np
 
+# skdeep's solvers and the Keras optimizer class each reproduces; every engine's
+# implementation of a solver is a class of that name (``_numpy_optimizers``,
+# ``_optimizers``, ``keras.optimizers`` for the Keras engine)
+SOLVERS = {
+    "sgd": "SGD",
+    "adam": "Adam",
+    "nadam": "Nadam",
+    "adamax": "Adamax",
+    "adamw": "AdamW",
+    "rmsprop": "RMSprop",
+    "adagrad": "Adagrad",
+}
+
 
 @dataclass(frozen=True)
 class EpochSpec:

@@ -12,7 +12,7 @@ import numpy as np
 
 from skdeep._bridge.engine._arrays import is_memmap
 from skdeep._bridge.engine._loop import _chunk_rows, _new_loop, _train_epoch_chunked
-from skdeep.neural_network._engine_interface import EpochResult
+from skdeep.neural_network._engine_interface import SOLVERS, EpochResult
 
 # ---------------------------------------------------------------------------------
 # Per-sample losses in keras.ops, with scikit-learn's MLP conventions (half squared
@@ -73,24 +73,13 @@ LOSSES = {
     "poisson": poisson,
 }
 
-# skdeep's solvers are Keras' optimizers, with the same constants' names.
-_OPTIMIZERS = {
-    "sgd": "SGD",
-    "adam": "Adam",
-    "nadam": "Nadam",
-    "adamax": "Adamax",
-    "adamw": "AdamW",
-    "rmsprop": "RMSprop",
-    "adagrad": "Adagrad",
-}
-
 
 def keras_optimizer(solver, hyper, learning_rate, **options):
     """The Keras optimizer with the update rule of skdeep's ``solver``; ``options``
     are the base optimizer's (``clipnorm``, ``clipvalue``)."""
     import keras
 
-    return getattr(keras.optimizers, _OPTIMIZERS[solver])(
+    return getattr(keras.optimizers, SOLVERS[solver])(
         learning_rate=learning_rate, **hyper, **options
     )
 

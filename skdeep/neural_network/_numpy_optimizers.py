@@ -9,8 +9,11 @@ clipping (``clip_gradients``) comes before the update, as in Keras' optimizers.
 """
 
 import math
+import sys
 
 import numpy as np
+
+from skdeep.neural_network._engine_interface import SOLVERS
 
 
 class _Optimizer:
@@ -138,23 +141,12 @@ class Adagrad(_Optimizer):
         p -= lr * g / np.sqrt(accumulator + self.hyper["epsilon"])
 
 
-_SOLVERS = {
-    "sgd": SGD,
-    "adam": Adam,
-    "nadam": Nadam,
-    "adamax": Adamax,
-    "adamw": AdamW,
-    "rmsprop": RMSprop,
-    "adagrad": Adagrad,
-}
-
-
 def make_optimizer(solver, hyper):
     """The NumPy optimizer for ``solver`` with the hyper-parameters ``hyper``.
 
     ``hyper`` is ``EpochSpec.hyper_dict`` (``_engine.solver_hyper``).
     """
-    return _SOLVERS[solver](**hyper)
+    return getattr(sys.modules[__name__], SOLVERS[solver])(**hyper)
 
 
 def clip_gradients(grads, grad, clipnorm, clipvalue):

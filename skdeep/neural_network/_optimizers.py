@@ -8,7 +8,11 @@ compare them step by step) written as pure functions of tensors:
 updates already made, as Keras' ``optimizer.iterations``.
 """
 
+import sys
+
 import tensorflow as tf
+
+from skdeep.neural_network._engine_interface import SOLVERS
 
 
 class StatelessOptimizer:
@@ -152,18 +156,7 @@ class Adagrad(StatelessOptimizer):
         return p - lr * g / tf.sqrt(accumulator + eps), [accumulator]
 
 
-_SOLVERS = {
-    "sgd": SGD,
-    "adam": Adam,
-    "nadam": Nadam,
-    "adamax": Adamax,
-    "adamw": AdamW,
-    "rmsprop": RMSprop,
-    "adagrad": Adagrad,
-}
-
-
 def make_optimizer(solver, hyper):
     """The stateless optimizer for ``solver`` with the constants ``hyper``
     (``EpochSpec.hyper_dict``, see ``_engine.solver_hyper``)."""
-    return _SOLVERS[solver](**hyper)
+    return getattr(sys.modules[__name__], SOLVERS[solver])(**hyper)
