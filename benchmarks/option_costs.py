@@ -29,6 +29,11 @@ OPTIONS = {
     "activation='prelu'": {"activation": "prelu"},
     "dropout=0.2": {"dropout": 0.2},
     "dropout=[0.2, 0.1] (per layer)": {"dropout": [0.2, 0.1]},
+    "activation='selu'": {"activation": "selu"},
+    "activation='selu', dropout=0.2 (AlphaDropout)": {
+        "activation": "selu",
+        "dropout": 0.2,
+    },
     "max_norm=1.0": {"max_norm": 1.0},
     "l1=1e-4": {"l1": 1e-4},
     "clipnorm=1.0": {"clipnorm": 1.0},

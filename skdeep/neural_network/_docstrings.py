@@ -175,8 +175,8 @@ default=None
         when every layer, activation, loss and solver has a NumPy implementation:
         small networks train several times faster that way, with no start-up
         cost. It uses the compiled TensorFlow loop on a GPU. Anything those two
-        cannot honour (SELU's AlphaDropout, another Keras backend; on a GPU also
-        ``'prelu'``, ``max_norm``, ``l1``, ``clipnorm``, ``clipvalue`` and frozen
+        cannot honour (another Keras backend; on a GPU ``'prelu'``, SELU's
+        AlphaDropout, ``max_norm``, ``l1``, ``clipnorm``, ``clipvalue`` and frozen
         layers, which the NumPy loop implements) trains
         on the general Keras engine (``'keras'``), which runs the network's own
         ``train_step``; forcing another engine then raises a ValueError.

@@ -228,6 +228,35 @@ class _Dropout:
         return dy if cache is None else dy * cache
 
 
+class _AlphaDropout:
+    """Keras' AlphaDropout (SELU's): dropped units set to SELU's negative saturation
+    value, then an affine map that keeps the mean and variance."""
+
+    _ALPHA_P = -_SELU_ALPHA * _SELU_SCALE
+
+    def __init__(self, layer):
+        self.rate = rate = float(layer.rate)
+        alpha_p = self._ALPHA_P
+        self.a = ((1 - rate) * (1 + rate * alpha_p**2)) ** -0.5
+        self.b = -self.a * alpha_p * rate
+
+    def forward(self, x, params, non_trainable, training, rng):
+        if not training or self.rate == 0:
+            return x, None
+        kept = rng.random(x.shape, dtype=x.dtype) >= self.rate
+        y = np.where(kept, x, x.dtype.type(self._ALPHA_P))
+        y *= self.a
+        y += self.b
+        return y, kept
+
+    def backward(self, dy, cache, params, grads, need_dx):
+        if cache is None:
+            return dy
+        dx = dy * self.a
+        dx[~cache] = 0
+        return dx
+
+
 class _Concatenate:
     def __init__(self, layer):
         self.axis = layer.axis
@@ -249,6 +278,7 @@ _LAYERS = {
         layer, index
     ),
     "Dropout": lambda layer, index, logits: _Dropout(layer),
+    "AlphaDropout": lambda layer, index, logits: _AlphaDropout(layer),
     "Concatenate": lambda layer, index, logits: _Concatenate(layer),
 }
 KINDS = {"InputLayer", *_LAYERS}
@@ -285,6 +315,8 @@ def check_layer(layer):
         raise NotImplementedError(f"{layer.name}'s {extra}")
     if kind == "PReLU" and layer.shared_axes is not None:
         raise NotImplementedError(f"{layer.name}'s shared_axes")
+    if getattr(layer, "noise_shape", None) is not None:  # a mask shared across rows
+        raise NotImplementedError(f"{layer.name}'s noise_shape")
     if hasattr(layer, "activation"):
         name = activation_name(layer.activation)
         if name not in ACTIVATIONS:

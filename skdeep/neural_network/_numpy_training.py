@@ -145,8 +145,8 @@ def _final_activations(walked):
 def trainable(model, loss_name, *, numpy=True):
     """Whether ``model`` with ``loss_name`` can train in this NumPy loop
     (``numpy``) or in the compiled loop, which interprets the same layers but not
-    PReLU, a frozen weight or a constraint: the layers of ``_numpy_layers``, each
-    called once."""
+    PReLU, AlphaDropout, a frozen weight or a constraint: the layers of
+    ``_numpy_layers``, each called once."""
     try:
         walked = walk(model)
         layers = [step.layer for step in walked[1]]
@@ -156,7 +156,7 @@ def trainable(model, loss_name, *, numpy=True):
             check_layer(layer)
             kind = type(layer).__name__
             if not numpy and (
-                kind == "PReLU"
+                kind in ("PReLU", "AlphaDropout")
                 or not layer.trainable
                 or getattr(layer, "kernel_constraint", None) is not None
             ):

@@ -199,6 +199,7 @@ def test_selu_is_self_normalising_with_alpha_dropout(digits):
     assert not [m for m in messages if "self-normalis" in m]  # a sound configuration
     kinds = [kind for kind, _ in _layers(clf)]
     assert kinds.count("AlphaDropout") == 2 and "Dropout" not in kinds
+    assert clf.engine_ == ("numpy" if TENSORFLOW else "keras")
     # LeCun normal: variance 1 / fan_in
     kernel = MLPClassifier((200,), activation="selu", max_iter=1, random_state=0)
     kernel.set_params(learning_rate_init=1e-12).fit(X, y)

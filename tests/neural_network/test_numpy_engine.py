@@ -240,6 +240,37 @@ def test_dropout_layer_drops_at_rate_and_rescales():
     assert inference is x
 
 
+def test_alpha_dropout_layer_computes_keras_alpha_dropout():
+    """Given Keras' mask, the same outputs; the gradient is the affine map's on the
+    kept units; the mean and variance of standard normal inputs are kept (SELU's
+    self-normalisation)."""
+    import keras
+
+    rate = 0.3
+    layer = keras.layers.AlphaDropout(rate, seed=0)
+    x = np.random.default_rng(0).normal(size=(4000, 8))
+    expected = np.asarray(layer(x.astype("float32"), training=True), dtype=np.float64)
+    ours = _numpy_layers._AlphaDropout(layer)
+    dropped = ours.a * ours._ALPHA_P + ours.b  # where a unit is dropped
+    kept = ~np.isclose(expected, dropped, rtol=0, atol=1e-6)
+    assert abs(kept.mean() - (1 - rate)) < 0.02
+
+    class Draws:  # uniform draws that keep exactly Keras' units
+        def random(self, shape, dtype):
+            return np.where(kept, 0.99, 0.0).astype(dtype)
+
+    y, cache = ours.forward(x, None, None, True, Draws())
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-5)
+    dy = np.random.default_rng(1).normal(size=x.shape)
+    np.testing.assert_allclose(
+        ours.backward(dy, cache, None, None, True), dy * ours.a * kept
+    )
+    y, _ = ours.forward(x, None, None, True, np.random.default_rng(2))
+    assert abs(y.mean()) < 0.05 and abs(y.var() - 1) < 0.05
+    inference, _ = ours.forward(x, None, None, False, None)
+    assert inference is x
+
+
 def test_numpy_optimizers_match_the_compiled_ones_step_by_step():
     import tensorflow as tf
 
@@ -298,7 +329,7 @@ def test_unsupported_networks_are_not_trainable_in_numpy():
     assert not _numpy_training.trainable(model, "binary_log_loss")
 
 
-def test_numpy_loop_takes_max_norm_prelu_and_frozen_layers_the_compiled_one_not():
+def test_numpy_loop_takes_max_norm_prelu_alpha_dropout_and_frozen_layers():
     import keras
 
     def network(constraint=None, shared_axes=None, frozen=False):
@@ -308,10 +339,14 @@ def test_numpy_loop_takes_max_norm_prelu_and_frozen_layers_the_compiled_one_not(
         dense.trainable = not frozen
         return keras.Model(inputs, keras.layers.Dense(1)(x))
 
+    inputs = keras.Input((3,))
+    outputs = keras.layers.Dense(1)(keras.layers.AlphaDropout(0.1)(inputs))
+    alpha_dropout = keras.Model(inputs, outputs)
     for model in (
         network(),
         network(keras.constraints.MaxNorm(2.0)),
         network(frozen=True),
+        alpha_dropout,
     ):
         assert _numpy_training.trainable(model, "squared_error")
         assert not _numpy_training.trainable(model, "squared_error", numpy=False)
@@ -320,6 +355,11 @@ def test_numpy_loop_takes_max_norm_prelu_and_frozen_layers_the_compiled_one_not(
         network(keras.constraints.NonNeg()), "squared_error"
     )
     assert not _numpy_training.trainable(network(shared_axes=[1]), "squared_error")
+    outputs = keras.layers.Dense(1)(
+        keras.layers.Dropout(0.1, noise_shape=(1, 3))(inputs)
+    )
+    shared_mask = keras.Model(inputs, outputs)
+    assert not _numpy_training.trainable(shared_mask, "squared_error")
 
 
 def test_engine_numpy_refuses_a_network_it_cannot_train(iris, monkeypatch):
