@@ -23,7 +23,8 @@ Where each concern lives (the wrappers for a user's own model are in
   (``EpochSpec``, ``Engine``, ``EpochResult``), which the engines import;
   ``_engine``: the choice of engine (``make_engine``, the only importer of the
   engines) and of inference pass (``predictor``);
-- the engines: ``_numpy_training`` + ``_numpy_optimizers`` (NumPy, the CPU default),
+- the engines: ``_numpy_training`` + ``_numpy_layers`` + ``_numpy_optimizers``
+  (NumPy, the CPU default),
   ``_training`` + ``_optimizers`` + ``_tf_forward`` (compiled TensorFlow, GPUs),
   ``_keras_engine`` (any network, every backend, through ``skdeep._bridge.engine``);
 - ``_inference``: the NumPy inference pass, which runs the plain-data plan of

@@ -11,8 +11,9 @@ one of three engines with the same interface (``Engine``; both are in
   TensorFlow function per epoch; the GPU default on the TensorFlow backend;
 - ``"keras"`` (``_keras_engine.KerasEngine``): any network, on every Keras backend,
   through the general engine the wrappers use (``skdeep._bridge.engine``). What the
-  other two cannot honour (a frozen layer, a layer they do not implement, the JAX
-  backend) trains here.
+  other two cannot honour (a layer they do not implement, another Keras backend,
+  streamed data, several devices; for the compiled loop also a frozen layer, PReLU,
+  AlphaDropout, ``max_norm``, ``l1``, clipping) trains here.
 
 Predictions go through one interface too: ``predictor(model, device)`` returns an
 object with ``__call__(*inputs, check_finite=False)`` (the network's outputs) and

@@ -1,8 +1,9 @@
 """The built-in networks trained by the general engine (``skdeep._bridge.engine``).
 
 The NumPy loop (``_numpy_training``) and the compiled TensorFlow loop (``_training``)
-interpret a fixed set of layers on the TensorFlow backend. Everything else -- a frozen
-layer, a layer they do not know, another Keras backend -- trains here: the network is
+interpret a fixed set of layers on the TensorFlow backend. Everything else -- a layer
+they do not know, another Keras backend, and on a GPU what only the NumPy loop
+implements (a frozen layer, PReLU, ``max_norm`` ...) -- trains here: the network is
 compiled with Keras losses and optimizers that mean what scikit-learn's MLP means, and
 each epoch runs through the general engine's loop, which calls the model's own
 ``train_step``. The ``Engine`` interface of ``_engine_interface``.

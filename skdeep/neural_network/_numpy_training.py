@@ -6,8 +6,10 @@ dominated by fixed per-step costs, not arithmetic. The compiled TensorFlow loop
 (``_training``) needs ~0.2 s of tracing and ~0.3 s of graph set-up before its first
 epoch and then spends ~0.3 ms of executor overhead per step; the same step written
 as a dozen NumPy calls on preallocated views costs about half that and starts at
-once. So on the CPU, networks whose every layer, activation, loss and solver appear
-below train here; anything else (and every GPU fit) uses the compiled loop.
+once. So on the CPU, networks whose every layer and activation has a pass in
+``_numpy_layers`` and whose loss and solver appear here (and in
+``_numpy_optimizers``) train here; anything else trains on the general Keras engine,
+and GPU fits on the compiled loop.
 
 The state has the compiled loop's layout: ``(step, flat params, non-trainable,
 optimizer slots)`` with all trainable weights in one flat vector in the order of
