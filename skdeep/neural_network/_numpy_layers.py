@@ -6,11 +6,11 @@ A layer reads each weight where the loop keeps it: a trainable one in a view of 
 flat parameter vector (and writes its gradient into the same view of the gradient),
 a frozen one (``trainable=False``) in the list of non-trainable arrays, as Keras
 does: a frozen layer's weights stay as they are, a frozen BatchNormalization runs in
-inference mode. ``layers(model, ...)`` returns one object per step of the walked
-graph (``_graph.walk``) or raises ``NotImplementedError`` for a layer kind, activation
-or extra (constraint, regularizer) these passes do not implement; ``max_norms``
-lists the kernels a ``MaxNorm`` constraint bounds, which the loop applies after each
-update as Keras' optimizers do.
+inference mode. ``check_layer`` raises ``NotImplementedError`` for a layer kind,
+activation or extra (constraint, regularizer, shared dropout mask) these passes do not
+implement; ``make_layer`` returns the pass of one step of the walked graph
+(``_graph.walk``); ``max_norms`` lists the kernels a ``MaxNorm`` constraint bounds,
+which the loop applies after each update as Keras' optimizers do.
 """
 
 import numpy as np
