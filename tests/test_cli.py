@@ -797,6 +797,52 @@ def _signal_masks(pid):
     return " ".join(line.strip() for line in lines)
 
 
+_INTERRUPT_IN_A_FINALISER = """
+import _thread, sys, threading, time
+from skdeep._cli import _redeliver_interrupts
+
+if sys.argv[1] == "hook":
+    sys.unraisablehook = _redeliver_interrupts(sys.unraisablehook)
+
+
+class Finalised:
+    def __del__(self):  # busy for 1 s: the interrupt lands in here
+        start = time.monotonic()
+        while time.monotonic() - start < 1.0:
+            pass
+
+
+threading.Timer(0.3, _thread.interrupt_main).start()
+try:
+    Finalised()
+    total = 0
+    for i in range(5_000_000):
+        total += i
+    print("ran to the end")
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+
+
+@pytest.mark.parametrize(
+    "hook, expected", [("plain", "ran to the end"), ("hook", "interrupted")]
+)
+def test_a_ctrl_c_that_lands_in_a_finaliser_still_interrupts_the_command(
+    hook, expected
+):
+    """Python drops a KeyboardInterrupt raised in a ``__del__`` ("Exception
+    ignored"); garbage collection runs TensorFlow's finalisers in the middle of a
+    fit, so a Ctrl-C could be lost there (CI saw a fit run to its end). The
+    command's hook raises it again in the main thread."""
+    result = subprocess.run(
+        [sys.executable, "-c", _INTERRUPT_IN_A_FINALISER, hook],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.strip() == expected, (result.stdout, result.stderr)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
 @pytest.mark.parametrize(
     "command, marker, delay, times",

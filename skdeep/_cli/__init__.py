@@ -184,6 +184,8 @@ def main(argv=None):
     1
     """
     command = "skdeep"
+    if argv is None:  # the command's own process
+        sys.unraisablehook = _redeliver_interrupts(sys.unraisablehook)
     try:
         args = _build_parser().parse_args(argv)
         command = f"skdeep {args.command}"
@@ -197,6 +199,40 @@ def main(argv=None):
         return _stdout_closed()
     except KeyboardInterrupt:
         return _interrupted(command, own_process=argv is None)
+
+
+def _redeliver_interrupts(hook):
+    """An ``unraisablehook`` that hands a Ctrl-C back to the main thread.
+
+    Python runs a Ctrl-C's KeyboardInterrupt wherever the main thread is; when that
+    is a finaliser (a ``__del__`` that garbage collection ran in the middle of a
+    fit: TensorFlow's objects have them), Python prints "Exception ignored" and goes
+    on, and the command would run to its end. This raises it again in the main
+    thread, outside the finaliser; any other unraisable exception goes to ``hook``.
+    """
+    import _thread
+    import threading
+
+    # A thread of its own interrupts the main thread: called from the hook (in the
+    # main thread) interrupt_main would raise inside the hook, which Python ignores
+    # too, and starting a thread there waits, where the interrupt would land again.
+    wanted = threading.Event()
+
+    def interrupter():
+        while True:
+            wanted.wait()
+            wanted.clear()
+            _thread.interrupt_main()
+
+    threading.Thread(target=interrupter, name="skdeep-ctrl-c", daemon=True).start()
+
+    def redeliver(unraisable):
+        if unraisable.exc_type is KeyboardInterrupt:
+            wanted.set()
+        else:
+            hook(unraisable)
+
+    return redeliver
 
 
 def _run(args):
