@@ -798,8 +798,12 @@ def _signal_masks(pid):
 
 
 _INTERRUPT_IN_A_FINALISER = """
-import _thread, sys, threading, time
+import _thread, signal, sys, threading, time
 from skdeep._cli import _redeliver_interrupts
+
+# as at a terminal: a background job (CI's) starts with SIGINT ignored, and then
+# interrupt_main does nothing
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 if sys.argv[1] == "hook":
     sys.unraisablehook = _redeliver_interrupts(sys.unraisablehook)
