@@ -56,26 +56,33 @@ def _outputs(model, X):
     return out
 
 
-@contextlib.contextmanager
-def _interrupt_at_epoch(monkeypatch, model, epoch):
-    """A KeyboardInterrupt inside the ``epoch``-th epoch (1-based) of this fit."""
-    calls = []
+def _wrap_epochs(monkeypatch, model, wrap):
+    """Run every epoch of ``model``'s next fits through ``wrap(run_epoch)``."""
     original = model._make_engine
 
     def make_engine(*args, **kwargs):
         engine = original(*args, **kwargs)
-        run_epoch = engine.run_epoch
+        engine.run_epoch = wrap(engine.run_epoch)
+        return engine
 
+    monkeypatch.setattr(model, "_make_engine", make_engine)
+
+
+@contextlib.contextmanager
+def _interrupt_at_epoch(monkeypatch, model, epoch):
+    """A KeyboardInterrupt inside the ``epoch``-th epoch (1-based) of this fit."""
+    calls = []
+
+    def wrap(run_epoch):
         def interrupted(*a, **k):
             calls.append(1)
             if len(calls) == epoch:
                 raise KeyboardInterrupt
             return run_epoch(*a, **k)
 
-        engine.run_epoch = interrupted
-        return engine
+        return interrupted
 
-    monkeypatch.setattr(model, "_make_engine", make_engine)
+    _wrap_epochs(monkeypatch, model, wrap)
     yield calls
 
 
@@ -149,22 +156,17 @@ def test_real_interrupt_during_a_long_fit(engine, monkeypatch):
     # TensorFlow step alone can take seconds, and an interrupt before any epoch is
     # test_interrupt_in_the_first_epoch_keeps_the_previous_state's case
     timer = threading.Timer(0.5, _thread.interrupt_main)
-    original = model._make_engine
 
-    def make_engine(*args, **kwargs):
-        engine = original(*args, **kwargs)
-        run_epoch = engine.run_epoch
-
+    def wrap(run_epoch):
         def timed(*a, **k):
             result = run_epoch(*a, **k)
             if not timer.ident:  # not started yet
                 timer.start()
             return result
 
-        engine.run_epoch = timed
-        return engine
+        return timed
 
-    monkeypatch.setattr(model, "_make_engine", make_engine)
+    _wrap_epochs(monkeypatch, model, wrap)
     # interrupt_main does nothing unless Python handles SIGINT; an earlier test (or
     # a library it ran) may have replaced the handler
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
