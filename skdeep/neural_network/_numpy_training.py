@@ -280,10 +280,11 @@ class NumpyEngine:
         non_trainable = [
             np.array(v.numpy(), self.dtype) for v in self.model.non_trainable_variables
         ]
-        if _continues(previous, self.optimizer.init_slots(flat)):
+        fresh = self.optimizer.init_slots(flat)
+        if _continues(previous, fresh):
             step, slots = int(previous[0]), [np.array(s) for s in previous[1]]
         else:
-            step, slots = 0, self.optimizer.init_slots(flat)
+            step, slots = 0, fresh
         return step, flat, non_trainable, slots
 
     def write_back(self, state):
