@@ -838,6 +838,54 @@ except KeyboardInterrupt:
 """
 
 
+_SECOND_CTRL_C_DURING_CLEAN_UP = """
+import os, signal, sys, threading, time
+from skdeep._cli import _redeliver_interrupts
+
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal
+if sys.argv[1] == "hook":
+    sys.unraisablehook = _redeliver_interrupts(sys.unraisablehook)
+
+looping = threading.Event()
+
+def ctrl_c_twice():
+    looping.wait()
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.3)  # the second lands while the first one's clean-up runs
+    os.kill(os.getpid(), signal.SIGINT)
+
+threading.Thread(target=ctrl_c_twice).start()
+try:
+    looping.set()
+    while True:
+        pass
+except KeyboardInterrupt:
+    end = time.monotonic() + 1.0  # a slow unwinding (out of TensorFlow's import)
+    while time.monotonic() < end:
+        pass
+    print("cleaned up")
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to itself is POSIX")
+@pytest.mark.parametrize("hook, expected", [("plain", ""), ("hook", "cleaned up")])
+def test_a_second_ctrl_c_does_not_interrupt_the_first_ones_clean_up(hook, expected):
+    """Ctrl-C pressed twice: the command's handler raises one KeyboardInterrupt;
+    the second no longer cuts short the first one's clean-up (CI saw a traceback and
+    a death by SIGINT when it landed before ``_interrupted`` ignored SIGINT)."""
+    result = subprocess.run(
+        [sys.executable, "-c", _SECOND_CTRL_C_DURING_CLEAN_UP, hook],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.strip() == expected, (result.stdout, result.stderr)
+    if hook == "hook":
+        assert result.returncode == 0, result.stderr
+    else:  # Python's default: the second one escapes the handler
+        assert "KeyboardInterrupt" in result.stderr
+
+
 # (the redelivery may wait for a busy machine to run the helper thread: the hooked
 # run has 60 s to be interrupted, and ends as soon as it is)
 @pytest.mark.parametrize(

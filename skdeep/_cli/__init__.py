@@ -202,13 +202,20 @@ def main(argv=None):
 
 
 def _redeliver_interrupts(hook):
-    """An ``unraisablehook`` that hands a Ctrl-C back to the main thread.
+    """Take Ctrl-C for the command's own process: one KeyboardInterrupt, never lost.
 
+    Returns an ``unraisablehook`` that hands a Ctrl-C back to the main thread.
     Python runs a Ctrl-C's KeyboardInterrupt wherever the main thread is; when that
     is a finaliser (a ``__del__`` that garbage collection ran in the middle of a
     fit: TensorFlow's objects have them), Python prints "Exception ignored" and goes
     on, and the command would run to its end. This raises it again in the main
     thread, outside the finaliser; any other unraisable exception goes to ``hook``.
+
+    Where SIGINT has Python's default handler (not where it is ignored, as in a
+    background job), it also installs a handler that raises KeyboardInterrupt once:
+    a second Ctrl-C that arrives while the first one unwinds (out of TensorFlow's
+    import, say, before ``_interrupted`` runs) is ignored instead of interrupting
+    the clean-up.
     """
     import _thread
     import threading
@@ -217,6 +224,7 @@ def _redeliver_interrupts(hook):
     # main thread) interrupt_main would raise inside the hook, which Python ignores
     # too, and starting a thread there waits, where the interrupt would land again.
     wanted = threading.Event()
+    raised = threading.Event()  # a KeyboardInterrupt is on its way up
 
     def interrupter():
         while True:
@@ -226,8 +234,17 @@ def _redeliver_interrupts(hook):
 
     threading.Thread(target=interrupter, name="skdeep-ctrl-c", daemon=True).start()
 
+    def on_ctrl_c(signum, frame):
+        if not raised.is_set():
+            raised.set()
+            raise KeyboardInterrupt
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, on_ctrl_c)
+
     def redeliver(unraisable):
         if unraisable.exc_type is KeyboardInterrupt:
+            raised.clear()  # that one was lost: the next one goes up
             wanted.set()
         else:
             hook(unraisable)
