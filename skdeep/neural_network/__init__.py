@@ -20,7 +20,8 @@ Where each concern lives (the wrappers for a user's own model are in
   Keras callbacks it calls, with the model and optimizer view they need;
 - ``_architectures``: the Keras networks they build;
 - ``_engine_interface``: what crosses the seam to the training engines
-  (``EpochSpec``, ``Engine``, ``EpochResult``), which the engines import;
+  (``Engine``, ``EpochResult``; the fit's description is the one
+  ``skdeep._bridge.engine.TrainingSpec``), which the engines import;
   ``_engine``: the choice of engine (``make_engine``, the only importer of the
   engines) and of inference pass (``predictor``);
 - the engines: ``_numpy_training`` + ``_numpy_layers`` + ``_numpy_optimizers``

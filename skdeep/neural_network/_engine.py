@@ -1,8 +1,9 @@
 """The seam between the built-in networks and the loops that train them.
 
-The estimators (``_fitting``) describe a fit once, as an ``EpochSpec``, and hand it to
-one of three engines with the same interface (``Engine``; both are in
-``_engine_interface``, which the engines import: they never import this module):
+The estimators (``_fitting``) describe a fit once, as a ``TrainingSpec``
+(``skdeep._bridge.engine``), and hand it to one of three engines with the same
+interface (``Engine``, in ``_engine_interface``, which the engines import: they never
+import this module):
 
 - ``"numpy"`` (``_numpy_training.NumpyEngine``): hand-written NumPy training of the
   plain Dense networks skdeep builds; the CPU default, faster than Keras on small

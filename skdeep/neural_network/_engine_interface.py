@@ -1,13 +1,14 @@
 """What crosses the seam between the built-in networks and their training engines.
 
-The estimators (``_fitting``) describe a fit once, as an ``EpochSpec``; every engine
-(``_numpy_training.NumpyEngine``, ``_training.CompiledEngine``,
-``_keras_engine.KerasEngine``, ``_streaming.StreamEngine``) takes it with the same
-interface (``Engine``) and returns an ``EpochResult`` for each epoch. The engines
-import this module and never ``_engine``, which chooses between them.
+The estimators (``_fitting``) describe a fit once, as a
+``skdeep._bridge.engine.TrainingSpec`` (the one training specification, which the
+wrappers' fits use too); every engine (``_numpy_training.NumpyEngine``,
+``_training.CompiledEngine``, ``_keras_engine.KerasEngine``,
+``_streaming.StreamEngine``) takes it with the same interface (``Engine``) and
+returns an ``EpochResult`` for each epoch. The engines import this module and never
+``_engine``, which chooses between them.
 """
 
-from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
 import numpy as np
@@ -24,44 +25,6 @@ SOLVERS = {
     "rmsprop": "RMSprop",
     "adagrad": "Adagrad",
 }
-
-
-@dataclass(frozen=True)
-class EpochSpec:
-    """Everything an engine needs to know about a fit besides the data.
-
-    Hashable: the compiled engine caches its traced epoch function under it.
-    ``architecture`` describes the network without its seed.
-    """
-
-    architecture: str
-    loss_name: str
-    task: str
-    solver: str
-    hyper: tuple
-    alpha: float
-    loss_weights: tuple
-    dtype: str
-    batch_size: int
-    shuffle: bool
-    # options only the Keras engine implements (``hand_written_gaps``)
-    l1: float = 0.0
-    clipnorm: float | None = None
-    clipvalue: float | None = None
-    # the hidden layers' mixed dtype policy (issue 14), and data-parallel training
-    # over this many devices (the placement's)
-    precision: str | None = None
-    n_devices: int = 1
-    # a callback acts on every step (``_callbacks.epoch_only``): Keras' fit calls it
-    step_hooks: bool = False
-    # a callback saves the optimizer's state (``_callbacks.saves_optimizer_state``)
-    optimizer_state: bool = False
-    # a user's Keras optimizer (``solver`` is then "keras"): the Keras engine's alone
-    optimizer: object = field(default=None, compare=False, hash=False)
-
-    @property
-    def hyper_dict(self):
-        return dict(self.hyper)
 
 
 class EpochResult(NamedTuple):

@@ -70,10 +70,10 @@ class _FitMixin:
 
         check_options(self)
 
-    def _epoch_spec(self, architecture, batch_size, n_devices=1):
-        """What every engine needs to know about this fit (an ``EpochSpec``)."""
+    def _training_spec(self, architecture, batch_size, n_devices=1):
+        """What every engine needs to know about this fit (a ``TrainingSpec``)."""
+        from skdeep._bridge.engine import TrainingSpec
         from skdeep.neural_network._engine import solver_hyper
-        from skdeep.neural_network._engine_interface import EpochSpec
 
         solver, hyper = self._solver_setting()
         if solver is None:  # a Keras optimizer only the Keras engine trains
@@ -89,7 +89,7 @@ class _FitMixin:
                 rho=self.rho,
                 weight_decay=self.weight_decay,
             )
-        return EpochSpec(
+        return TrainingSpec(
             architecture=architecture,
             loss_name=self._loss_name(),
             task=self._task(),
@@ -359,10 +359,10 @@ class _FitMixin:
                 self.model_ = self._build_model()
             if first_pass or self.init_from is not None:
                 _apply_init_from(self.init_from, self.model_, copy=first_pass)
-            epoch_spec = self._epoch_spec(
+            training_spec = self._training_spec(
                 repr(_strip_seed(spec)), batch_size, len(placement.names)
             )
-            self.engine_ = self._choose_engine(placement, epoch_spec, stream)
+            self.engine_ = self._choose_engine(placement, training_spec, stream)
             if stream is not None:
                 from skdeep.neural_network._streaming import (
                     StreamEngine,
@@ -372,11 +372,11 @@ class _FitMixin:
 
                 feed = StreamFeed(stream, self._encode_batch, steps_per_epoch)
                 check_schedule_steps(self, feed.n_batches)
-                engine = StreamEngine(self.model_, epoch_spec, feed)
+                engine = StreamEngine(self.model_, training_spec, feed)
                 n_samples, n_batches = None, feed.n_batches
             else:
                 engine = self._make_engine(
-                    epoch_spec,
+                    training_spec,
                     data=(self._model_inputs(X), Y, sample_weight),
                     validation=(
                         (self._model_inputs(X_val), Y_val, w_val)
@@ -401,7 +401,7 @@ class _FitMixin:
                 incremental=incremental,
                 n_samples=n_samples,
                 n_batches=n_batches,
-                spec=epoch_spec,
+                spec=training_spec,
                 resumed=resumed is not None,
             )
             self._optimizer_state = engine.write_back(state)

@@ -144,7 +144,7 @@ class Adagrad(_Optimizer):
 def make_optimizer(solver, hyper):
     """The NumPy optimizer for ``solver`` with the hyper-parameters ``hyper``.
 
-    ``hyper`` is ``EpochSpec.hyper_dict`` (``_engine.solver_hyper``).
+    ``hyper`` is ``TrainingSpec.hyper_dict`` (``_engine.solver_hyper``).
     """
     return getattr(sys.modules[__name__], SOLVERS[solver])(**hyper)
 

@@ -158,5 +158,5 @@ class Adagrad(StatelessOptimizer):
 
 def make_optimizer(solver, hyper):
     """The stateless optimizer for ``solver`` with the constants ``hyper``
-    (``EpochSpec.hyper_dict``, see ``_engine.solver_hyper``)."""
+    (``TrainingSpec.hyper_dict``, see ``_engine.solver_hyper``)."""
     return getattr(sys.modules[__name__], SOLVERS[solver])(**hyper)

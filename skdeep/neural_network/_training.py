@@ -280,7 +280,7 @@ def write_back(model, state):
 def get_epoch_function(spec, model, optimizer, has_validation):
     """Return the cached ``tf.function`` for this fit, tracing it on first use.
 
-    The cache key is the ``EpochSpec`` (the network without its seed, the solver and
+    The cache key is the ``TrainingSpec`` (the network without its seed, the solver and
     its constants, the loss, the task, ``alpha``, the loss weights, the dtype; the
     batch size and shuffling are arguments of the traced function, not part of its
     graph) and whether validation data is given. Shapes do not matter (the batch

@@ -360,7 +360,7 @@ def test_optimizers_match_keras_step_by_step():
                 epsilon=1e-8,
             )
         )
-        # the Keras engine's optimizer and the compiled loop's, from one EpochSpec
+        # the Keras engine's optimizer and the compiled loop's, from one TrainingSpec
         keras_opt = keras_optimizer(solver, hyper, 0.1)
         ours = make_optimizer(solver, hyper)
         variables = [keras.Variable(p) for p in params0]

@@ -7,7 +7,7 @@ after every epoch, so callbacks see the trained model as they do under ``fit``.
 
 Because the step is stateless, fits of networks that are the same but for their
 variables' values can share it (``EpochLoop.share``): the built-in networks name
-theirs by their ``EpochSpec``, and the folds and candidates of a search then compile
+theirs by their ``TrainingSpec``, and the folds and candidates of a search then compile
 the epoch once per data shape instead of once per fit.
 """
 
