@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from skdeep._bridge.engine import Predictor, TrainingSpec, fast_path_refusal, fit_model
+from skdeep._bridge.engine._loop import logs_refusal
 
 # TensorFlow and JAX have a fast loop; other backends (PyTorch) fit with model.fit,
 # where the same behaviours must hold.
@@ -220,3 +221,70 @@ def test_predictor_matches_model_predict(classes3, rows):
     np.testing.assert_allclose(
         Predictor(model)(X[:rows], batch_size=7), expected, rtol=1e-5
     )
+
+
+def _own_logs(logs, extra):
+    """A custom step's logs: the metrics as Keras' step returns them, or with
+    ``extra`` a log of its own in place of the accuracy."""
+    if not extra:
+        return logs
+    return {"loss": logs["loss"], "extra": keras.ops.convert_to_tensor(7.0)}
+
+
+def _custom_step_model(extra, seed=0):
+    """``_model`` whose class has its own train_step and test_step (each backend's
+    signature)."""
+    if keras.backend.backend() == "jax":
+
+        class Custom(keras.Sequential):
+            def train_step(self, state, data):
+                logs, state = super().train_step(state, data)
+                return _own_logs(logs, extra), state
+
+            def test_step(self, state, data):
+                logs, state = super().test_step(state, data)
+                return _own_logs(logs, extra), state
+
+    else:
+
+        class Custom(keras.Sequential):
+            def train_step(self, data):
+                return _own_logs(super().train_step(data), extra)
+
+            def test_step(self, data):
+                return _own_logs(super().test_step(data), extra)
+
+    model = Custom(_model(seed).layers)
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.01),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+@pytest.mark.parametrize("extra", [False, True], ids=["metrics", "logs-of-its-own"])
+def test_a_custom_step_records_what_keras_fit_records(classes3, extra):
+    """Keras' fit records the metrics where the step's logs carry their names, and
+    otherwise the step's own logs: a custom step with logs of its own trains in
+    model.fit (found before any training), one that returns the metrics stays in
+    the fast loop, and both record what fit records."""
+    X, y = classes3
+    X = X.astype("float32")
+    spec = TrainingSpec(epochs=3, batch_size=32, shuffle=False, validation_split=0.2)
+    refusal = logs_refusal(_custom_step_model(extra), X, y, None, spec)
+    if not FAST:
+        assert refusal is None  # model.fit trains it in any case
+    elif extra:
+        assert "train_step returns logs (['extra', 'loss'])" in refusal
+    else:
+        assert refusal is None
+    history = fit_model(_custom_step_model(extra), X, y, None, spec)
+    expected = _custom_step_model(extra).fit(
+        X, y, epochs=3, batch_size=32, shuffle=False, validation_split=0.2, verbose=0
+    )
+    assert sorted(history.history) == sorted(expected.history)
+    if extra:
+        assert history.history["extra"] == history.history["val_extra"] == [7.0] * 3
+    for name, values in expected.history.items():
+        np.testing.assert_allclose(history.history[name], values, rtol=1e-5, atol=1e-6)

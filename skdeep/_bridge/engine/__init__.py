@@ -13,7 +13,9 @@ TensorFlow and JAX backends ``fit_model`` runs a faster loop with the same meani
 one compiled function per epoch that calls the model's own ``train_step`` on each
 minibatch (so custom train steps, ``model.losses``, constraints, loss scaling,
 optimizer schedules, clipping and metrics all behave as in ``fit``), with callbacks
-called per epoch. ``fast_path_refusal`` says why a fit goes to ``model.fit`` instead.
+called per epoch. ``fast_path_refusal`` says why a fit goes to ``model.fit`` instead
+(and ``_loop.logs_refusal`` for a custom step whose logs are not the model's metrics,
+which ``fit`` records as they are).
 A memory-mapped x, for training or validation, is converted a chunk of whole
 minibatches at a time (the same batches, so the same results), never whole.
 Backend code lives in ``_tensorflow`` and ``_jax``.

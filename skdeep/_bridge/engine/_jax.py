@@ -77,6 +77,18 @@ _SHARED_MAX = 8
 _SHARED_LOCK = threading.Lock()
 
 
+def step_log_keys(model, name, batch):
+    """The names of the logs that ``model``'s step ``name`` returns (None where
+    they are not a dict), from an abstract evaluation of the step (nothing runs)."""
+    groups = [model.trainable_variables, model.non_trainable_variables]
+    if name == "train_step":
+        groups.append(model.optimizer.variables)
+    groups.append(model.metrics_variables)
+    state = tuple([v.value for v in group] for group in groups)
+    logs, _ = jax.eval_shape(getattr(model, name), state, batch)
+    return set(logs) if isinstance(logs, dict) else None
+
+
 class EpochLoop:
     """Train (and evaluate) ``model`` on arrays held as JAX arrays."""
 

@@ -123,11 +123,62 @@ def epoch_loop_class():
     return importlib.import_module(f"skdeep._bridge.engine.{name}").EpochLoop
 
 
+def _custom_step(model, name):
+    """Whether ``model``'s class overrides Keras' ``name`` (``train_step``...)."""
+    for klass in type(model).__mro__:
+        if name in vars(klass):
+            return not klass.__module__.startswith("keras.")
+    return False
+
+
+def logs_refusal(model, x, y, sample_weight, spec, validation_data=None):
+    """Why a model's own ``train_step`` (or ``test_step``, with validation) keeps
+    this fit in ``model.fit`` (None: it may run in the fast loop).
+
+    ``fit`` records the model's metrics as the epoch's logs where the step returns
+    logs with the same names, and otherwise that step's own logs (the last step's);
+    the fast loops read the metrics once per epoch. A custom step whose logs are
+    named otherwise is found by tracing it once, without running it, before any
+    training; Keras' own steps are not traced for this.
+    """
+    import keras
+
+    if keras.backend.backend() not in _FAST_BACKENDS:
+        return None  # model.fit trains it anyway
+    names = ["train_step"]
+    if validation_data is not None or spec.validation_split:
+        names.append("test_step")
+    names = [name for name in names if _custom_step(model, name)]
+    if not names:
+        return None
+    from skdeep._bridge.engine._build import build_for_training
+
+    build_for_training(model, x, y, sample_weight, spec.batch_size)
+    module = _FAST_BACKENDS[keras.backend.backend()]
+    backend = importlib.import_module(f"skdeep._bridge.engine.{module}")
+    head = slice(0, spec.batch_size)
+    batch = (to_floatx(take(x, head)), to_floatx(take(y, head)))
+    if sample_weight is not None:
+        batch = batch + (np.asarray(take(sample_weight, head), dtype=np.float64),)
+    metrics = set(model.get_metrics_result())
+    for name in names:
+        keys = backend.step_log_keys(model, name, batch)
+        if keys != metrics:
+            return (
+                f"the model's {name} returns logs ({sorted(keys or ())}) other than "
+                f"its metrics ({sorted(metrics)})"
+            )
+    return None
+
+
 def fit_model(model, x, y, sample_weight, spec, validation_data=None):
     """Train the compiled ``model`` in place; return its ``History``."""
     import keras
 
-    if fast_path_refusal(model, x, spec) is not None:
+    if (
+        fast_path_refusal(model, x, spec) is not None
+        or logs_refusal(model, x, y, sample_weight, spec, validation_data) is not None
+    ):
         return _keras_fit(model, x, y, sample_weight, spec, validation_data)
     epoch_loop = epoch_loop_class()
     # a memory-mapped x stays on disk: converted a chunk of rows at a time below

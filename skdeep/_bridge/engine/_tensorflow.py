@@ -70,6 +70,16 @@ def quiet(function):
     return function
 
 
+def step_log_keys(model, name, batch):
+    """The names of the logs that ``model``'s step ``name`` returns (None where
+    they are not a dict), from a trace of the step that runs nothing."""
+    concrete = tf.function(getattr(model, name)).get_concrete_function(
+        _to_tensor(batch)
+    )
+    logs = concrete.structured_outputs
+    return set(logs) if isinstance(logs, dict) else None
+
+
 class EpochLoop:
     """Train (and evaluate) ``model`` on arrays held as TensorFlow tensors."""
 
