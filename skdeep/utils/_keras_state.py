@@ -196,6 +196,8 @@ def _user_objects(model):
         if isinstance(layer, keras.layers.Lambda):
             continue  # its function is code, never stored (see storable_model)
         for value in vars(layer).values():
+            if getattr(getattr(value, "__wrapped__", None), "__self__", None) is layer:
+                continue  # Keras' wrapper of the layer's own method (build)
             if isinstance(value, types.FunctionType):
                 found.append(value)
             elif hasattr(value, "get_config") and not isinstance(value, type):

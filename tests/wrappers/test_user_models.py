@@ -51,6 +51,35 @@ class WideAndDeepModel(keras.Model):
         return self.main_output(keras.layers.concatenate([input_A, hidden2]))
 
 
+@keras.saving.register_keras_serializable(package="book")
+class MyDense(keras.layers.Layer):  # the book's ch. 12 layer, with its own build
+    def __init__(self, units, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.activation = keras.activations.get(activation)
+
+    def build(self, batch_input_shape):
+        self.kernel = self.add_weight(
+            name="kernel", shape=[batch_input_shape[-1], self.units],
+            initializer="glorot_normal")
+        self.bias = self.add_weight(
+            name="bias", shape=[self.units], initializer="zeros")
+
+    def call(self, X):
+        return self.activation(X @ self.kernel + self.bias)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "activation": keras.activations.serialize(self.activation)}
+
+
+def my_dense_model(n_features=8):
+    model = keras.Sequential(
+        [keras.Input((n_features,)), MyDense(16, "relu"), MyDense(1)])
+    model.compile(loss="mse", optimizer="adam")
+    return model
+
+
 def mc_model(layer_class, n_features=8):
     model = keras.Sequential([
         keras.Input((n_features,)),
@@ -254,6 +283,17 @@ def test_custom_layer_and_loss_round_trip_in_a_fresh_process(
         compare="np.concatenate([w.ravel() for w in est.model_.get_weights()])",
     )
     assert type(pickle.loads(pickle.dumps(reg)).model_.layers[1]).__name__ == layer
+
+
+def test_a_custom_layer_with_its_own_build_method_pickles(book, housing):
+    """Keras wraps a layer's ``build`` in an instance attribute; the check of what a
+    file can load back took that wrapper for a function of the user's and refused
+    every custom layer with a ``build`` method (the book's ``MyDense``)."""
+    X, y = housing
+    reg = KerasRegressor(book.my_dense_model(), epochs=1, random_state=0).fit(X, y)
+    loaded = pickle.loads(pickle.dumps(reg))
+    assert type(loaded.model_.layers[0]).__name__ == "MyDense"
+    np.testing.assert_allclose(loaded.predict(X), reg.predict(X), rtol=1e-6)
 
 
 def test_unloadable_models_are_refused_when_written(book, housing, tmp_path):
