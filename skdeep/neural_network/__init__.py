@@ -31,7 +31,13 @@ Where each concern lives (the wrappers for a user's own model are in
 - ``_inference``: the NumPy inference pass, which runs the plain-data plan of
   ``_inference_plan``; ``_graph``: the walk of a functional network both NumPy
   passes share. The ``device`` parameter is resolved by
-  ``skdeep._bridge._devices``, as the wrappers' is.
+  ``skdeep._bridge._devices``, as the wrappers' is;
+- the tabular recipe (issue 25, not public yet): ``_tabular``
+  (``TabularMLPRegressor``, ``TabularMLPClassifier``) on ``_tabular_base`` (their
+  parameters, preprocessing and training through ``skdeep._bridge.engine``), with
+  ``_tabular_preprocessing`` (robust scaling, smooth clipping), ``_tabular_layers``
+  (its Keras layers and data-dependent initialisation) and ``_tabular_training``
+  (its schedules and optimizer); the network is built in ``_architectures``.
 """
 
 import importlib

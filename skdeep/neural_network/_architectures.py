@@ -325,3 +325,79 @@ def build_wide_deep(
 # Builders by name: the estimators store ``(name, kwargs)`` so a pickled estimator can
 # rebuild its network from plain data (no code in the pickle).
 BUILDERS = {"mlp": build_mlp, "wide_deep": build_wide_deep}
+
+
+def build_tabular_mlp(
+    n_features,
+    n_outputs,
+    *,
+    hidden_layer_sizes=(128, 128, 128),
+    output_activation="linear",
+    periodic_embedding=True,
+    n_frequencies=16,
+    embedding_dim=3,
+    frequency_scale=0.1,
+    feature_scale=True,
+    ntk=True,
+    activation="mish",
+    learnable_mix=True,
+    dropout=0.15,
+    seed=0,
+    dtype="float32",
+    scale_factor=6.0,
+    bias_factor=0.1,
+):
+    """The tabular recipe's network (issue 25): input -> [periodic embedding] ->
+    [feature scale] -> hidden blocks (dense, activation, scheduled dropout) ->
+    ``output``.
+
+    Each switch turns one technique off: ``ntk=False`` gives plain Dense layers
+    (He-normal kernels, zero biases) instead of the NTK parametrisation,
+    ``learnable_mix=False`` the plain activation. The layers are in
+    ``_tabular_layers``. ``scale_factor`` and ``bias_factor`` are the learning-rate
+    factors of the feature scales and of the biases.
+    """
+    from skdeep.neural_network import _tabular_layers as layers
+
+    inputs = keras.Input(shape=(n_features,), name="input", dtype=dtype)
+    x = inputs
+    if periodic_embedding:
+        x = layers.PeriodicEmbedding(
+            n_frequencies,
+            embedding_dim,
+            frequency_scale,
+            bias_factor=bias_factor,
+            name="embedding",
+            dtype=dtype,
+        )(x)
+    if feature_scale:
+        x = layers.FeatureScale(scale_factor, name="feature_scale", dtype=dtype)(x)
+
+    def dense(units, name):
+        if ntk:
+            return layers.NTKDense(units, bias_factor, name=name, dtype=dtype)
+        return keras.layers.Dense(
+            units,
+            kernel_initializer=keras.initializers.HeNormal(seed),
+            name=name,
+            dtype=dtype,
+        )
+
+    for i, units in enumerate(hidden_layer_sizes):
+        x = dense(units, f"dense_{i}")(x)
+        if learnable_mix:
+            x = layers.MixedActivation(activation, name=f"activation_{i}", dtype=dtype)(
+                x
+            )
+        else:
+            x = keras.layers.Activation(
+                activation, name=f"activation_{i}", dtype=dtype
+            )(x)
+        if dropout:
+            x = layers.ScheduledDropout(dropout, seed=seed + i, name=f"dropout_{i}")(x)
+    x = dense(n_outputs, "output")(x)
+    if output_activation != "linear":
+        x = keras.layers.Activation(
+            output_activation, name="output_activation", dtype=dtype
+        )(x)
+    return keras.Model(inputs, x, name="tabular_mlp")

@@ -1,0 +1,396 @@
+"""TabularMLPRegressor and TabularMLPClassifier: networks that are good by default on
+tables (issue 25; the recipe of RealMLP, Holzmüller et al. 2024, "Better by Default").
+
+Not public yet: the estimators train and predict, but the tour, the gallery, the
+common checks and the device and stream options of the other networks come with the
+rest of issue 25. ``MLPRegressor`` and ``MLPClassifier`` keep scikit-learn's
+defaults; the recipe lives here, each technique a parameter that switches it off.
+"""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
+
+from skdeep.neural_network._tabular_base import _TabularMLP
+
+
+def _recipe_docstring(task):
+    activation = "'mish'" if task == "regression" else "'selu'"
+    return f"""
+    hidden_layer_sizes : array-like of int, default=(128, 128, 128)
+        Units of each hidden layer.
+    activation : {{"mish", "selu", "relu"}}, default={activation}
+        Activation of the hidden layers.
+    learnable_mix : bool, default=True
+        Each unit computes ``x + a * (f(x) - x)`` with a learned ``a`` (from 1):
+        it can become linear. False: the plain activation.
+    periodic_embedding : bool, default=True
+        Embed each feature ``x`` as ``[x, linear(cos(2π (w x + b)))]`` with random
+        frequencies ``w`` (PBLD embeddings).
+    n_frequencies : int, default=16
+        Frequencies per feature.
+    embedding_dim : int, default=3
+        Values the linear map gives per feature (besides the raw feature).
+    frequency_scale : float, default=0.1
+        Standard deviation of the frequencies.
+    feature_scale : bool, default=True
+        A learnable scale per network input, in front of the first layer.
+    ntk : bool, default=True
+        Neural-tangent-kernel parametrisation of the dense layers (weights from
+        N(0, 1) divided by ``sqrt(fan_in)``). False: plain Dense layers.
+    data_init : bool, default=True
+        With ``ntk``: rescale each hidden unit to unit pre-activation spread on the
+        training data and place its kink at a training row.
+    parameter_groups : bool, default=True
+        Learning-rate factors: 6 for the feature scales, 0.1 for the biases.
+    robust_scaling : bool, default=True
+        Centre each feature on its median and scale by its inter-quartile range.
+        False: standard scaling (mean and standard deviation).
+    smooth_clip : bool, default=True
+        With ``robust_scaling``, squash outliers with ``z / sqrt(1 + (z/3)²)``.
+    dropout : float, default=0.15
+        Dropout rate after each hidden layer (times the regularization schedule).
+    weight_decay : float, default=0.02
+        Decoupled weight decay of the weight matrices (times the learning rate and
+        the regularization schedule).
+    regularization_schedule : {{"flat_cos", "constant"}}, default="flat_cos"
+        Dropout and weight decay at full strength for the first half of training,
+        then down to 0 on a half cosine; or constant.
+    learning_rate : {{"coslog4", "cosine", "constant"}}, default="coslog4"
+        Schedule of the learning rate over the training steps: ``coslog4`` has four
+        cosine cycles that grow longer on a log scale.
+    learning_rate_init : float, default={"0.2" if task == "regression" else "0.04"}
+        Peak learning rate (large: the NTK parametrisation divides each layer's
+        steps by the square root of its fan-in).
+    beta_1, beta_2 : float, default=0.9, 0.95
+        Adam's decay rates.
+    epsilon : float, default=1e-8
+        Adam's epsilon.
+    max_iter : int, default=32
+        Epochs.
+    batch_size : int, default=256
+        Rows per step.
+    keep_best : "auto" or bool, default="auto"
+        Keep the weights of the epoch with the lowest loss on a held-out
+        ``validation_fraction`` of the training rows; "auto": from 500 rows.
+    validation_fraction : float, default=0.2
+        Held-out fraction with ``keep_best``.
+    dtype : {{"float32", "float64"}}, default="float32"
+        The network's dtype.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights, the held-out rows, the shuffles and the dropout.
+    verbose : int, default=0
+        Keras' progress output.
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Keras callbacks, copied for each fit."""
+
+
+class TabularMLPRegressor(RegressorMixin, _TabularMLP):
+    """A network for tables that is good without tuning (the RealMLP recipe).
+
+    Robust scaling with smooth clipping, periodic feature embeddings, learnable
+    feature scales, the NTK parametrisation with data-dependent initialisation,
+    Mish with a learnable mix, scheduled dropout and weight decay, Adam on a
+    "coslog4" learning-rate schedule, standardised targets, predictions clipped to
+    the training range, and the best epoch on held-out rows. Each technique is a
+    parameter that switches it off.
+
+    Parameters
+    ----------{recipe}
+    standardize_target : bool, default=True
+        Train on ``(y - mean) / std`` (weighted by ``sample_weight``).
+    clip_predictions : bool, default=True
+        Clip predictions to the range of the training targets.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained network.
+    scaler_ : RobustSmoothScaler or StandardScaler
+        The fitted feature preprocessing.
+    history_ : dict
+        Keras' per-epoch logs (``loss``, and ``val_loss`` with held-out rows).
+    loss_curve_ : list of float
+        The training loss of each epoch.
+    n_iter_ : int
+        Epochs run.
+    best_iteration_ : int
+        The epoch whose weights were kept (1-based).
+    validation_loss_ : float or None
+        The held-out loss of that epoch (None without held-out rows).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    MLPRegressor : scikit-learn's MLP with its defaults.
+    """
+
+    _parameter_constraints: dict = {
+        **_TabularMLP._parameter_constraints,
+        "standardize_target": ["boolean"],
+        "clip_predictions": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(128, 128, 128),
+        *,
+        activation="mish",
+        learnable_mix=True,
+        periodic_embedding=True,
+        n_frequencies=16,
+        embedding_dim=3,
+        frequency_scale=0.1,
+        feature_scale=True,
+        ntk=True,
+        data_init=True,
+        parameter_groups=True,
+        robust_scaling=True,
+        smooth_clip=True,
+        dropout=0.15,
+        weight_decay=0.02,
+        regularization_schedule="flat_cos",
+        learning_rate="coslog4",
+        learning_rate_init=0.2,
+        beta_1=0.9,
+        beta_2=0.95,
+        epsilon=1e-8,
+        max_iter=32,
+        batch_size=256,
+        keep_best="auto",
+        validation_fraction=0.2,
+        standardize_target=True,
+        clip_predictions=True,
+        dtype="float32",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.learnable_mix = learnable_mix
+        self.periodic_embedding = periodic_embedding
+        self.n_frequencies = n_frequencies
+        self.embedding_dim = embedding_dim
+        self.frequency_scale = frequency_scale
+        self.feature_scale = feature_scale
+        self.ntk = ntk
+        self.data_init = data_init
+        self.parameter_groups = parameter_groups
+        self.robust_scaling = robust_scaling
+        self.smooth_clip = smooth_clip
+        self.dropout = dropout
+        self.weight_decay = weight_decay
+        self.regularization_schedule = regularization_schedule
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.keep_best = keep_best
+        self.validation_fraction = validation_fraction
+        self.standardize_target = standardize_target
+        self.clip_predictions = clip_predictions
+        self.dtype = dtype
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train on ``X`` and ``y`` (1-D, or 2-D for several outputs); returns self."""
+        X, y = validate_data(
+            self, X, y, dtype=np.float64, multi_output=True, y_numeric=True
+        )
+        sample_weight = self._validate_sample_weight(sample_weight, X)
+        Y = y.reshape(len(y), -1).astype(np.float64)
+        self._y_1d = y.ndim == 1
+        counted = Y[sample_weight > 0]
+        self.target_range_ = (counted.min(axis=0), counted.max(axis=0))
+        if self.standardize_target:
+            mean = np.average(Y, axis=0, weights=sample_weight)
+            std = np.sqrt(np.average((Y - mean) ** 2, axis=0, weights=sample_weight))
+            self.target_scale_ = (mean, np.where(std > 0, std, 1.0))
+        else:
+            self.target_scale_ = (np.zeros(Y.shape[1]), np.ones(Y.shape[1]))
+        Z = self._fit_transform_X(X, sample_weight)
+        T = ((Y - self.target_scale_[0]) / self.target_scale_[1]).astype(self.dtype)
+        self._fit_network(Z, T, sample_weight, "mean_squared_error", "linear")
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # a 2-D y trains one output per column
+        return tags
+
+    def predict(self, X):
+        """Predicted targets for ``X``."""
+        out = self._network_outputs(X) * self.target_scale_[1] + self.target_scale_[0]
+        if self.clip_predictions:
+            out = np.clip(out, *self.target_range_)
+        return out.ravel() if self._y_1d else out
+
+
+class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
+    """A network for tables that is good without tuning (the RealMLP recipe).
+
+    Robust scaling with smooth clipping, periodic feature embeddings, learnable
+    feature scales, the NTK parametrisation with data-dependent initialisation,
+    SELU with a learnable mix, scheduled dropout and weight decay, Adam on a
+    "coslog4" learning-rate schedule, label smoothing, and the best epoch on
+    held-out rows. Each technique is a parameter that switches it off.
+
+    Parameters
+    ----------{recipe}
+    label_smoothing : float, default=0.1
+        Keras' label smoothing of the one-hot targets in the cross-entropy.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    model_ : keras.Model
+        The trained network (softmax outputs, one per class).
+    scaler_ : RobustSmoothScaler or StandardScaler
+        The fitted feature preprocessing.
+    history_ : dict
+        Keras' per-epoch logs (``loss``, and ``val_loss`` with held-out rows).
+    loss_curve_ : list of float
+        The training loss of each epoch.
+    n_iter_ : int
+        Epochs run.
+    best_iteration_ : int
+        The epoch whose weights were kept (1-based).
+    validation_loss_ : float or None
+        The held-out loss of that epoch (None without held-out rows).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    MLPClassifier : scikit-learn's MLP with its defaults.
+    """
+
+    _parameter_constraints: dict = {
+        **_TabularMLP._parameter_constraints,
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(128, 128, 128),
+        *,
+        activation="selu",
+        learnable_mix=True,
+        periodic_embedding=True,
+        n_frequencies=16,
+        embedding_dim=3,
+        frequency_scale=0.1,
+        feature_scale=True,
+        ntk=True,
+        data_init=True,
+        parameter_groups=True,
+        robust_scaling=True,
+        smooth_clip=True,
+        dropout=0.15,
+        weight_decay=0.02,
+        regularization_schedule="flat_cos",
+        learning_rate="coslog4",
+        learning_rate_init=0.04,
+        beta_1=0.9,
+        beta_2=0.95,
+        epsilon=1e-8,
+        max_iter=32,
+        batch_size=256,
+        keep_best="auto",
+        validation_fraction=0.2,
+        label_smoothing=0.1,
+        dtype="float32",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.learnable_mix = learnable_mix
+        self.periodic_embedding = periodic_embedding
+        self.n_frequencies = n_frequencies
+        self.embedding_dim = embedding_dim
+        self.frequency_scale = frequency_scale
+        self.feature_scale = feature_scale
+        self.ntk = ntk
+        self.data_init = data_init
+        self.parameter_groups = parameter_groups
+        self.robust_scaling = robust_scaling
+        self.smooth_clip = smooth_clip
+        self.dropout = dropout
+        self.weight_decay = weight_decay
+        self.regularization_schedule = regularization_schedule
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.keep_best = keep_best
+        self.validation_fraction = validation_fraction
+        self.label_smoothing = label_smoothing
+        self.dtype = dtype
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train on ``X`` and the class labels ``y``; returns self."""
+        import keras
+
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        sample_weight = self._validate_sample_weight(sample_weight, X)
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "The number of classes has to be greater than one; got "
+                f"{len(self.classes_)} class"
+            )
+        codes = encoder.transform(y)
+        Y = np.eye(len(self.classes_), dtype=self.dtype)[codes]
+        Z = self._fit_transform_X(X, sample_weight)
+        loss = keras.losses.CategoricalCrossentropy(
+            label_smoothing=self.label_smoothing
+        )
+        self._fit_network(Z, Y, sample_weight, loss, "softmax")
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities for ``X``, columns in the order of ``classes_``."""
+        proba = self._network_outputs(X)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """Predicted class labels for ``X``."""
+        proba = self.predict_proba(X)  # checks that the estimator is fitted
+        return self.classes_[np.argmax(proba, axis=1)]
+
+
+TabularMLPRegressor.__doc__ = TabularMLPRegressor.__doc__.format(
+    recipe=_recipe_docstring("regression")
+)
+TabularMLPClassifier.__doc__ = TabularMLPClassifier.__doc__.format(
+    recipe=_recipe_docstring("classification")
+)

@@ -1,0 +1,221 @@
+"""Keras layers of the tabular recipe (issue 25; RealMLP, Holzmüller et al. 2024).
+
+Each layer is a plain Keras layer, registered under the package name ``skdeep``, so a
+network built from them saves and loads with ``keras.saving`` once skdeep's
+``neural_network`` is imported. Learning-rate factors of parameter groups are
+written as fixed multipliers in front of the stored variable: under Adam, whose
+steps do not depend on the gradient's scale, ``p = factor * v`` moves ``p``
+``factor`` times as fast as a plain variable.
+"""
+
+import math
+
+import keras
+import numpy as np
+from keras import ops
+
+_PACKAGE = "skdeep"
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class PeriodicEmbedding(keras.layers.Layer):
+    """Per-feature periodic embedding with the raw feature kept (PBLD).
+
+    Feature ``x_j`` becomes ``[x_j, cos(2π (w_j x_j + b_j)) A_j / sqrt(k) + c_j]``:
+    ``k`` frequencies ``w_j`` drawn from ``N(0, frequency_scale²)``, phases ``b_j``
+    uniform, a linear map ``A_j`` to ``dim`` values (NTK-scaled), its bias ``c_j``
+    at a learning-rate factor ``bias_factor``. Input ``(batch, d)``, output
+    ``(batch, d * (dim + 1))``.
+    """
+
+    def __init__(
+        self, n_frequencies=16, dim=3, frequency_scale=0.1, bias_factor=0.1, **kwargs
+    ):
+        super().__init__(**kwargs)
+        self.n_frequencies = int(n_frequencies)
+        self.dim = int(dim)
+        self.frequency_scale = float(frequency_scale)
+        self.bias_factor = float(bias_factor)
+
+    def build(self, input_shape):
+        d, k = input_shape[-1], self.n_frequencies
+        self.frequencies = self.add_weight(
+            (d, k), keras.initializers.RandomNormal(0.0, self.frequency_scale),
+            name="frequencies",
+        )  # fmt: skip
+        self.phases = self.add_weight(
+            (d, k), keras.initializers.RandomUniform(-0.5, 0.5), name="phases"
+        )
+        self.kernel = self.add_weight(
+            (d, k, self.dim), keras.initializers.RandomNormal(0.0, 1.0), name="kernel"
+        )
+        self.bias = self.add_weight((d, self.dim), "zeros", name="bias")
+
+    def call(self, x):
+        angle = 2 * math.pi * (x[..., None] * self.frequencies + self.phases)
+        mapped = ops.einsum("bdk,dke->bde", ops.cos(angle), self.kernel)
+        mapped = mapped / math.sqrt(self.n_frequencies) + self.bias_factor * self.bias
+        out = ops.concatenate([x[..., None], mapped], axis=-1)
+        return ops.reshape(out, (-1, x.shape[-1] * (self.dim + 1)))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[-1] * (self.dim + 1))
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "n_frequencies": self.n_frequencies,
+            "dim": self.dim,
+            "frequency_scale": self.frequency_scale,
+            "bias_factor": self.bias_factor,
+        }
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class FeatureScale(keras.layers.Layer):
+    """A learnable scale per input column, starting at 1, at learning-rate factor
+    ``factor`` (RealMLP's scaling layer: it learns which features matter)."""
+
+    def __init__(self, factor=6.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = float(factor)
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(
+            (input_shape[-1],),
+            keras.initializers.Constant(1.0 / self.factor),
+            name="scale",
+        )
+
+    def call(self, x):
+        return x * (self.factor * self.scale)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class NTKDense(keras.layers.Layer):
+    """A dense layer in the neural-tangent-kernel parametrisation.
+
+    ``x @ W / sqrt(fan_in) + bias_factor * b`` with ``W`` drawn from ``N(0, 1)``: the
+    same initial function as LeCun's initialisation, but every layer's weights move
+    at the same pace under one learning rate, which is what lets the recipe use a
+    large one. ``data_dependent_init`` then rescales ``W`` and places ``b``.
+    """
+
+    def __init__(self, units, bias_factor=0.1, **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.bias_factor = float(bias_factor)
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(
+            (input_shape[-1], self.units),
+            keras.initializers.RandomNormal(0.0, 1.0),
+            name="kernel",
+        )
+        self.bias = self.add_weight((self.units,), "zeros", name="bias")
+
+    def linear(self, x):
+        """The pre-activation without the bias."""
+        return ops.matmul(x, self.kernel) / math.sqrt(self.kernel.shape[0])
+
+    def call(self, x):
+        return self.linear(x) + self.bias_factor * self.bias
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "bias_factor": self.bias_factor,
+        }
+
+
+# Keras' own activations, by name: mish is ``x * tanh(softplus(x))`` (Misra 2019)
+ACTIVATIONS = ("mish", "selu", "relu")
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class MixedActivation(keras.layers.Layer):
+    """``x + a * (f(x) - x)`` with a learnable mix ``a`` per unit, starting at 1
+    (the activation ``f``); a unit can learn to become linear."""
+
+    def __init__(self, activation="mish", **kwargs):
+        super().__init__(**kwargs)
+        if activation not in ACTIVATIONS:
+            raise ValueError(
+                f"activation={activation!r} is not one of {sorted(ACTIVATIONS)}."
+            )
+        self.activation = activation
+
+    def build(self, input_shape):
+        self.mix = self.add_weight((input_shape[-1],), "ones", name="mix")
+
+    def call(self, x):
+        f = keras.activations.get(self.activation)
+        return x + self.mix * (f(x) - x)
+
+    def get_config(self):
+        return {**super().get_config(), "activation": self.activation}
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class ScheduledDropout(keras.layers.Layer):
+    """Dropout whose rate is ``rate`` times a factor held in the layer (a
+    non-trainable weight, 1 at first) that a callback sets during training
+    (``_tabular_training.RegularizationSchedule``)."""
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = float(rate)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape):
+        self.factor = self.add_weight((), "ones", name="factor", trainable=False)
+
+    def call(self, x, training=False):
+        if not training or self.rate == 0.0:
+            return x
+        rate = ops.cast(self.rate * self.factor, x.dtype)
+        draw = keras.random.uniform(ops.shape(x), seed=self.seed_generator)
+        keep = ops.cast(draw >= rate, x.dtype)
+        return x * keep / (1.0 - rate)
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+def data_dependent_init(model, x, random_state, *, spread=True, kinks=True):
+    """Initialise ``model``'s ``NTKDense`` hidden layers from data ``x`` (rows of
+    the model's input), in place, in order.
+
+    With ``spread`` each unit's weights are rescaled so that its pre-activation has
+    unit standard deviation over ``x``; with ``kinks`` its bias is set so that the
+    pre-activation is zero at a training row drawn for that unit, which places each
+    unit's kink inside the data. The output layer (the last ``NTKDense``) keeps its
+    draw. Other layers run in inference mode to carry ``x`` forward.
+    """
+    rng = np.random.RandomState(random_state)
+    dense = [layer for layer in model.layers if isinstance(layer, NTKDense)]
+    out = np.asarray(x, dtype=model.inputs[0].dtype)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        if isinstance(layer, NTKDense) and layer is not dense[-1]:
+            z = np.asarray(layer.linear(out))
+            if spread:
+                scale = z.std(axis=0)
+                scale = np.where(scale > 0, scale, 1.0)
+                layer.kernel.assign(np.asarray(layer.kernel) / scale)
+                z = z / scale
+            if kinks:
+                rows = rng.randint(0, len(z), size=z.shape[1])
+                picked = z[rows, np.arange(z.shape[1])]
+                layer.bias.assign(-picked / layer.bias_factor)
+        out = np.asarray(layer(out, training=False))
+    return model

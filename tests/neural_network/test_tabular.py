@@ -1,0 +1,310 @@
+"""The tabular recipe (issue 25): its preprocessing, layers, schedules and the two
+estimators, each technique checked against its formula and switchable off."""
+
+import pickle
+
+import keras
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_diabetes
+
+from skdeep.neural_network._architectures import build_tabular_mlp
+from skdeep.neural_network._tabular import TabularMLPClassifier, TabularMLPRegressor
+from skdeep.neural_network._tabular_layers import (
+    FeatureScale,
+    MixedActivation,
+    NTKDense,
+    PeriodicEmbedding,
+    ScheduledDropout,
+    data_dependent_init,
+)
+from skdeep.neural_network._tabular_preprocessing import RobustSmoothScaler
+from skdeep.neural_network._tabular_training import (
+    ProgressSchedule,
+    RegularizationSchedule,
+    ScheduledAdamW,
+    schedule_factor,
+)
+
+# small and fast: the recipe's structure, not its size
+_FAST = dict(hidden_layer_sizes=(16, 16), max_iter=8, batch_size=64, random_state=0)
+
+
+# -- preprocessing --------------------------------------------------------------
+
+
+def test_robust_scaling_centres_on_the_median_and_divides_by_the_normal_iqr():
+    X = np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0], [4.0, 5.0], [5.0, 5.0]])
+    scaler = RobustSmoothScaler(smooth_clip=False).fit(X)
+    np.testing.assert_allclose(scaler.center_, [3.0, 5.0])
+    # quartiles 2 and 4: an IQR of 2, divided by a standard normal's 1.349
+    np.testing.assert_allclose(scaler.scale_[0], 2.0 / 1.3489795003921634)
+    out = scaler.transform(X)
+    np.testing.assert_allclose(out[:, 0], (X[:, 0] - 3.0) / scaler.scale_[0])
+    np.testing.assert_array_equal(out[:, 1], 0.0)  # a constant column becomes 0
+
+
+def test_smooth_clip_is_the_identity_near_zero_and_bounded_by_three():
+    X = np.r_[np.linspace(-1, 1, 50), [1e6, -1e6]].reshape(-1, 1)
+    raw = RobustSmoothScaler(smooth_clip=False).fit(X).transform(X).ravel()
+    clipped = RobustSmoothScaler().fit(X).transform(X).ravel()
+    np.testing.assert_allclose(clipped, raw / np.sqrt(1 + (raw / 3) ** 2))
+    assert np.all(np.abs(clipped) < 3.0)
+    assert abs(clipped[25] - raw[25]) < 1e-3 * abs(raw[25]) + 1e-12
+
+
+def test_weighted_scaling_equals_repeating_rows():
+    rng = np.random.RandomState(0)
+    X, w = rng.normal(size=(15, 3)), rng.randint(0, 5, size=15)
+    weighted = RobustSmoothScaler().fit(X, sample_weight=w)
+    repeated = RobustSmoothScaler().fit(X.repeat(w, axis=0))
+    np.testing.assert_allclose(weighted.center_, repeated.center_)
+    np.testing.assert_allclose(weighted.scale_, repeated.scale_)
+
+
+# -- layers ---------------------------------------------------------------------
+
+
+def _np(x):
+    return np.asarray(keras.ops.convert_to_numpy(x))
+
+
+def test_periodic_embedding_keeps_the_feature_and_adds_its_periodic_map():
+    layer = PeriodicEmbedding(n_frequencies=4, dim=2, bias_factor=0.1)
+    x = np.random.RandomState(0).normal(size=(5, 3)).astype("float32")
+    out = _np(layer(x))
+    assert out.shape == (5, 3 * 3)
+    w, b, A, c = (
+        _np(v) for v in (layer.frequencies, layer.phases, layer.kernel, layer.bias)
+    )
+    cos = np.cos(2 * np.pi * (x[..., None] * w + b))
+    mapped = np.einsum("bdk,dke->bde", cos, A) / 2.0 + 0.1 * c
+    expected = np.concatenate([x[..., None], mapped], axis=-1).reshape(5, -1)
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_ntk_dense_divides_by_the_root_of_its_fan_in():
+    layer = NTKDense(4, bias_factor=0.1)
+    x = np.random.RandomState(1).normal(size=(6, 9)).astype("float32")
+    layer.build(x.shape)
+    layer.bias.assign(np.arange(4.0))
+    expected = x @ _np(layer.kernel) / 3.0 + 0.1 * np.arange(4.0)
+    np.testing.assert_allclose(_np(layer(x)), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_mixed_activation_goes_from_mish_to_the_identity():
+    x = np.linspace(-3, 3, 7).reshape(1, -1).astype("float32")
+    layer = MixedActivation("mish")
+    mish = x * np.tanh(np.log1p(np.exp(x)))
+    np.testing.assert_allclose(_np(layer(x)), mish, rtol=1e-5, atol=1e-6)
+    layer.mix.assign(np.zeros(7))
+    np.testing.assert_allclose(_np(layer(x)), x)
+    with pytest.raises(ValueError, match="activation='gelu' is not one of"):
+        MixedActivation("gelu")
+
+
+def test_feature_scale_starts_at_one_and_learns_at_its_factor():
+    layer = FeatureScale(factor=6.0)
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(_np(layer(x)), x)
+    np.testing.assert_allclose(_np(layer.scale), 1 / 6.0)  # p = 6 * v
+
+
+def test_scheduled_dropout_drops_its_rate_times_the_factor_in_training_only():
+    layer = ScheduledDropout(0.4, seed=0)
+    x = np.ones((2000, 50), "float32")
+    np.testing.assert_array_equal(_np(layer(x)), x)  # inference: nothing dropped
+    dropped = np.mean(_np(layer(x, training=True)) == 0)
+    assert abs(dropped - 0.4) < 0.01
+    layer.factor.assign(0.5)
+    dropped = np.mean(_np(layer(x, training=True)) == 0)
+    assert abs(dropped - 0.2) < 0.01
+
+
+def test_data_dependent_init_gives_unit_spread_and_kinks_inside_the_data():
+    model = build_tabular_mlp(4, 1, hidden_layer_sizes=(32, 32), dropout=0.0)
+    x = np.random.RandomState(0).lognormal(size=(400, 4)).astype("float32")
+    data_dependent_init(model, x, random_state=0)
+    h = x
+    for layer in model.layers[1:]:
+        if isinstance(layer, NTKDense) and layer.name != "output":
+            z = _np(layer(h))
+            np.testing.assert_allclose(_np(layer.linear(h)).std(axis=0), 1.0, rtol=1e-3)
+            # every unit's pre-activation changes sign inside the data
+            assert np.all(z.min(axis=0) <= 1e-5) and np.all(z.max(axis=0) >= -1e-5)
+        h = layer(h)
+
+
+# -- schedules ----------------------------------------------------------------------
+
+
+def test_schedule_factors():
+    f = lambda name, t: float(schedule_factor(name, t))  # noqa: E731
+    # coslog4: four cycles on log2(1 + 15 t), 0 at both ends, peaks at 1
+    assert f("coslog4", 0.0) == pytest.approx(0.0, abs=1e-6)
+    assert f("coslog4", 1.0) == pytest.approx(0.0, abs=1e-6)
+    assert f("coslog4", (2**0.5 - 1) / 15) == pytest.approx(1.0, abs=1e-5)
+    assert f("cosine", 0.5) == pytest.approx(0.5)
+    assert f("flat_cos", 0.3) == f("flat_cos", 0.5) == pytest.approx(1.0)
+    assert f("flat_cos", 0.75) == pytest.approx(0.5)
+    assert f("flat_cos", 1.0) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_scheduled_adamw_decays_by_its_schedule_and_saves_its_settings():
+    optimizer = ScheduledAdamW(100, learning_rate=0.1, weight_decay=0.02)
+    optimizer.iterations.assign(75)
+    assert float(optimizer.weight_decay) == pytest.approx(0.01)
+    config = optimizer.get_config()
+    assert config["weight_decay"] == 0.02 and config["total_steps"] == 100
+    again = ScheduledAdamW.from_config(config)
+    assert again._base_weight_decay == 0.02
+    schedule = ProgressSchedule(0.2, 100, "cosine")
+    assert float(schedule(50)) == pytest.approx(0.1)
+
+
+def test_regularization_schedule_sets_the_dropout_factor_each_epoch():
+    model = build_tabular_mlp(3, 1, hidden_layer_sizes=(4,), dropout=0.2)
+    callback = RegularizationSchedule(epochs=4)
+    callback.set_model(model)
+    dropout = model.get_layer("dropout_0")
+    callback.on_epoch_begin(3)
+    assert float(_np(dropout.factor)) == pytest.approx(0.5)
+    callback.on_train_end()
+    assert float(_np(dropout.factor)) == 1.0
+
+
+def test_the_network_saves_and_loads_in_plain_keras(tmp_path):
+    model = build_tabular_mlp(
+        3, 2, hidden_layer_sizes=(8,), output_activation="softmax"
+    )
+    model.compile(ScheduledAdamW(10, learning_rate=ProgressSchedule(0.1, 10)), "mse")
+    x = np.random.RandomState(0).normal(size=(20, 3)).astype("float32")
+    model.fit(x, np.eye(2)[np.arange(20) % 2], epochs=1, verbose=0)
+    model.save(tmp_path / "tabular.keras")
+    loaded = keras.saving.load_model(tmp_path / "tabular.keras")
+    np.testing.assert_allclose(_np(loaded(x)), _np(model(x)), rtol=1e-6)
+    assert isinstance(loaded.optimizer, ScheduledAdamW)
+
+
+# -- the estimators -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def diabetes():
+    X, y = load_diabetes(return_X_y=True)
+    return X[:300], y[:300], X[300:], y[300:]
+
+
+@pytest.fixture(scope="module")
+def fitted_regressor(diabetes):
+    X, y, _, _ = diabetes
+    return TabularMLPRegressor(**_FAST).fit(X, y)
+
+
+def test_regressor_learns_and_clips_to_the_training_range(diabetes, fitted_regressor):
+    X, y, X_test, y_test = diabetes
+    model = fitted_regressor
+    assert model.score(X_test, y_test) > 0.3
+    far = X_test * 50
+    assert model.predict(far).min() >= y.min() and model.predict(far).max() <= y.max()
+    assert model.n_iter_ == 8 and len(model.loss_curve_) == 8
+    assert model.validation_loss_ is None  # 300 rows: keep_best="auto" is off
+
+
+def test_regressor_trains_one_output_per_column_of_a_2d_y(diabetes):
+    X, y, X_test, _ = diabetes
+    Y = np.c_[y, -2 * y]
+    model = TabularMLPRegressor(**_FAST).fit(X, Y)
+    assert model.predict(X_test).shape == (len(X_test), 2)
+    assert model.predict(X_test)[:, 1].max() <= 0  # clipped to each column's range
+
+
+def test_keep_best_restores_the_epoch_with_the_lowest_held_out_loss(diabetes):
+    X, y, _, _ = diabetes
+    model = TabularMLPRegressor(**_FAST, keep_best=True).fit(X, y)
+    best = int(np.argmin(model.history_["val_loss"]))
+    assert model.best_iteration_ == best + 1
+    assert model.validation_loss_ == pytest.approx(min(model.history_["val_loss"]))
+
+
+_SWITCHES = [
+    "learnable_mix",
+    "periodic_embedding",
+    "feature_scale",
+    "ntk",
+    "data_init",
+    "parameter_groups",
+    "robust_scaling",
+    "smooth_clip",
+    "standardize_target",
+    "clip_predictions",
+]
+
+
+@pytest.mark.parametrize("switch", _SWITCHES)
+def test_each_technique_switches_off(diabetes, fitted_regressor, switch):
+    X, y, X_test, _ = diabetes
+    model = TabularMLPRegressor(**_FAST, **{switch: False}).fit(X, y)
+    if switch == "clip_predictions":  # the same network: differs out of range only
+        X_test = X_test * 50
+    assert np.all(np.isfinite(model.predict(X_test)))
+    assert not np.allclose(model.predict(X_test), fitted_regressor.predict(X_test))
+    names = [type(layer).__name__ for layer in model.model_.layers]
+    absent = {
+        "learnable_mix": "MixedActivation",
+        "periodic_embedding": "PeriodicEmbedding",
+        "feature_scale": "FeatureScale",
+        "ntk": "NTKDense",
+    }.get(switch)
+    if absent:
+        assert absent not in names
+
+
+def test_classifier_learns_with_label_smoothing():
+    X, y = load_breast_cancer(return_X_y=True)
+    labels = np.where(y == 1, "benign", "malignant")
+    model = TabularMLPClassifier(**_FAST).fit(X[:400], labels[:400])
+    assert list(model.classes_) == ["benign", "malignant"]
+    assert model.score(X[400:], labels[400:]) > 0.9
+    proba = model.predict_proba(X[400:])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    # label smoothing 0.1 keeps the probabilities away from 0 and 1
+    assert proba.max() < 0.99
+    with pytest.raises(ValueError, match="number of classes has to be greater"):
+        TabularMLPClassifier(**_FAST).fit(X[:10], labels[:1].repeat(10))
+
+
+def test_pickled_estimator_predicts_the_same(diabetes, fitted_regressor):
+    _, _, X_test, _ = diabetes
+    loaded = pickle.loads(pickle.dumps(fitted_regressor))
+    np.testing.assert_allclose(loaded.predict(X_test), fitted_regressor.predict(X_test))
+
+
+def test_same_random_state_same_model_and_weights_count_as_repeated_rows(diabetes):
+    X, y, X_test, _ = diabetes
+    X, y = X[:40], y[:40]
+    # deterministic settings: no dropout, no data-drawn init, one full batch
+    exact = dict(_FAST, dropout=0.0, data_init=False, batch_size=512, dtype="float64")
+    a = TabularMLPRegressor(**exact).fit(X, y).predict(X_test)
+    b = TabularMLPRegressor(**exact).fit(X, y).predict(X_test)
+    np.testing.assert_array_equal(a, b)
+    w = np.random.RandomState(0).randint(0, 4, size=len(y))
+    weighted = TabularMLPRegressor(**exact).fit(X, y, sample_weight=w)
+    repeated = TabularMLPRegressor(**exact).fit(X.repeat(w, 0), y.repeat(w))
+    np.testing.assert_allclose(
+        weighted.predict(X_test), repeated.predict(X_test), rtol=1e-6
+    )
+
+
+def test_fitting_leaves_the_global_random_state_alone(diabetes):
+    X, y, _, _ = diabetes
+    state = np.random.get_state()[1].copy()  # noqa: NPY002 - the global one
+    TabularMLPRegressor(**_FAST).fit(X[:50], y[:50])
+    np.testing.assert_array_equal(np.random.get_state()[1], state)  # noqa: NPY002
+
+
+def test_invalid_parameters_are_named():
+    with pytest.raises(ValueError, match="'learning_rate' parameter"):
+        TabularMLPRegressor(learning_rate="linear").fit([[0.0], [1.0]], [0.0, 1.0])
+    with pytest.raises(ValueError, match="hidden_layer_sizes must hold"):
+        TabularMLPRegressor(hidden_layer_sizes=()).fit([[0.0], [1.0]], [0.0, 1.0])
