@@ -71,7 +71,7 @@ def _recipe_docstring(task):
         Adam's decay rates.
     epsilon : float, default=1e-8
         Adam's epsilon.
-    max_iter : int, default=32
+    max_iter : int, default=40
         Epochs.
     batch_size : int, default=256
         Rows per step.
@@ -163,7 +163,7 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         beta_1=0.9,
         beta_2=0.95,
         epsilon=1e-8,
-        max_iter=32,
+        max_iter=40,
         batch_size=256,
         keep_best="auto",
         validation_fraction=0.2,
@@ -312,7 +312,7 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
         beta_1=0.9,
         beta_2=0.95,
         epsilon=1e-8,
-        max_iter=32,
+        max_iter=40,
         batch_size=256,
         keep_best="auto",
         validation_fraction=0.2,
