@@ -346,10 +346,18 @@ def build_tabular_mlp(
     dtype="float32",
     scale_factor=6.0,
     bias_factor=0.1,
+    n_numeric=None,
+    cardinalities=(),
+    categorical_embedding_dim=8,
 ):
     """The tabular recipe's network (issue 25): input -> [periodic embedding] ->
-    [feature scale] -> hidden blocks (dense, activation, scheduled dropout) ->
-    ``output``.
+    [categorical embeddings] -> [feature scale] -> hidden blocks (dense, activation,
+    scheduled dropout) -> ``output``.
+
+    The input's columns are ``[numeric | one-hot | codes]`` (``_tabular_preprocessing
+    .TabularColumns``): the periodic embedding takes the first ``n_numeric`` (all by
+    default), and one learned embedding per code column (``cardinalities``) takes
+    the last ``len(cardinalities)``.
 
     Each switch turns one technique off: ``ntk=False`` gives plain Dense layers
     (He-normal kernels, zero biases) instead of the NTK parametrisation,
@@ -361,13 +369,21 @@ def build_tabular_mlp(
 
     inputs = keras.Input(shape=(n_features,), name="input", dtype=dtype)
     x = inputs
-    if periodic_embedding:
+    if periodic_embedding and n_numeric != 0:
         x = layers.PeriodicEmbedding(
             n_frequencies,
             embedding_dim,
             frequency_scale,
             bias_factor=bias_factor,
+            n_embedded=n_numeric,
             name="embedding",
+            dtype=dtype,
+        )(x)
+    if cardinalities:
+        x = layers.CategoricalEmbedding(
+            cardinalities,
+            categorical_embedding_dim,
+            name="categorical_embedding",
             dtype=dtype,
         )(x)
     if feature_scale:

@@ -14,7 +14,6 @@ from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
 
 from skdeep.neural_network._tabular_base import _TabularMLP
 
@@ -53,6 +52,13 @@ def _recipe_docstring(task):
         False: standard scaling (mean and standard deviation).
     smooth_clip : bool, default=True
         With ``robust_scaling``, squash outliers with ``z / sqrt(1 + (z/3)²)``.
+    max_one_hot : int, default=8
+        For a pandas DataFrame's categorical columns (``category``, ``object`` or
+        string dtypes): one-hot encode those with at most this many categories, and
+        learn an embedding for the larger ones (unknown or missing categories share
+        an embedding of their own).
+    categorical_embedding_dim : int, default=8
+        Values of each learned category embedding.
     dropout : float, default=0.15
         Dropout rate after each hidden layer (times the regularization schedule).
     weight_decay : float, default=0.02
@@ -155,6 +161,8 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         parameter_groups=True,
         robust_scaling=True,
         smooth_clip=True,
+        max_one_hot=8,
+        categorical_embedding_dim=8,
         dropout=0.15,
         weight_decay=0.02,
         regularization_schedule="flat_cos",
@@ -187,6 +195,8 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         self.parameter_groups = parameter_groups
         self.robust_scaling = robust_scaling
         self.smooth_clip = smooth_clip
+        self.max_one_hot = max_one_hot
+        self.categorical_embedding_dim = categorical_embedding_dim
         self.dropout = dropout
         self.weight_decay = weight_decay
         self.regularization_schedule = regularization_schedule
@@ -209,9 +219,7 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Train on ``X`` and ``y`` (1-D, or 2-D for several outputs); returns self."""
-        X, y = validate_data(
-            self, X, y, dtype=np.float64, multi_output=True, y_numeric=True
-        )
+        X, y = self._validate(X, y, multi_output=True, y_numeric=True)
         sample_weight = self._validate_sample_weight(sample_weight, X)
         Y = y.reshape(len(y), -1).astype(np.float64)
         self._y_1d = y.ndim == 1
@@ -304,6 +312,8 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
         parameter_groups=True,
         robust_scaling=True,
         smooth_clip=True,
+        max_one_hot=8,
+        categorical_embedding_dim=8,
         dropout=0.15,
         weight_decay=0.02,
         regularization_schedule="flat_cos",
@@ -335,6 +345,8 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
         self.parameter_groups = parameter_groups
         self.robust_scaling = robust_scaling
         self.smooth_clip = smooth_clip
+        self.max_one_hot = max_one_hot
+        self.categorical_embedding_dim = categorical_embedding_dim
         self.dropout = dropout
         self.weight_decay = weight_decay
         self.regularization_schedule = regularization_schedule
@@ -358,7 +370,7 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
         """Train on ``X`` and the class labels ``y``; returns self."""
         import keras
 
-        X, y = validate_data(self, X, y, dtype=np.float64)
+        X, y = self._validate(X, y)
         check_classification_targets(y)
         sample_weight = self._validate_sample_weight(sample_weight, X)
         encoder = LabelEncoder().fit(y)

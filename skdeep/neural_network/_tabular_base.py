@@ -6,10 +6,20 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names,
+    _check_n_features,
+    check_is_fitted,
+    check_X_y,
+    validate_data,
+)
 
 from skdeep._bridge._estimator import KerasEstimator
-from skdeep.neural_network._tabular_preprocessing import RobustSmoothScaler
+from skdeep.neural_network._tabular_preprocessing import (
+    RobustSmoothScaler,
+    TabularColumns,
+    categorical_columns,
+)
 
 # the recipe's learning-rate factors of parameter groups (under Adam a factor on a
 # parameter's scale is a factor on its learning rate): the feature scales learn
@@ -36,6 +46,8 @@ class _TabularMLP(KerasEstimator):
         "data_init": ["boolean"],
         "parameter_groups": ["boolean"],
         "robust_scaling": ["boolean"],
+        "max_one_hot": [Interval(Integral, 0, None, closed="left")],
+        "categorical_embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "smooth_clip": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
@@ -71,12 +83,52 @@ class _TabularMLP(KerasEstimator):
             return RobustSmoothScaler(smooth_clip=self.smooth_clip)
         return StandardScaler()
 
+    def _validate(self, X, y, **options):
+        """``X`` and ``y`` checked as ``validate_data`` checks them; a DataFrame
+        with categorical columns stays a DataFrame (``TabularColumns`` encodes it)."""
+        if not categorical_columns(X):
+            return validate_data(self, X, y, dtype=np.float64, **options)
+        _check_feature_names(self, X, reset=True)
+        _check_n_features(self, X, reset=True)
+        _, y = check_X_y(
+            np.zeros((len(X), 1)), y, dtype=np.float64, **options
+        )  # y's checks, with scikit-learn's messages
+        return X, y
+
     def _fit_transform_X(self, X, sample_weight):
-        self.scaler_ = self._scaler().fit(X, sample_weight=sample_weight)
+        if categorical_columns(X):
+            self.scaler_ = TabularColumns(self._scaler(), self.max_one_hot)
+        else:
+            self.scaler_ = self._scaler()
+        self.scaler_.fit(X, sample_weight=sample_weight)
         return self._transform_X(X)
 
     def _transform_X(self, X):
         return np.asarray(self.scaler_.transform(X), dtype=self.dtype)
+
+    def _check_X(self, X):
+        """``X`` checked for prediction, as it was for fit."""
+        if not isinstance(self.scaler_, TabularColumns):
+            return validate_data(self, X, dtype=np.float64, reset=False)
+        if not hasattr(X, "columns"):
+            raise ValueError(
+                "This estimator was fitted on a DataFrame with categorical columns; "
+                f"predict takes a DataFrame with the same columns, got {type(X)}."
+            )
+        _check_feature_names(self, X, reset=False)
+        _check_n_features(self, X, reset=False)
+        return X
+
+    def _column_layout(self):
+        """The network's column blocks (``build_tabular_mlp``'s ``n_numeric`` and
+        ``cardinalities``)."""
+        if not isinstance(self.scaler_, TabularColumns):
+            return {}
+        return {
+            "n_numeric": self.scaler_.n_numeric,
+            "cardinalities": self.scaler_.cardinalities,
+            "categorical_embedding_dim": self.categorical_embedding_dim,
+        }
 
     # -- training ----------------------------------------------------------------
 
@@ -136,6 +188,7 @@ class _TabularMLP(KerasEstimator):
                 dtype=self.dtype,
                 scale_factor=_SCALE_FACTOR if self.parameter_groups else 1.0,
                 bias_factor=_BIAS_FACTOR if self.parameter_groups else 1.0,
+                **self._column_layout(),
             )
             if self.data_init and self.ntk:
                 rng = np.random.RandomState(seed % 2**31)
@@ -203,7 +256,7 @@ class _TabularMLP(KerasEstimator):
 
     def _network_outputs(self, X):
         check_is_fitted(self, "model_")
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        X = self._check_X(X)
         return np.asarray(self._predictor(self._transform_X(X)), dtype=np.float64)
 
     # -- pickling: the network as .keras bytes -----------------------------------

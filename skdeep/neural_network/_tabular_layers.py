@@ -24,21 +24,32 @@ class PeriodicEmbedding(keras.layers.Layer):
     Feature ``x_j`` becomes ``[x_j, cos(2π (w_j x_j + b_j)) A_j / sqrt(k) + c_j]``:
     ``k`` frequencies ``w_j`` drawn from ``N(0, frequency_scale²)``, phases ``b_j``
     uniform, a linear map ``A_j`` to ``dim`` values (NTK-scaled), its bias ``c_j``
-    at a learning-rate factor ``bias_factor``. Input ``(batch, d)``, output
-    ``(batch, d * (dim + 1))``.
+    at a learning-rate factor ``bias_factor``. Only the first ``n_embedded``
+    columns (all by default) are embedded; the others pass unchanged after them.
+    Input ``(batch, d)``, output ``(batch, n * (dim + 1) + d - n)``.
     """
 
     def __init__(
-        self, n_frequencies=16, dim=3, frequency_scale=0.1, bias_factor=0.1, **kwargs
+        self,
+        n_frequencies=16,
+        dim=3,
+        frequency_scale=0.1,
+        bias_factor=0.1,
+        n_embedded=None,
+        **kwargs,
     ):
         super().__init__(**kwargs)
+        self.n_embedded = None if n_embedded is None else int(n_embedded)
         self.n_frequencies = int(n_frequencies)
         self.dim = int(dim)
         self.frequency_scale = float(frequency_scale)
         self.bias_factor = float(bias_factor)
 
+    def _n(self, width):
+        return width if self.n_embedded is None else self.n_embedded
+
     def build(self, input_shape):
-        d, k = input_shape[-1], self.n_frequencies
+        d, k = self._n(input_shape[-1]), self.n_frequencies
         self.frequencies = self.add_weight(
             (d, k), keras.initializers.RandomNormal(0.0, self.frequency_scale),
             name="frequencies",
@@ -51,15 +62,19 @@ class PeriodicEmbedding(keras.layers.Layer):
         )
         self.bias = self.add_weight((d, self.dim), "zeros", name="bias")
 
-    def call(self, x):
+    def call(self, inputs):
+        n = self._n(inputs.shape[-1])
+        x, rest = inputs[:, :n], inputs[:, n:]
         angle = 2 * math.pi * (x[..., None] * self.frequencies + self.phases)
         mapped = ops.einsum("bdk,dke->bde", ops.cos(angle), self.kernel)
         mapped = mapped / math.sqrt(self.n_frequencies) + self.bias_factor * self.bias
         out = ops.concatenate([x[..., None], mapped], axis=-1)
-        return ops.reshape(out, (-1, x.shape[-1] * (self.dim + 1)))
+        out = ops.reshape(out, (-1, n * (self.dim + 1)))
+        return ops.concatenate([out, rest], axis=-1) if n < inputs.shape[-1] else out
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], input_shape[-1] * (self.dim + 1))
+        n = self._n(input_shape[-1])
+        return (input_shape[0], n * (self.dim + 1) + input_shape[-1] - n)
 
     def get_config(self):
         return {
@@ -68,6 +83,51 @@ class PeriodicEmbedding(keras.layers.Layer):
             "dim": self.dim,
             "frequency_scale": self.frequency_scale,
             "bias_factor": self.bias_factor,
+            "n_embedded": self.n_embedded,
+        }
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class CategoricalEmbedding(keras.layers.Layer):
+    """Learned embeddings of the last ``len(cardinalities)`` columns, which hold
+    integer category codes (``-1``: unknown or missing, with an embedding of its
+    own); the columns before them pass unchanged. Column ``j`` of cardinality ``c``
+    has a table of ``c + 1`` rows of ``dim`` values drawn from ``N(0, 1)``."""
+
+    def __init__(self, cardinalities, dim=8, **kwargs):
+        super().__init__(**kwargs)
+        self.cardinalities = tuple(int(c) for c in cardinalities)
+        self.dim = int(dim)
+
+    def build(self, input_shape):
+        rows = [c + 1 for c in self.cardinalities]
+        self.offsets = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype("int32")
+        self.table = self.add_weight(
+            (sum(rows), self.dim),
+            keras.initializers.RandomNormal(0.0, 1.0),
+            name="embeddings",
+        )
+
+    def call(self, inputs):
+        k = len(self.cardinalities)
+        rest, codes = (
+            inputs[:, : inputs.shape[-1] - k],
+            inputs[:, inputs.shape[-1] - k :],
+        )
+        index = ops.cast(codes, "int32") + 1 + ops.convert_to_tensor(self.offsets)
+        vectors = ops.take(self.table, index, axis=0)  # (batch, k, dim)
+        vectors = ops.cast(ops.reshape(vectors, (-1, k * self.dim)), inputs.dtype)
+        return ops.concatenate([rest, vectors], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        k = len(self.cardinalities)
+        return (input_shape[0], input_shape[-1] - k + k * self.dim)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "cardinalities": list(self.cardinalities),
+            "dim": self.dim,
         }
 
 

@@ -114,3 +114,91 @@ class RobustSmoothScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if self.smooth_clip:
             z = smooth_clip(z, self.clip_bound)
         return z
+
+
+def categorical_columns(X):
+    """The names of ``X``'s categorical columns (pandas ``category``, ``object``,
+    string and boolean-free non-numeric dtypes); empty for anything but a pandas
+    DataFrame."""
+    columns = getattr(X, "columns", None)
+    dtypes = getattr(X, "dtypes", None)
+    if columns is None or dtypes is None or not hasattr(X, "iloc"):
+        return []
+    import pandas as pd
+
+    return [
+        name
+        for name, dtype in zip(columns, dtypes)
+        if not (
+            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        )
+    ]
+
+
+class TabularColumns:
+    """A table's columns as the recipe's network takes them: the numeric columns
+    robustly scaled (``scaler``), the categorical columns with at most
+    ``max_one_hot`` categories one-hot encoded, and the larger ones as integer codes
+    for learned embeddings (``-1``: a category not seen in training, or missing).
+
+    ``transform`` returns one float array, ``[numeric | one-hot | codes]``;
+    ``n_numeric``, ``n_one_hot`` and ``cardinalities`` (one per code column) say
+    where each block is.
+    """
+
+    def __init__(self, scaler, max_one_hot):
+        self.scaler = scaler
+        self.max_one_hot = max_one_hot
+
+    def fit(self, X, sample_weight=None):
+        from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
+
+        categorical = set(categorical_columns(X))
+        self.numeric = [c for c in X.columns if c not in categorical]
+        counts = {c: X[c].dropna().nunique() for c in categorical}
+        self.one_hot = [
+            c for c in X.columns if c in categorical and counts[c] <= self.max_one_hot
+        ]
+        self.coded = [
+            c for c in X.columns if c in categorical and counts[c] > self.max_one_hot
+        ]
+        if self.numeric:
+            self.scaler.fit(
+                X[self.numeric].to_numpy(np.float64), sample_weight=sample_weight
+            )
+        self.one_hot_encoder = None
+        if self.one_hot:
+            self.one_hot_encoder = OneHotEncoder(
+                handle_unknown="ignore", sparse_output=False
+            ).fit(X[self.one_hot].astype(object))
+        self.ordinal_encoder = None
+        self.cardinalities = ()
+        if self.coded:
+            self.ordinal_encoder = OrdinalEncoder(
+                handle_unknown="use_encoded_value",
+                unknown_value=-1,
+                encoded_missing_value=-1,
+            ).fit(X[self.coded].astype(object))
+            self.cardinalities = tuple(
+                len([c for c in cats if c == c])  # NaN is not a category
+                for cats in self.ordinal_encoder.categories_
+            )
+        self.n_numeric = len(self.numeric)
+        self.n_one_hot = (
+            0
+            if self.one_hot_encoder is None
+            else len(self.one_hot_encoder.get_feature_names_out())
+        )
+        return self
+
+    def transform(self, X):
+        blocks = []
+        if self.numeric:
+            blocks.append(self.scaler.transform(X[self.numeric].to_numpy(np.float64)))
+        if self.one_hot_encoder is not None:
+            blocks.append(
+                self.one_hot_encoder.transform(X[self.one_hot].astype(object))
+            )
+        if self.ordinal_encoder is not None:
+            blocks.append(self.ordinal_encoder.transform(X[self.coded].astype(object)))
+        return np.hstack(blocks).astype(np.float64)

@@ -11,6 +11,7 @@ from sklearn.datasets import load_breast_cancer, load_diabetes
 from skdeep.neural_network._architectures import build_tabular_mlp
 from skdeep.neural_network._tabular import TabularMLPClassifier, TabularMLPRegressor
 from skdeep.neural_network._tabular_layers import (
+    CategoricalEmbedding,
     FeatureScale,
     MixedActivation,
     NTKDense,
@@ -81,6 +82,26 @@ def test_periodic_embedding_keeps_the_feature_and_adds_its_periodic_map():
     mapped = np.einsum("bdk,dke->bde", cos, A) / 2.0 + 0.1 * c
     expected = np.concatenate([x[..., None], mapped], axis=-1).reshape(5, -1)
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_periodic_embedding_passes_the_columns_after_its_own():
+    layer = PeriodicEmbedding(n_frequencies=4, dim=2, n_embedded=2)
+    x = np.random.RandomState(0).normal(size=(5, 4)).astype("float32")
+    out = _np(layer(x))
+    assert out.shape == (5, 2 * 3 + 2)
+    np.testing.assert_array_equal(out[:, 6:], x[:, 2:])
+    np.testing.assert_array_equal(out[:, [0, 3]], x[:, :2])  # each raw feature kept
+
+
+def test_categorical_embedding_looks_up_each_code_in_its_own_table():
+    layer = CategoricalEmbedding([3, 2], dim=2)
+    x = np.array([[7.0, 0.0, 1.0], [8.0, -1.0, 0.0]], "float32")  # rest | codes
+    out = _np(layer(x))
+    table = _np(layer.table)  # rows: unknown, 3 categories | unknown, 2 categories
+    assert table.shape == (4 + 3, 2)
+    np.testing.assert_array_equal(out[:, 0], [7.0, 8.0])
+    np.testing.assert_allclose(out[0, 1:], np.r_[table[1], table[4 + 2]])
+    np.testing.assert_allclose(out[1, 1:], np.r_[table[0], table[4 + 1]])
 
 
 def test_ntk_dense_divides_by_the_root_of_its_fan_in():
@@ -272,6 +293,46 @@ def test_classifier_learns_with_label_smoothing():
     assert proba.max() < 0.99
     with pytest.raises(ValueError, match="number of classes has to be greater"):
         TabularMLPClassifier(**_FAST).fit(X[:10], labels[:1].repeat(10))
+
+
+def _table(n=400, seed=0):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(seed)
+    city = rng.choice([f"c{i}" for i in range(20)], n)
+    colour = pd.Categorical(rng.choice(["red", "green", "blue"], n))
+    x = rng.normal(size=n)
+    y = (
+        x
+        + np.array([int(c[1:]) / 5 for c in city])
+        + 2.0 * (colour == "red")
+        + rng.normal(scale=0.1, size=n)
+    )
+    return pd.DataFrame({"x": x, "city": city, "colour": colour}), y
+
+
+def test_categorical_columns_one_hot_when_small_and_embedded_when_large():
+    X, y = _table()
+    model = TabularMLPRegressor(
+        hidden_layer_sizes=(32, 32), max_iter=30, random_state=0
+    ).fit(X[:300], y[:300])
+    columns = model.scaler_
+    assert (columns.numeric, columns.one_hot, columns.coded) == (
+        ["x"],
+        ["colour"],
+        ["city"],
+    )
+    assert (columns.n_one_hot, columns.cardinalities) == (3, (20,))
+    assert "CategoricalEmbedding" in [type(x).__name__ for x in model.model_.layers]
+    assert model.score(X[300:], y[300:]) > 0.9
+    unseen = X[300:].copy()
+    unseen.loc[unseen.index[0], ["city", "colour"]] = ["elsewhere", np.nan]
+    assert np.all(np.isfinite(model.predict(unseen)))
+    loaded = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(loaded.predict(X[300:]), model.predict(X[300:]))
+    with pytest.raises(ValueError, match="DataFrame with the same columns"):
+        model.predict(X[300:].to_numpy())
+    with pytest.raises(ValueError, match="feature names"):
+        model.predict(X[300:].rename(columns={"city": "town"}))
 
 
 def test_pickled_estimator_predicts_the_same(diabetes, fitted_regressor):
