@@ -58,6 +58,14 @@ def load_book_split():
     return X_train, y_train, X_test, y_test
 
 
+def _fit_quietly(model, X, y):
+    """Fit ``model`` with its warnings silenced (convergence warnings of the
+    anchors); return the seconds it took."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return timed(model.fit, X, y)[1]
+
+
 def _realmlp(seed, task="regression"):
     try:
         from pytabkit import RealMLP_TD_Classifier, RealMLP_TD_Regressor
@@ -128,9 +136,7 @@ def run_classification(args, params):
                 if isinstance(model, str):
                     skipped[name] = model
                     continue
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    _, seconds = timed(model.fit, X_train, y_train)
+                seconds = _fit_quietly(model, X_train, y_train)
                 if metric == "roc_auc":
                     score = roc_auc_score(y_test, model.predict_proba(X_test)[:, 1])
                 else:
@@ -251,9 +257,7 @@ def main():
             if isinstance(model, str):
                 skipped[name] = model
                 continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                _, seconds = timed(model.fit, X_train, y_train)
+            seconds = _fit_quietly(model, X_train, y_train)
             mse = mean_squared_error(y_test, model.predict(X_test))
             results.setdefault(name, []).append((mse, seconds))
             print(f"seed {seed} {name}: MSE {mse:.4f}, {seconds:.1f} s", flush=True)
