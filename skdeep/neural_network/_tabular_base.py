@@ -202,7 +202,7 @@ class _TabularMLP(KerasEstimator):
                 learning_rate=ProgressSchedule(
                     self.learning_rate_init, total_steps, self.learning_rate
                 ),
-                weight_decay=self.weight_decay or None,
+                weight_decay=float(self.weight_decay),
                 beta_1=self.beta_1,
                 beta_2=self.beta_2,
                 epsilon=self.epsilon,

@@ -281,6 +281,19 @@ def test_each_technique_switches_off(diabetes, fitted_regressor, switch):
         assert absent not in names
 
 
+def test_no_dropout_no_weight_decay_and_constant_schedules_train(diabetes):
+    X, y, X_test, _ = diabetes
+    model = TabularMLPRegressor(
+        **_FAST,
+        dropout=0.0,
+        weight_decay=0.0,
+        learning_rate="constant",
+        regularization_schedule="constant",
+    ).fit(X, y)
+    assert np.all(np.isfinite(model.predict(X_test)))
+    assert "ScheduledDropout" not in [type(x).__name__ for x in model.model_.layers]
+
+
 def test_classifier_learns_with_label_smoothing():
     X, y = load_breast_cancer(return_X_y=True)
     labels = np.where(y == 1, "benign", "malignant")
