@@ -240,6 +240,16 @@ def test_regressor_trains_one_output_per_column_of_a_2d_y(diabetes):
     assert model.predict(X_test)[:, 1].max() <= 0  # clipped to each column's range
 
 
+def test_weight_decay_applies_to_the_weight_matrices_only(fitted_regressor):
+    model = fitted_regressor.model_
+    decayed = {
+        v.path for v in model.trainable_variables
+        if model.optimizer._use_weight_decay(v)
+    }  # fmt: skip
+    assert decayed == {"embedding/kernel", "dense_0/kernel", "dense_1/kernel",
+                       "output/kernel"}  # fmt: skip
+
+
 def test_keep_best_restores_the_epoch_with_the_lowest_held_out_loss(diabetes):
     X, y, _, _ = diabetes
     model = TabularMLPRegressor(**_FAST, keep_best=True).fit(X, y)
