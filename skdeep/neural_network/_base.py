@@ -8,7 +8,6 @@ predictions to the inference pass in ``_predicting``.
 
 import warnings
 from abc import ABCMeta, abstractmethod
-from numbers import Integral
 
 import numpy as np
 from sklearn.exceptions import DataConversionWarning
@@ -201,10 +200,9 @@ class _BaseKerasEstimator(_FitMixin, _PredictMixin, KerasEstimator, metaclass=AB
         return ()
 
     def _hidden_layer_sizes(self):
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, Integral | np.integer):
-            return (int(sizes),)
-        return tuple(int(s) for s in sizes)
+        from skdeep.neural_network._parameters import hidden_layer_sizes
+
+        return hidden_layer_sizes(self.hidden_layer_sizes)
 
     def _kernel_initializer(self):
         from skdeep.neural_network._options import kernel_initializer

@@ -6,7 +6,7 @@ hooks (``_architecture``, ``_encode_y``, ``_loss_name`` ...).
 """
 
 import warnings
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import is_classifier
@@ -17,6 +17,7 @@ from skdeep._bridge import _streams
 from skdeep._bridge._precision import precision_scope
 from skdeep.neural_network import _callbacks, _stored_network
 from skdeep.neural_network._epochs import train
+from skdeep.neural_network._parameters import hidden_layer_sizes
 from skdeep.utils._random import _MAX_SEED, local_random_state
 
 
@@ -32,14 +33,7 @@ class _FitMixin:
                 "or choose a minibatch solver here: 'adam', 'sgd', 'nadam', "
                 "'rmsprop', 'adagrad' or 'adamax'."
             )
-        sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
-        if sizes.size and not all(
-            isinstance(s, Integral | np.integer) and s > 0 for s in sizes
-        ):
-            raise ValueError(
-                "hidden_layer_sizes must be a sequence of positive integers, got "
-                f"{self.hidden_layer_sizes!r}."
-            )
+        hidden_layer_sizes(self.hidden_layer_sizes)  # a ValueError names the value
         from skdeep.neural_network._schedules import check_schedule
 
         check_schedule(self)

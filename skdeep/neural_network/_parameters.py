@@ -28,6 +28,19 @@ ACTIVATIONS = {
 }
 BATCH_NORMALIZATION = ("before_activation", "after_activation")
 
+
+def hidden_layer_sizes(value):
+    """``hidden_layer_sizes`` as a tuple of ints (one int is one layer); a
+    ValueError for anything but positive integers."""
+    sizes = np.atleast_1d(np.asarray(value, dtype=object))
+    if not all(isinstance(s, Integral | np.integer) and s > 0 for s in sizes):
+        raise ValueError(
+            "hidden_layer_sizes must be a sequence of positive integers, got "
+            f"{value!r}."
+        )
+    return tuple(int(s) for s in sizes)
+
+
 _INITIALIZERS = {
     "glorot_uniform": "GlorotUniform",
     "glorot_normal": "GlorotNormal",

@@ -68,8 +68,10 @@ class _TabularMLP(KerasEstimator):
     }
 
     def _check_hidden_layer_sizes(self):
-        sizes = tuple(int(n) for n in np.atleast_1d(self.hidden_layer_sizes))
-        if not sizes or min(sizes) < 1:
+        from skdeep.neural_network._parameters import hidden_layer_sizes
+
+        sizes = hidden_layer_sizes(self.hidden_layer_sizes)
+        if not sizes:
             raise ValueError(
                 "hidden_layer_sizes must hold at least one positive layer size, got "
                 f"{self.hidden_layer_sizes!r}."

@@ -396,3 +396,7 @@ def test_invalid_parameters_are_named():
         TabularMLPRegressor(learning_rate="linear").fit([[0.0], [1.0]], [0.0, 1.0])
     with pytest.raises(ValueError, match="hidden_layer_sizes must hold"):
         TabularMLPRegressor(hidden_layer_sizes=()).fit([[0.0], [1.0]], [0.0, 1.0])
+    with pytest.raises(
+        ValueError, match="sequence of positive integers, got \\(2.5,\\)"
+    ):
+        TabularMLPRegressor(hidden_layer_sizes=(2.5,)).fit([[0.0], [1.0]], [0.0, 1.0])
