@@ -5,13 +5,20 @@ import numpy as np
 from skdeep._bridge.engine._arrays import take
 
 
-def build_for_training(model, x, y, sample_weight, batch_size):
-    """Create every variable a training step needs (layers, optimizer slots, metrics)
-    before the step is compiled, as ``model.fit`` does."""
+def first_batch(x, y, sample_weight, batch_size):
+    """The first minibatch, ``(x, y)`` or ``(x, y, sample_weight)`` as a step takes
+    it."""
     head = slice(0, batch_size)
     batch = (take(x, head), take(y, head))
     if sample_weight is not None:
         batch = batch + (take(sample_weight, head),)
+    return batch
+
+
+def build_for_training(model, x, y, sample_weight, batch_size):
+    """Create every variable a training step needs (layers, optimizer slots, metrics)
+    before the step is compiled, as ``model.fit`` does."""
+    batch = first_batch(x, y, sample_weight, batch_size)
     if getattr(model, "_distribute_strategy", "other backend") is None:
         # TensorFlow's trainer leaves the variables of the optimizer, metrics and
         # loss to the first traced step outside a distribution strategy; variables

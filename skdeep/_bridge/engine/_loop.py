@@ -151,15 +151,15 @@ def logs_refusal(model, x, y, sample_weight, spec, validation_data=None):
     names = [name for name in names if _custom_step(model, name)]
     if not names:
         return None
-    from skdeep._bridge.engine._build import build_for_training
+    from skdeep._bridge.engine._build import build_for_training, first_batch
 
     build_for_training(model, x, y, sample_weight, spec.batch_size)
     module = _FAST_BACKENDS[keras.backend.backend()]
     backend = importlib.import_module(f"skdeep._bridge.engine.{module}")
-    head = slice(0, spec.batch_size)
-    batch = (to_floatx(take(x, head)), to_floatx(take(y, head)))
-    if sample_weight is not None:
-        batch = batch + (np.asarray(take(sample_weight, head), dtype=np.float64),)
+    # as the fast loops convert them (``fit_model``)
+    x_head, y_head, *weights = first_batch(x, y, sample_weight, spec.batch_size)
+    batch = (to_floatx(x_head), to_floatx(y_head))
+    batch += tuple(np.asarray(w, dtype=np.float64) for w in weights)
     metrics = set(model.get_metrics_result())
     for name in names:
         keys = backend.step_log_keys(model, name, batch)
