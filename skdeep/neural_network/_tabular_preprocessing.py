@@ -1,4 +1,6 @@
-"""Robust scaling with smooth clipping: the tabular recipe's numeric preprocessing."""
+"""The tabular recipe's preprocessing: robust scaling with smooth clipping for the
+numeric columns (``RobustSmoothScaler``), and a table's columns split into the
+network's blocks (``TabularColumns``)."""
 
 from numbers import Real
 
@@ -117,9 +119,9 @@ class RobustSmoothScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
 
 def categorical_columns(X):
-    """The names of ``X``'s categorical columns (pandas ``category``, ``object``,
-    string and boolean-free non-numeric dtypes); empty for anything but a pandas
-    DataFrame."""
+    """The names of ``X``'s categorical columns: those of a pandas DataFrame whose
+    dtype is neither numeric nor boolean (``category``, ``object``, string); empty
+    for anything but a DataFrame."""
     columns = getattr(X, "columns", None)
     dtypes = getattr(X, "dtypes", None)
     if columns is None or dtypes is None or not hasattr(X, "iloc"):
@@ -143,7 +145,9 @@ class TabularColumns:
 
     ``transform`` returns one float array, ``[numeric | one-hot | codes]``;
     ``n_numeric``, ``n_one_hot`` and ``cardinalities`` (one per code column) say
-    where each block is.
+    where each block is. Written out rather than a ``ColumnTransformer``, which
+    passes ``sample_weight`` to the scaler only under scikit-learn's global
+    metadata-routing setting.
     """
 
     def __init__(self, scaler, max_one_hot):
@@ -183,13 +187,17 @@ class TabularColumns:
                 len([c for c in cats if c == c])  # NaN is not a category
                 for cats in self.ordinal_encoder.categories_
             )
-        self.n_numeric = len(self.numeric)
-        self.n_one_hot = (
-            0
-            if self.one_hot_encoder is None
-            else len(self.one_hot_encoder.get_feature_names_out())
-        )
         return self
+
+    @property
+    def n_numeric(self):
+        return len(self.numeric)
+
+    @property
+    def n_one_hot(self):
+        if self.one_hot_encoder is None:
+            return 0
+        return len(self.one_hot_encoder.get_feature_names_out())
 
     def transform(self, X):
         blocks = []
