@@ -186,16 +186,16 @@ class _TabularMLP(KerasEstimator):
                 activation=self.activation,
                 learnable_mix=self.learnable_mix,
                 dropout=self.dropout,
-                seed=seed % 2**31,
+                seed=seed,
                 dtype=self.dtype,
                 scale_factor=_SCALE_FACTOR if self.parameter_groups else 1.0,
                 bias_factor=_BIAS_FACTOR if self.parameter_groups else 1.0,
                 **self._column_layout(),
             )
             if self.data_init and self.ntk:
-                rng = np.random.RandomState(seed % 2**31)
+                rng = np.random.RandomState(seed)
                 rows = rng.choice(train, size=min(len(train), 1024), replace=False)
-                data_dependent_init(model, Z[rows], seed % 2**31)
+                data_dependent_init(model, Z[rows], seed)
             batch_size = min(self.batch_size, len(train))
             total_steps = self.max_iter * -(-len(train) // batch_size)
             optimizer = ScheduledAdamW(
@@ -215,9 +215,9 @@ class _TabularMLP(KerasEstimator):
             )
             model.compile(optimizer=optimizer, loss=loss)
             compute_loss_in(model, self.dtype)  # a float64 network's loss in float64
-            callbacks = [RegularizationSchedule(self.max_iter)]
-            if self.regularization_schedule == "constant":
-                callbacks = []
+            callbacks = []
+            if self.regularization_schedule != "constant":
+                callbacks.append(RegularizationSchedule(self.max_iter))
             validation = None
             if len(valid):
                 validation = (Z[valid], Y[valid], weights[valid])
@@ -240,7 +240,7 @@ class _TabularMLP(KerasEstimator):
                     shuffle=True,
                     callbacks=tuple(callbacks),
                     verbose=self.verbose,
-                    seed=seed % 2**31,
+                    seed=seed,
                 ),
                 validation_data=validation,
             )
