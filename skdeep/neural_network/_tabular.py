@@ -17,6 +17,22 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from skdeep.neural_network._tabular_base import _TabularMLP
 
+# the fitted attributes both estimators have (their docstrings' ``{attributes}``)
+_ATTRIBUTES = """    history_ : dict
+        Keras' per-epoch logs (``loss``, and ``val_loss`` with held-out rows).
+    loss_curve_ : list of float
+        The training loss of each epoch.
+    n_iter_ : int
+        Epochs run.
+    best_iteration_ : int
+        The epoch whose weights were kept (1-based).
+    validation_loss_ : float or None
+        The held-out loss of that epoch (None without held-out rows).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names."""
+
 
 def _recipe_docstring(task):
     regression = task == "regression"
@@ -105,44 +121,32 @@ def _recipe_docstring(task):
 class TabularMLPRegressor(RegressorMixin, _TabularMLP):
     """A network for tables that is good without tuning (the RealMLP recipe).
 
-    Robust scaling with smooth clipping, periodic feature embeddings, learnable
-    feature scales, the NTK parametrisation with data-dependent initialisation,
-    Mish with a learnable mix, scheduled dropout and weight decay, Adam on a
-    "coslog4" learning-rate schedule, standardised targets, predictions clipped to
-    the training range, and the best epoch on held-out rows. Each technique is a
-    parameter that switches it off.
+        Robust scaling with smooth clipping, periodic feature embeddings, learnable
+        feature scales, the NTK parametrisation with data-dependent initialisation,
+        Mish with a learnable mix, scheduled dropout and weight decay, Adam on a
+        "coslog4" learning-rate schedule, standardised targets, predictions clipped to
+        the training range, and the best epoch on held-out rows. Each technique is a
+        parameter that switches it off.
 
-    Parameters
-    ----------{recipe}
-    standardize_target : bool, default=True
-        Train on ``(y - mean) / std`` (weighted by ``sample_weight``).
-    clip_predictions : bool, default=True
-        Clip predictions to the range of the training targets.
+        Parameters
+        ----------{recipe}
+        standardize_target : bool, default=True
+            Train on ``(y - mean) / std`` (weighted by ``sample_weight``).
+        clip_predictions : bool, default=True
+            Clip predictions to the range of the training targets.
 
-    Attributes
-    ----------
-    model_ : keras.Model
-        The trained network.
-    scaler_ : RobustSmoothScaler or StandardScaler
-        The fitted feature preprocessing.
-    history_ : dict
-        Keras' per-epoch logs (``loss``, and ``val_loss`` with held-out rows).
-    loss_curve_ : list of float
-        The training loss of each epoch.
-    n_iter_ : int
-        Epochs run.
-    best_iteration_ : int
-        The epoch whose weights were kept (1-based).
-    validation_loss_ : float or None
-        The held-out loss of that epoch (None without held-out rows).
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when X has string column names.
+        Attributes
+        ----------
+        model_ : keras.Model
+            The trained network.
+        preprocessor_ : RobustSmoothScaler, StandardScaler or TabularColumns
+            The fitted feature preprocessing (``TabularColumns`` for a DataFrame with
+            categorical columns).
+    {attributes}
 
-    See Also
-    --------
-    MLPRegressor : scikit-learn's MLP with its defaults.
+        See Also
+        --------
+        MLPRegressor : scikit-learn's MLP with its defaults.
     """
 
     _parameter_constraints: dict = {
@@ -258,43 +262,31 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
 class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
     """A network for tables that is good without tuning (the RealMLP recipe).
 
-    Robust scaling with smooth clipping, periodic feature embeddings, learnable
-    feature scales, the NTK parametrisation with data-dependent initialisation,
-    SELU with a learnable mix, scheduled dropout and weight decay, Adam on a
-    "coslog4" learning-rate schedule, label smoothing, and the best epoch on
-    held-out rows. Each technique is a parameter that switches it off.
+        Robust scaling with smooth clipping, periodic feature embeddings, learnable
+        feature scales, the NTK parametrisation with data-dependent initialisation,
+        SELU with a learnable mix, scheduled dropout and weight decay, Adam on a
+        "coslog4" learning-rate schedule, label smoothing, and the best epoch on
+        held-out rows. Each technique is a parameter that switches it off.
 
-    Parameters
-    ----------{recipe}
-    label_smoothing : float, default=0.1
-        Keras' label smoothing of the one-hot targets in the cross-entropy.
+        Parameters
+        ----------{recipe}
+        label_smoothing : float, default=0.1
+            Keras' label smoothing of the one-hot targets in the cross-entropy.
 
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels.
-    model_ : keras.Model
-        The trained network (softmax outputs, one per class).
-    scaler_ : RobustSmoothScaler or StandardScaler
-        The fitted feature preprocessing.
-    history_ : dict
-        Keras' per-epoch logs (``loss``, and ``val_loss`` with held-out rows).
-    loss_curve_ : list of float
-        The training loss of each epoch.
-    n_iter_ : int
-        Epochs run.
-    best_iteration_ : int
-        The epoch whose weights were kept (1-based).
-    validation_loss_ : float or None
-        The held-out loss of that epoch (None without held-out rows).
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when X has string column names.
+        Attributes
+        ----------
+        classes_ : ndarray of shape (n_classes,)
+            The class labels.
+        model_ : keras.Model
+            The trained network (softmax outputs, one per class).
+        preprocessor_ : RobustSmoothScaler, StandardScaler or TabularColumns
+            The fitted feature preprocessing (``TabularColumns`` for a DataFrame with
+            categorical columns).
+    {attributes}
 
-    See Also
-    --------
-    MLPClassifier : scikit-learn's MLP with its defaults.
+        See Also
+        --------
+        MLPClassifier : scikit-learn's MLP with its defaults.
     """
 
     _parameter_constraints: dict = {
@@ -407,8 +399,8 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
 
 
 TabularMLPRegressor.__doc__ = TabularMLPRegressor.__doc__.format(
-    recipe=_recipe_docstring("regression")
+    recipe=_recipe_docstring("regression"), attributes=_ATTRIBUTES
 )
 TabularMLPClassifier.__doc__ = TabularMLPClassifier.__doc__.format(
-    recipe=_recipe_docstring("classification")
+    recipe=_recipe_docstring("classification"), attributes=_ATTRIBUTES
 )

@@ -99,18 +99,18 @@ class _TabularMLP(KerasEstimator):
 
     def _fit_transform_X(self, X, sample_weight):
         if categorical_columns(X):
-            self.scaler_ = TabularColumns(self._scaler(), self.max_one_hot)
+            self.preprocessor_ = TabularColumns(self._scaler(), self.max_one_hot)
         else:
-            self.scaler_ = self._scaler()
-        self.scaler_.fit(X, sample_weight=sample_weight)
+            self.preprocessor_ = self._scaler()
+        self.preprocessor_.fit(X, sample_weight=sample_weight)
         return self._transform_X(X)
 
     def _transform_X(self, X):
-        return np.asarray(self.scaler_.transform(X), dtype=self.dtype)
+        return np.asarray(self.preprocessor_.transform(X), dtype=self.dtype)
 
     def _check_X(self, X):
         """``X`` checked for prediction, as it was for fit."""
-        if not isinstance(self.scaler_, TabularColumns):
+        if not isinstance(self.preprocessor_, TabularColumns):
             return validate_data(self, X, dtype=np.float64, reset=False)
         if not hasattr(X, "columns"):
             raise ValueError(
@@ -124,11 +124,11 @@ class _TabularMLP(KerasEstimator):
     def _column_layout(self):
         """The network's column blocks (``build_tabular_mlp``'s ``n_numeric`` and
         ``cardinalities``)."""
-        if not isinstance(self.scaler_, TabularColumns):
+        if not isinstance(self.preprocessor_, TabularColumns):
             return {}
         return {
-            "n_numeric": self.scaler_.n_numeric,
-            "cardinalities": self.scaler_.cardinalities,
+            "n_numeric": self.preprocessor_.n_numeric,
+            "cardinalities": self.preprocessor_.cardinalities,
             "categorical_embedding_dim": self.categorical_embedding_dim,
         }
 

@@ -338,7 +338,7 @@ def test_categorical_columns_one_hot_when_small_and_embedded_when_large():
     model = TabularMLPRegressor(
         hidden_layer_sizes=(32, 32), max_iter=30, random_state=0
     ).fit(X[:300], y[:300])
-    columns = model.scaler_
+    columns = model.preprocessor_
     assert (columns.numeric, columns.one_hot, columns.coded) == (
         ["x"],
         ["colour"],
