@@ -250,15 +250,15 @@ class ScheduledDropout(keras.layers.Layer):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
 
 
-def data_dependent_init(model, x, random_state, *, spread=True, kinks=True):
+def data_dependent_init(model, x, random_state):
     """Initialise ``model``'s ``NTKDense`` hidden layers from data ``x`` (rows of
     the model's input), in place, in order.
 
-    With ``spread`` each unit's weights are rescaled so that its pre-activation has
-    unit standard deviation over ``x``; with ``kinks`` its bias is set so that the
-    pre-activation is zero at a training row drawn for that unit, which places each
-    unit's kink inside the data. The output layer (the last ``NTKDense``) keeps its
-    draw. Other layers run in inference mode to carry ``x`` forward.
+    Each unit's weights are rescaled so that its pre-activation has unit standard
+    deviation over ``x``, and its bias is set so that the pre-activation is zero at
+    a training row drawn for that unit, which places each unit's kink inside the
+    data. The output layer (the last ``NTKDense``) keeps its draw. Other layers run
+    in inference mode to carry ``x`` forward.
     """
     rng = np.random.RandomState(random_state)
     dense = [layer for layer in model.layers if isinstance(layer, NTKDense)]
@@ -268,14 +268,12 @@ def data_dependent_init(model, x, random_state, *, spread=True, kinks=True):
             continue
         if isinstance(layer, NTKDense) and layer is not dense[-1]:
             z = np.asarray(layer.linear(out))
-            if spread:
-                scale = z.std(axis=0)
-                scale = np.where(scale > 0, scale, 1.0)
-                layer.kernel.assign(np.asarray(layer.kernel) / scale)
-                z = z / scale
-            if kinks:
-                rows = rng.randint(0, len(z), size=z.shape[1])
-                picked = z[rows, np.arange(z.shape[1])]
-                layer.bias.assign(-picked / layer.bias_factor)
+            scale = z.std(axis=0)
+            scale = np.where(scale > 0, scale, 1.0)
+            layer.kernel.assign(np.asarray(layer.kernel) / scale)
+            z = z / scale
+            rows = rng.randint(0, len(z), size=z.shape[1])
+            picked = z[rows, np.arange(z.shape[1])]
+            layer.bias.assign(-picked / layer.bias_factor)
         out = np.asarray(layer(out, training=False))
     return model
