@@ -28,7 +28,7 @@ import argparse
 import statistics
 import warnings
 
-from _common import timed, use_shared_data, write_results
+from _common import SHARED_DATA, timed, use_shared_data, write_results
 
 TARGET_MSE = 0.215
 TARGET_FIT_S = 15.0
@@ -78,9 +78,6 @@ def _realmlp(seed, task="regression"):
 
 def classification_tables():
     """``{name: (X, y, metric)}``: the issue's classification tables."""
-    import glob
-    import os
-
     import numpy as np
     from sklearn.datasets import load_breast_cancer, load_digits
 
@@ -88,11 +85,9 @@ def classification_tables():
         "breast cancer": (*load_breast_cancer(return_X_y=True), "accuracy"),
         "digits": (*load_digits(return_X_y=True), "accuracy"),
     }
-    here = os.path.dirname(os.path.abspath(__file__))
-    pattern = os.path.join(here, "..", "..", "shared", "data", "adbench", "*.npz")
-    for path in sorted(glob.glob(pattern)):
+    for path in sorted((SHARED_DATA / "adbench").glob("*.npz")):
         data = np.load(path)
-        name = os.path.basename(path)[:-4].split("_", 1)[1]
+        name = path.stem.split("_", 1)[1]  # "23_mammography" -> "mammography"
         tables[f"ADBench {name}"] = (data["X"], data["y"].astype(int), "roc_auc")
     return tables
 
