@@ -117,10 +117,16 @@ def _keras_fit(model, x, y, sample_weight, spec, validation_data):
 def epoch_loop_class():
     """The current Keras backend's ``EpochLoop``: the fast one on TensorFlow and JAX,
     one ``model.fit`` per epoch elsewhere (``_fit_epochs``)."""
+    return _backend_module().EpochLoop
+
+
+def _backend_module():
+    """The current Keras backend's loop module (``_tensorflow``, ``_jax`` or
+    ``_fit_epochs``)."""
     import keras
 
     name = _FAST_BACKENDS.get(keras.backend.backend(), "_fit_epochs")
-    return importlib.import_module(f"skdeep._bridge.engine.{name}").EpochLoop
+    return importlib.import_module(f"skdeep._bridge.engine.{name}")
 
 
 def _custom_step(model, name):
@@ -154,8 +160,7 @@ def logs_refusal(model, x, y, sample_weight, spec, validation_data=None):
     from skdeep._bridge.engine._build import build_for_training, first_batch
 
     build_for_training(model, x, y, sample_weight, spec.batch_size)
-    module = _FAST_BACKENDS[keras.backend.backend()]
-    backend = importlib.import_module(f"skdeep._bridge.engine.{module}")
+    backend = _backend_module()
     # as the fast loops convert them (``fit_model``)
     x_head, y_head, *weights = first_batch(x, y, sample_weight, spec.batch_size)
     batch = (to_floatx(x_head), to_floatx(y_head))
