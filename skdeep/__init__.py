@@ -18,6 +18,8 @@ _LAZY = {
     "MLPClassifier": "skdeep.neural_network",
     "MLPRegressor": "skdeep.neural_network",
     "WideDeepRegressor": "skdeep.neural_network",
+    "TabularMLPClassifier": "skdeep.neural_network",
+    "TabularMLPRegressor": "skdeep.neural_network",
     "ClusterPropagationClassifier": "skdeep.semi_supervised",
     "GaussianMixtureAnomalyDetector": "skdeep.anomaly",
     "DBSCANPredictor": "skdeep.cluster",

@@ -110,6 +110,34 @@ def learning_curves(
     return _save(fig, path)
 
 
+def loss_curves(path, loss, val_loss=None, *, title, loss_name, best=None):
+    """Training loss and, when rows were held out, their loss per epoch; ``best``
+    marks the epoch whose weights were kept."""
+    if not available():
+        return None
+    fig = _figure(7.2, 4.6)
+    ax = fig.add_subplot()
+    epochs = range(1, len(loss) + 1)
+    ax.plot(epochs, loss, color="C0", label="training rows (with dropout)")
+    heading = f"{title}: {loss_name} per epoch on the training rows"
+    if val_loss is not None:
+        ax.plot(epochs, val_loss, color="C1", label="held-out training rows")
+        heading = f"{title}: {loss_name} per epoch\non the training and held-out rows"
+    if best is not None:
+        ax.axvline(
+            best,
+            color="k",
+            linestyle=":",
+            label=f"epoch {best}: its weights are kept",
+        )
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(loss_name)
+    ax.grid(alpha=0.3)
+    fig.legend(loc="outside lower center", ncols=3, fontsize=8)
+    fig.suptitle(heading, fontsize=11)
+    return _save(fig, path)
+
+
 def predicted_vs_true(path, y_true, y_pred, *, estimator, data, score):
     """Predictions against targets on the test set, with its R² (``score``)."""
     if not available():

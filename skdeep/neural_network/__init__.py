@@ -32,7 +32,7 @@ Where each concern lives (the wrappers for a user's own model are in
   ``_inference_plan``; ``_graph``: the walk of a functional network both NumPy
   passes share. The ``device`` parameter is resolved by
   ``skdeep._bridge._devices``, as the wrappers' is;
-- the tabular recipe (issue 25, not public yet): ``_tabular``
+- the tabular recipe: ``_tabular``
   (``TabularMLPRegressor``, ``TabularMLPClassifier``) on ``_tabular_base`` (their
   parameters, preprocessing and training through ``skdeep._bridge.engine``), with
   ``_tabular_preprocessing`` (robust scaling, smooth clipping), ``_tabular_layers``
@@ -49,6 +49,8 @@ _LAZY = {
     "MLPClassifier": "skdeep.neural_network._mlp",
     "MLPRegressor": "skdeep.neural_network._mlp",
     "WideDeepRegressor": "skdeep.neural_network._wide_deep",
+    "TabularMLPClassifier": "skdeep.neural_network._tabular",
+    "TabularMLPRegressor": "skdeep.neural_network._tabular",
     "find_learning_rate": "skdeep.neural_network._lr_finder",
     "reuse_layers": "skdeep.neural_network._transfer",
 }

@@ -349,6 +349,7 @@ def build_tabular_mlp(
     n_numeric=None,
     cardinalities=(),
     categorical_embedding_dim=8,
+    precision=None,
 ):
     """The tabular recipe's network (issue 25): input -> [periodic embedding] ->
     [categorical embeddings] -> [feature scale] -> hidden blocks (dense, activation,
@@ -363,9 +364,13 @@ def build_tabular_mlp(
     (He-normal kernels, zero biases) instead of the NTK parametrisation,
     ``learnable_mix=False`` the plain activation. The layers are in
     ``_tabular_layers``. ``scale_factor`` and ``bias_factor`` are the learning-rate
-    factors of the feature scales and of the biases.
+    factors of the feature scales and of the biases. ``precision`` (a mixed Keras
+    dtype policy) is the policy of the hidden blocks; the embeddings, the output
+    and so the loss stay in ``dtype``.
     """
     from skdeep.neural_network import _tabular_layers as layers
+
+    hidden = precision or dtype
 
     inputs = keras.Input(shape=(n_features,), name="input", dtype=dtype)
     x = inputs
@@ -389,29 +394,32 @@ def build_tabular_mlp(
     if feature_scale:
         x = layers.FeatureScale(scale_factor, name="feature_scale", dtype=dtype)(x)
 
-    def dense(units, name):
+    def dense(units, name, layer_dtype):
         if ntk:
-            return layers.NTKDense(units, bias_factor, name=name, dtype=dtype)
+            return layers.NTKDense(units, bias_factor, name=name, dtype=layer_dtype)
         return keras.layers.Dense(
             units,
             kernel_initializer=keras.initializers.HeNormal(seed),
             name=name,
-            dtype=dtype,
+            dtype=layer_dtype,
         )
 
     for i, units in enumerate(hidden_layer_sizes):
-        x = dense(units, f"dense_{i}")(x)
+        x = dense(units, f"dense_{i}", hidden)(x)
         if learnable_mix:
-            x = layers.MixedActivation(activation, name=f"activation_{i}", dtype=dtype)(
-                x
+            mixed = layers.MixedActivation(
+                activation, name=f"activation_{i}", dtype=hidden
             )
+            x = mixed(x)
         else:
             x = keras.layers.Activation(
-                activation, name=f"activation_{i}", dtype=dtype
+                activation, name=f"activation_{i}", dtype=hidden
             )(x)
         if dropout:
-            x = layers.ScheduledDropout(dropout, seed=seed + i, name=f"dropout_{i}")(x)
-    x = dense(n_outputs, "output")(x)
+            x = layers.ScheduledDropout(
+                dropout, seed=seed + i, name=f"dropout_{i}", dtype=hidden
+            )(x)
+    x = dense(n_outputs, "output", dtype)(x)
     if output_activation != "linear":
         x = keras.layers.Activation(
             output_activation, name="output_activation", dtype=dtype

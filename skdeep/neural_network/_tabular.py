@@ -1,9 +1,7 @@
 """TabularMLPRegressor and TabularMLPClassifier: networks that are good by default on
 tables (issue 25; the recipe of RealMLP, Holzmüller et al. 2024, "Better by Default").
 
-Not public yet: the estimators train and predict, but the tour, the gallery, the
-common checks and the device and stream options of the other networks come with the
-rest of issue 25. ``MLPRegressor`` and ``MLPClassifier`` keep scikit-learn's
+``MLPRegressor`` and ``MLPClassifier`` keep scikit-learn's
 defaults; the recipe lives here, each technique a parameter that switches it off.
 """
 
@@ -12,6 +10,7 @@ from numbers import Real
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_array, column_or_1d
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -26,6 +25,9 @@ _ATTRIBUTES = """    history_ : dict
         Epochs run.
     best_iteration_ : int
         The epoch whose weights were kept (1-based).
+    device_ : str or list of str
+        The device the network trained on (``"cpu:0"``, ``"gpu:1"`` ...), or the
+        devices of a data-parallel fit.
     validation_loss_ : float or None
         The held-out loss of that epoch (None without held-out rows).
     n_features_in_ : int
@@ -110,6 +112,16 @@ def _recipe_docstring(task):
         Held-out fraction with ``keep_best``.
     dtype : {{"float32", "float64"}}, default="float32"
         The network's dtype.
+    device : str or list of str, default='auto'
+        Where the network trains and predicts, as for ``MLPRegressor``: ``'auto'``
+        (the first GPU the backend sees, else the CPU; in a worker of a parallel
+        search, the worker's own GPU), ``'cpu'``, ``'gpu'``, ``'gpu:N'``, or a list
+        of devices to train data-parallel over (predictions on the first).
+    precision : {{"float32", "mixed_float16", "mixed_bfloat16"}} or None, default=None
+        Keras dtype policy of the hidden blocks, for this estimator only: the mixed
+        policies keep the weights in float32 and compute the hidden layers in half
+        precision (the embeddings, the output layer and the loss stay float32;
+        ``'mixed_float16'`` scales the loss). Needs ``dtype='float32'``.
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, the held-out rows, the shuffles and the dropout.
     verbose : int, default=0
@@ -188,6 +200,8 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         standardize_target=True,
         clip_predictions=True,
         dtype="float32",
+        device="auto",
+        precision=None,
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -222,15 +236,39 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         self.standardize_target = standardize_target
         self.clip_predictions = clip_predictions
         self.dtype = dtype
+        self.device = device
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Train on ``X`` and ``y`` (1-D, or 2-D for several outputs); returns self."""
-        X, y = self._validate(X, y, multi_output=True, y_numeric=True)
-        sample_weight = self._validate_sample_weight(sample_weight, X)
+    def fit(self, X, y=None, sample_weight=None, *, steps_per_epoch=None):
+        """Train on ``X`` and ``y`` (1-D, or 2-D for several outputs).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features), or a stream
+            The training rows; or a ``tf.data.Dataset``, ``keras.utils.PyDataset``
+            or generator of ``(x, y)`` / ``(x, y, sample_weight)`` batches, with
+            ``y=None`` (the preprocessing is fitted on its first batches).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), or None
+            The targets (None with a stream).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows (a weight of 2 counts as a repeated row).
+        steps_per_epoch : int, default=None
+            With a stream: batches per epoch (needed where the stream does not say
+            how many it holds, as a generator does not).
+
+        Returns
+        -------
+        self : TabularMLPRegressor
+        """
+        return self._fit(X, y, sample_weight, steps_per_epoch=steps_per_epoch)
+
+    _y_options = {"multi_output": True, "y_numeric": True}
+
+    def _fit_targets(self, y, sample_weight, classes=None):
         Y = y.reshape(len(y), -1).astype(np.float64)
         self._y_1d = y.ndim == 1
         counted = Y[sample_weight > 0]
@@ -241,10 +279,19 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
             self.target_scale_ = (mean, np.where(std > 0, std, 1.0))
         else:
             self.target_scale_ = (np.zeros(Y.shape[1]), np.ones(Y.shape[1]))
-        Z = self._fit_transform_X(X, sample_weight)
-        T = ((Y - self.target_scale_[0]) / self.target_scale_[1]).astype(self.dtype)
-        self._fit_network(Z, T, sample_weight, "mean_squared_error", "linear")
-        return self
+        return self._encode_targets(Y)
+
+    def _check_stream_targets(self, y):
+        return check_array(
+            y, ensure_2d=False, dtype=np.float64, input_name="y of a batch"
+        )
+
+    def _encode_targets(self, y):
+        Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        return ((Y - self.target_scale_[0]) / self.target_scale_[1]).astype(self.dtype)
+
+    def _loss(self):
+        return "mean_squared_error", "linear"
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -326,6 +373,8 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
         validation_fraction=0.2,
         label_smoothing=0.1,
         dtype="float32",
+        device="auto",
+        precision=None,
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -359,33 +408,80 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
         self.validation_fraction = validation_fraction
         self.label_smoothing = label_smoothing
         self.dtype = dtype
+        self.device = device
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Train on ``X`` and the class labels ``y``; returns self."""
-        import keras
+    def fit(self, X, y=None, sample_weight=None, *, classes=None, steps_per_epoch=None):
+        """Train on ``X`` and the class labels ``y``.
 
-        X, y = self._validate(X, y)
-        check_classification_targets(y)
-        sample_weight = self._validate_sample_weight(sample_weight, X)
-        encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features), or a stream
+            The training rows; or a ``tf.data.Dataset``, ``keras.utils.PyDataset``
+            or generator of ``(x, y)`` / ``(x, y, sample_weight)`` batches, with
+            ``y=None`` and ``classes`` (the preprocessing is fitted on its first
+            batches).
+        y : array-like of shape (n_samples,), or None
+            The class labels (None with a stream).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows (a weight of 2 counts as a repeated row).
+        classes : array-like, default=None
+            With a stream: every class label the batches may hold.
+        steps_per_epoch : int, default=None
+            With a stream: batches per epoch (needed where the stream does not say
+            how many it holds, as a generator does not).
+
+        Returns
+        -------
+        self : TabularMLPClassifier
+        """
+        return self._fit(
+            X, y, sample_weight, classes=classes, steps_per_epoch=steps_per_epoch
+        )
+
+    _y_options = {}
+
+    def _fit_targets(self, y, sample_weight, classes=None):
+        if classes is None:
+            check_classification_targets(y)
+            self.classes_ = LabelEncoder().fit(y).classes_
+        else:
+            self.classes_ = np.unique(np.asarray(classes))
         if len(self.classes_) < 2:
             raise ValueError(
                 "The number of classes has to be greater than one; got "
                 f"{len(self.classes_)} class"
             )
-        codes = encoder.transform(y)
-        Y = np.eye(len(self.classes_), dtype=self.dtype)[codes]
-        Z = self._fit_transform_X(X, sample_weight)
+        return self._encode_targets(y)
+
+    def _check_stream_targets(self, y):
+        if y is None:
+            raise ValueError("Each batch of a streamed X must hold its labels y.")
+        return column_or_1d(np.asarray(y))
+
+    def _encode_targets(self, y):
+        codes = np.searchsorted(self.classes_, y)
+        codes = np.minimum(codes, len(self.classes_) - 1)
+        unknown = self.classes_[codes] != y
+        if np.any(unknown):
+            raise ValueError(
+                f"A batch holds labels {np.unique(np.asarray(y)[unknown]).tolist()} "
+                f"that are not in classes={self.classes_.tolist()}; pass every label "
+                "to fit(..., classes=[...])."
+            )
+        return np.eye(len(self.classes_), dtype=self.dtype)[codes]
+
+    def _loss(self):
+        import keras
+
         loss = keras.losses.CategoricalCrossentropy(
             label_smoothing=self.label_smoothing
         )
-        self._fit_network(Z, Y, sample_weight, loss, "softmax")
-        return self
+        return loss, "softmax"
 
     def predict_proba(self, X):
         """Class probabilities for ``X``, columns in the order of ``classes_``."""

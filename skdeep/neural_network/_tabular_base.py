@@ -1,6 +1,7 @@
 """What the tabular regressor and classifier share (``_tabular``): parameters,
 preprocessing, the held-out rows, building and training the network, pickling."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -14,7 +15,9 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from skdeep._bridge import _streams
 from skdeep._bridge._estimator import KerasEstimator
+from skdeep._bridge._precision import PRECISIONS
 from skdeep.neural_network._tabular_preprocessing import (
     RobustSmoothScaler,
     TabularColumns,
@@ -28,6 +31,8 @@ _SCALE_FACTOR = 6.0
 _BIAS_FACTOR = 0.1
 # with keep_best="auto", the best epoch on a held-out set is kept from this many rows
 _KEEP_BEST_ROWS = 500
+# the data-dependent initialisation reads at most this many training rows
+_INIT_ROWS = 1024
 
 
 class _TabularMLP(KerasEstimator):
@@ -62,6 +67,8 @@ class _TabularMLP(KerasEstimator):
         "keep_best": [StrOptions({"auto"}), "boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "dtype": [StrOptions({"float32", "float64"})],
+        "device": [str, list, tuple],
+        "precision": [StrOptions(set(PRECISIONS)), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "callbacks": [list, tuple, None],
@@ -132,6 +139,61 @@ class _TabularMLP(KerasEstimator):
             "categorical_embedding_dim": self.categorical_embedding_dim,
         }
 
+    # -- fit: arrays or a stream ------------------------------------------------
+
+    def _fit(self, X, y, sample_weight, *, classes=None, steps_per_epoch=None):
+        if _streams.is_stream(X):
+            return self._fit_stream(X, y, sample_weight, classes, steps_per_epoch)
+        _streams.check_array_fit(classes, steps_per_epoch)
+        X, y = self._validate(X, y, **self._y_options)
+        sample_weight = self._validate_sample_weight(sample_weight, X)
+        Y = self._fit_targets(y, sample_weight)
+        Z = self._fit_transform_X(X, sample_weight)
+        self._fit_network(Z, Y, sample_weight)
+        return self
+
+    def _fit_stream(self, X, y, sample_weight, classes, steps_per_epoch):
+        """Fit the preprocessing on the stream's first batches, then train on all
+        of its batches (``_tabular_streams``)."""
+        from skdeep.neural_network import _tabular_streams
+        from skdeep.neural_network._streaming import StreamFeed
+
+        _tabular_streams.check_stream_fit(self, y, sample_weight, steps_per_epoch)
+        if classes is None and hasattr(self, "predict_proba"):
+            raise ValueError(
+                f"{type(self).__name__}.fit on streamed batches needs classes=[...], "
+                "every label the batches may hold (the network has one output per "
+                "class)."
+            )
+        if self.batch_size != type(self)().batch_size:
+            warnings.warn(
+                f"batch_size={self.batch_size} has no effect on a streamed X: the "
+                "network trains on the stream's own batches.",
+                UserWarning,
+                stacklevel=3,
+            )
+        stream = _streams.Stream(X)
+        x, y, weights = _tabular_streams.read_sample(stream)
+        x = validate_data(self, x, dtype=np.float64)
+        y = self._check_stream_targets(y)
+        weights = self._validate_sample_weight(weights, x)
+        Y = self._fit_targets(y, weights, classes=classes)
+        Z = self._fit_transform_X(x, weights)
+        # the batches' weights scaled as the sample's are (mean 1 on the sample)
+        mean_weight = weights.mean()
+
+        def encode(x, y, w):
+            x = validate_data(self, x, dtype=np.float64, reset=False)
+            Y = self._encode_targets(self._check_stream_targets(y))
+            w = None if w is None else np.asarray(w, dtype=np.float64) / mean_weight
+            return self._transform_X(x), Y, w
+
+        feed = StreamFeed(stream, encode, steps_per_epoch)
+        if feed.n_batches is None:
+            raise _tabular_streams.epoch_count_error(stream)
+        self._fit_network(Z, Y, weights, feed=feed)
+        return self
+
     # -- training ----------------------------------------------------------------
 
     def _keep_best(self, n_samples):
@@ -150,12 +212,19 @@ class _TabularMLP(KerasEstimator):
         order = rng.permutation(n_samples)
         return np.sort(order[n_valid:]), np.sort(order[:n_valid])
 
-    def _fit_network(self, Z, Y, sample_weight, loss, output_activation):
+    def _fit_network(self, Z, Y, sample_weight, feed=None):
+        """Build and train the network on the preprocessed rows ``Z`` and encoded
+        targets ``Y``; with a stream's ``feed`` (``_fit_stream``), ``Z`` and ``Y``
+        are its sample (the initialisation's data) and the feed's batches are
+        trained on."""
         import keras
 
+        from skdeep._bridge._devices import even_batches, resolve
+        from skdeep._bridge._precision import precision_scope
         from skdeep._bridge._seeding import seeded
         from skdeep._bridge.engine import Predictor, TrainingSpec, fit_model
         from skdeep._bridge.engine._build import compute_loss_in
+        from skdeep.neural_network import _tabular_streams
         from skdeep.neural_network._architectures import build_tabular_mlp
         from skdeep.neural_network._callbacks import clone_callbacks
         from skdeep.neural_network._tabular_layers import data_dependent_init
@@ -166,38 +235,55 @@ class _TabularMLP(KerasEstimator):
         )
 
         sizes = self._check_hidden_layer_sizes()
+        loss, output_activation = self._loss()
+        mixed = self.precision not in (None, "float32")
+        if mixed and self.dtype == "float64":
+            raise ValueError(
+                f"precision={self.precision!r} keeps the weights in float32 and "
+                "computes in half precision; it cannot apply to a float64 network. "
+                "Set dtype='float32', or precision=None."
+            )
+        placement = resolve(self.device)
         n_samples = len(Z)
         # weights of mean 1: the loss has the scale of an unweighted one, and a
         # weight of 2 counts as a repeated row
         weights = sample_weight * (n_samples / sample_weight.sum())
-        with seeded(self.random_state) as seed:
-            train, valid = self._split(n_samples, seed)
-            model = build_tabular_mlp(
-                Z.shape[1],
-                Y.shape[1],
-                hidden_layer_sizes=sizes,
-                output_activation=output_activation,
-                periodic_embedding=self.periodic_embedding,
-                n_frequencies=self.n_frequencies,
-                embedding_dim=self.embedding_dim,
-                frequency_scale=self.frequency_scale,
-                feature_scale=self.feature_scale,
-                ntk=self.ntk,
-                activation=self.activation,
-                learnable_mix=self.learnable_mix,
-                dropout=self.dropout,
-                seed=seed,
-                dtype=self.dtype,
-                scale_factor=_SCALE_FACTOR if self.parameter_groups else 1.0,
-                bias_factor=_BIAS_FACTOR if self.parameter_groups else 1.0,
-                **self._column_layout(),
-            )
+        with seeded(self.random_state) as seed, placement.training():
+            if feed is None:
+                train, valid = self._split(n_samples, seed)
+            else:  # a stream is not split: all of the sample initialises
+                train, valid = np.arange(n_samples), np.arange(0)
+            with precision_scope(self.precision if mixed else None):
+                model = build_tabular_mlp(
+                    Z.shape[1],
+                    Y.shape[1],
+                    hidden_layer_sizes=sizes,
+                    output_activation=output_activation,
+                    periodic_embedding=self.periodic_embedding,
+                    n_frequencies=self.n_frequencies,
+                    embedding_dim=self.embedding_dim,
+                    frequency_scale=self.frequency_scale,
+                    feature_scale=self.feature_scale,
+                    ntk=self.ntk,
+                    activation=self.activation,
+                    learnable_mix=self.learnable_mix,
+                    dropout=self.dropout,
+                    seed=seed,
+                    dtype=self.dtype,
+                    scale_factor=_SCALE_FACTOR if self.parameter_groups else 1.0,
+                    bias_factor=_BIAS_FACTOR if self.parameter_groups else 1.0,
+                    precision=self.precision if mixed else None,
+                    **self._column_layout(),
+                )
             if self.data_init and self.ntk:
-                rng = np.random.RandomState(seed)
-                rows = rng.choice(train, size=min(len(train), 1024), replace=False)
-                data_dependent_init(model, Z[rows], seed)
+                rows = train
+                if len(train) > _INIT_ROWS:
+                    rng = np.random.RandomState(seed)
+                    rows = np.sort(rng.choice(train, size=_INIT_ROWS, replace=False))
+                data_dependent_init(model, Z[rows], seed, weights[rows])
             batch_size = min(self.batch_size, len(train))
-            total_steps = self.max_iter * -(-len(train) // batch_size)
+            steps = -(-len(train) // batch_size) if feed is None else feed.n_batches
+            total_steps = self.max_iter * steps
             optimizer = ScheduledAdamW(
                 total_steps,
                 decay_schedule=self.regularization_schedule,
@@ -213,6 +299,10 @@ class _TabularMLP(KerasEstimator):
             optimizer.exclude_from_weight_decay(
                 var_names=["bias", "scale", "mix", "frequencies", "phases", "factor"]
             )
+            if self.precision == "mixed_float16":
+                # wrapped here rather than by compile, which wraps only under a
+                # global policy: the saved model then loads with its loss scaling
+                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
             model.compile(optimizer=optimizer, loss=loss)
             compute_loss_in(model, self.dtype)  # a float64 network's loss in float64
             callbacks = []
@@ -229,21 +319,32 @@ class _TabularMLP(KerasEstimator):
                     )
                 )
             callbacks += clone_callbacks(self.callbacks)
-            history = fit_model(
-                model,
-                Z[train],
-                Y[train],
-                weights[train],
-                TrainingSpec(
-                    epochs=self.max_iter,
-                    batch_size=batch_size,
-                    shuffle=True,
-                    callbacks=tuple(callbacks),
-                    verbose=self.verbose,
-                    seed=seed,
-                ),
-                validation_data=validation,
+            spec = TrainingSpec(
+                epochs=self.max_iter,
+                batch_size=batch_size,
+                shuffle=feed is None,  # a stream's batches: shuffled by the feed
+                callbacks=tuple(callbacks),
+                verbose=self.verbose,
+                seed=seed,
+                steps_per_epoch=None if feed is None else feed.n_batches,
             )
+            if feed is None:
+                x_fit, y_fit, w_fit, validation, spec = even_batches(
+                    placement, spec, Z[train], Y[train], weights[train], validation
+                )
+            else:  # PyDataset batches shuffled as the other networks shuffle them
+                x_fit, y_fit, w_fit = (
+                    _tabular_streams.epochs_of_batches(
+                        feed, self.max_iter, seed, shuffle=True
+                    ),
+                    None,
+                    None,
+                )
+            history = fit_model(
+                model, x_fit, y_fit, w_fit, spec, validation_data=validation
+            )
+        self.device_ = placement.name
+        self._placement = placement
         self.model_ = model
         self._predictor = Predictor(model)
         self.history_ = {k: [float(v) for v in vs] for k, vs in history.history.items()}
@@ -258,8 +359,16 @@ class _TabularMLP(KerasEstimator):
 
     def _network_outputs(self, X):
         check_is_fitted(self, "model_")
+        _streams.refuse_in_predict(self, X)
         X = self._check_X(X)
-        return np.asarray(self._predictor(self._transform_X(X)), dtype=np.float64)
+        placement = self.__dict__.get("_placement")
+        if placement is None:  # loaded: the fitted devices, where this process has them
+            from skdeep._bridge._devices import fitted_placement
+
+            placement = self._placement = fitted_placement(self.device_)
+        with placement.predicting():
+            outputs = self._predictor(self._transform_X(X))
+        return np.asarray(outputs, dtype=np.float64)
 
     # -- pickling: the network as .keras bytes -----------------------------------
 
@@ -268,6 +377,7 @@ class _TabularMLP(KerasEstimator):
 
         state = dict(super().__getstate__())
         state.pop("_predictor", None)
+        state.pop("_placement", None)
         return keras_models_to_bytes(state)
 
     def __setstate__(self, state):

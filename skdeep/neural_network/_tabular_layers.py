@@ -241,39 +241,52 @@ class ScheduledDropout(keras.layers.Layer):
     def call(self, x, training=False):
         if not training or self.rate == 0.0:
             return x
-        rate = ops.cast(self.rate * self.factor, x.dtype)
+        # the draw and the rate in float32 (a half-precision draw is coarse)
+        rate = ops.cast(self.rate * self.factor, "float32")
         draw = keras.random.uniform(ops.shape(x), seed=self.seed_generator)
         keep = ops.cast(draw >= rate, x.dtype)
-        return x * keep / (1.0 - rate)
+        return x * keep / ops.cast(1.0 - rate, x.dtype)
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
 
 
-def data_dependent_init(model, x, random_state):
+def data_dependent_init(model, x, random_state, sample_weight=None):
     """Initialise ``model``'s ``NTKDense`` hidden layers from data ``x`` (rows of
     the model's input), in place, in order.
 
     Each unit's weights are rescaled so that its pre-activation has unit standard
     deviation over ``x``, and its bias is set so that the pre-activation is zero at
-    a training row drawn for that unit, which places each unit's kink inside the
-    data. The output layer (the last ``NTKDense``) keeps its draw. Other layers run
-    in inference mode to carry ``x`` forward.
+    a random quantile of its values over ``x`` (a quantile level drawn per unit, the
+    empirical distribution's inverse): the unit's kink lies inside the data, where
+    a training row drawn for the unit would put it. Rows count by their
+    ``sample_weight`` (a weight of 2 gives what repeating the row gives, in any row
+    order). The output layer (the last ``NTKDense``) keeps its draw. Other layers
+    run in inference mode to carry ``x`` forward.
     """
+    from skdeep.neural_network._tabular_preprocessing import weighted_quantiles
+
     rng = np.random.RandomState(random_state)
+    weights = np.ones(len(x)) if sample_weight is None else np.asarray(sample_weight)
     dense = [layer for layer in model.layers if isinstance(layer, NTKDense)]
     out = np.asarray(x, dtype=model.inputs[0].dtype)
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):
             continue
         if isinstance(layer, NTKDense) and layer is not dense[-1]:
-            z = np.asarray(layer.linear(out))
-            scale = z.std(axis=0)
+            z = np.asarray(layer.linear(out), dtype=np.float64)
+            mean = np.average(z, axis=0, weights=weights)
+            scale = np.sqrt(np.average((z - mean) ** 2, axis=0, weights=weights))
             scale = np.where(scale > 0, scale, 1.0)
             layer.kernel.assign(np.asarray(layer.kernel) / scale)
             z = z / scale
-            rows = rng.randint(0, len(z), size=z.shape[1])
-            picked = z[rows, np.arange(z.shape[1])]
+            levels = rng.uniform(size=z.shape[1])
+            picked = np.array(
+                [
+                    weighted_quantiles(z[:, [j]], [level], weights)[0, 0]
+                    for j, level in enumerate(levels)
+                ]
+            )
             layer.bias.assign(-picked / layer.bias_factor)
         out = np.asarray(layer(out, training=False))
     return model

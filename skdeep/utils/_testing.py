@@ -31,6 +31,28 @@ _TEST_PARAMS = {
         # float64 so that sample_weight equivalence holds to the check's rtol=1e-7
         "dtype": "float64",
     },
+    # the whole recipe on, at a small size. For sample_weight equivalence to the
+    # check's rtol=1e-7: float64, no dropout (its masks are drawn per row, so
+    # repeated rows draw others), and a smaller step (on 15 rows the recipe's
+    # large steps amplify the rounding of another row order to ~1e-6)
+    "TabularMLPClassifier": {
+        "hidden_layer_sizes": (16,),
+        "n_frequencies": 4,
+        "max_iter": 10,
+        "dropout": 0.0,
+        "learning_rate_init": 0.01,
+        "dtype": "float64",
+        "random_state": 0,
+    },
+    "TabularMLPRegressor": {
+        "hidden_layer_sizes": (16,),
+        "n_frequencies": 4,
+        "max_iter": 10,
+        "dropout": 0.0,
+        "learning_rate_init": 0.01,
+        "dtype": "float64",
+        "random_state": 0,
+    },
     "ClusterPropagationClassifier": {
         # the checks' datasets have 1 to 30 samples; 3 clusters keeps KMeans meaningful
         "n_clusters": 3,

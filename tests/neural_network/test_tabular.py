@@ -156,6 +156,20 @@ def test_data_dependent_init_gives_unit_spread_and_kinks_inside_the_data():
         h = layer(h)
 
 
+
+def test_data_dependent_init_counts_a_weight_as_repeated_rows_in_any_order():
+    x = np.random.RandomState(0).lognormal(size=(30, 4)).astype("float32")
+    w = np.random.RandomState(1).randint(0, 4, size=30)
+    order = np.random.RandomState(2).permutation(int(w.sum()))
+    weighted = build_tabular_mlp(4, 1, hidden_layer_sizes=(8,), dropout=0.0)
+    repeated = build_tabular_mlp(4, 1, hidden_layer_sizes=(8,), dropout=0.0)
+    repeated.set_weights(weighted.get_weights())
+    data_dependent_init(weighted, x, random_state=0, sample_weight=w)
+    data_dependent_init(repeated, x.repeat(w, axis=0)[order], random_state=0)
+    for a, b in zip(weighted.get_weights(), repeated.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
 # -- schedules ----------------------------------------------------------------------
 
 
@@ -400,3 +414,104 @@ def test_invalid_parameters_are_named():
         ValueError, match="sequence of positive integers, got \\(2.5,\\)"
     ):
         TabularMLPRegressor(hidden_layer_sizes=(2.5,)).fit([[0.0], [1.0]], [0.0, 1.0])
+
+
+# -- devices, precision, streams -------------------------------------------------------
+
+
+def test_device_is_resolved_recorded_and_checked(diabetes, fitted_regressor):
+    assert fitted_regressor.device_ == "cpu:0"
+    X, y, _, _ = diabetes
+    with pytest.raises(ValueError, match="device 'gpu:7' does not exist"):
+        TabularMLPRegressor(**_FAST, device="gpu:7").fit(X[:50], y[:50])
+
+
+@pytest.mark.parametrize("precision", ["mixed_float16", "mixed_bfloat16"])
+def test_mixed_precision_trains_the_hidden_blocks_in_half_precision(
+    diabetes, precision, recwarn
+):
+    X, y, X_test, y_test = diabetes
+    reg = TabularMLPRegressor(**_FAST, precision=precision).fit(X, y)
+    half = precision.split("_")[1]
+    dtypes = {layer.name: layer.dtype_policy.compute_dtype for layer in reg.model_.layers}
+    assert dtypes["dense_0"] == dtypes["activation_0"] == half
+    assert dtypes["embedding"] == dtypes["output"] == "float32"
+    assert reg.predict(X_test).dtype == np.float64
+    assert reg.score(X_test, y_test) > 0.2
+    loaded = pickle.loads(pickle.dumps(reg))  # the optimizer state loads quietly
+    np.testing.assert_allclose(loaded.predict(X_test), reg.predict(X_test))
+    assert not [w for w in recwarn if "Skipping variable" in str(w.message)]
+    with pytest.raises(ValueError, match="cannot apply to a float64 network"):
+        TabularMLPRegressor(precision=precision, dtype="float64").fit(X, y)
+
+
+def _batches(X, y, size=50):
+    return [(X[i : i + size], y[i : i + size]) for i in range(0, len(X), size)]
+
+
+class _Batches(keras.utils.PyDataset):
+    def __init__(self, batches):
+        super().__init__()
+        self.batches = batches
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __getitem__(self, index):
+        return self.batches[index]
+
+
+@pytest.mark.parametrize("kind", ["generator", "PyDataset", "tf.data"])
+def test_regressor_trains_on_each_kind_of_stream(diabetes, kind):
+    X, y, X_test, y_test = diabetes
+    batches = _batches(X, y)
+    if kind == "generator":
+        data, options = (b for _ in range(_FAST["max_iter"]) for b in batches), {
+            "steps_per_epoch": len(batches)
+        }
+    elif kind == "PyDataset":
+        data, options = _Batches(batches), {}
+    else:
+        import tensorflow as tf
+
+        data, options = tf.data.Dataset.from_tensor_slices((X, y)).batch(50), {}
+    params = dict(_FAST, batch_size=256)
+    reg = TabularMLPRegressor(**params).fit(data, **options)
+    assert reg.n_iter_ == _FAST["max_iter"] and reg.n_features_in_ == X.shape[1]
+    # the preprocessing is fitted on the stream's first batches (all 300 rows here)
+    arrays = TabularMLPRegressor(**params).fit(X, y)
+    np.testing.assert_allclose(reg.preprocessor_.center_, arrays.preprocessor_.center_)
+    np.testing.assert_allclose(reg.target_scale_, arrays.target_scale_)
+    assert reg.score(X_test, y_test) > 0.2
+
+
+def test_classifier_stream_takes_classes_and_checks_the_labels():
+    X, y = load_breast_cancer(return_X_y=True)
+    labels = np.array(["benign", "malignant"])[y]
+    clf = TabularMLPClassifier(**dict(_FAST, batch_size=256)).fit(
+        iter(_batches(X, labels)), classes=["malignant", "benign"], steps_per_epoch=1
+    )
+    assert list(clf.classes_) == ["benign", "malignant"]
+    with pytest.raises(ValueError, match="needs classes="):
+        TabularMLPClassifier().fit(_Batches(_batches(X, labels)))
+    with pytest.raises(ValueError, match=r"labels \['malignant'\] that are not in"):
+        TabularMLPClassifier(**dict(_FAST, batch_size=256)).fit(
+            _Batches(_batches(X, labels)), classes=["benign", "other"]
+        )
+
+
+def test_what_a_stream_cannot_take_is_a_clear_error(diabetes):
+    X, y, _, _ = diabetes
+    stream = _Batches(_batches(X, y))
+    with pytest.raises(ValueError, match="pass steps_per_epoch"):
+        TabularMLPRegressor(**dict(_FAST, batch_size=256)).fit(iter(_batches(X, y)))
+    with pytest.raises(ValueError, match="keep_best=True holds out"):
+        TabularMLPRegressor(keep_best=True).fit(stream)
+    with pytest.raises(ValueError, match="y must be None"):
+        TabularMLPRegressor().fit(stream, y)
+    with pytest.raises(ValueError, match="applies to streamed X"):
+        TabularMLPRegressor().fit(X, y, steps_per_epoch=3)
+    with pytest.warns(UserWarning, match="batch_size=64 has no effect"):
+        TabularMLPRegressor(**_FAST).fit(stream)
+    with pytest.raises(TypeError, match="predicts arrays"):
+        TabularMLPRegressor(**_FAST).fit(X, y).predict(stream)
