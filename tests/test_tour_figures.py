@@ -68,6 +68,16 @@ def _draw(name, path):
             test_score=0.6,
             test="1000 test rows",
         )
+    if name == "loss_curves":
+        # the tour's longest texts
+        return figures.loss_curves(
+            path,
+            loss,
+            [v + 0.1 for v in loss],
+            title="TabularMLPClassifier",
+            loss_name="log loss (label-smoothed)",
+            best=4,
+        )
     if name == "predicted_vs_true":
         y = rng.normal(size=30)
         # the longest data name the tour uses
@@ -92,6 +102,7 @@ def _draw(name, path):
 
 FIGURES = [
     "learning_curves",
+    "loss_curves",
     "predicted_vs_true",
     "representatives",
     "anomalies",
@@ -114,6 +125,14 @@ def test_every_figure_function_is_drawn_here():
 def test_tour_figure_passes_the_check(tmp_path, name):
     path = _draw(name, tmp_path / f"{name}.png")
     assert path == tmp_path / f"{name}.png"
+    with Image.open(path) as image:
+        assert image.text.get("Description") == figures.CHECKED
+
+
+def test_loss_curves_without_held_out_rows(tmp_path):
+    path = figures.loss_curves(
+        tmp_path / "loss.png", [1.0, 0.5], title="a net", loss_name="squared error"
+    )
     with Image.open(path) as image:
         assert image.text.get("Description") == figures.CHECKED
 
