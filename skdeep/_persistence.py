@@ -58,6 +58,33 @@ def _is_skdeep_estimator(name):
     return cls.__module__ == module
 
 
+def _is_skdeep_building_block(name):
+    """Whether ``name`` ("module.Class") is a class of skdeep that its estimators
+    store: a scikit-learn estimator (a fitted preprocessing step) or a registered
+    Keras object (a layer, optimizer or schedule, rebuilt by Keras' safe mode).
+    Classes only, as for scikit-learn's."""
+    module, _, cls_name = name.rpartition(".")
+    if not module.startswith("skdeep."):
+        return False
+    try:
+        obj = getattr(importlib.import_module(module), cls_name)
+    except (ImportError, AttributeError):
+        return False
+    if not isinstance(obj, type) or obj.__module__ != module:
+        return False
+    from sklearn.base import BaseEstimator
+
+    if issubclass(obj, BaseEstimator):
+        return True
+    keras = sys.modules.get("keras")  # imported by the module that defines it
+    return (
+        keras is not None
+        and keras.saving.get_registered_object(keras.saving.get_registered_name(obj))
+        is obj
+        and keras.saving.get_registered_name(obj).startswith("skdeep")
+    )
+
+
 def _is_sklearn_class(name):
     """Whether ``name`` ("module.Class") is a class defined in scikit-learn.
 
@@ -104,6 +131,7 @@ def _refused_types(untrusted, extra):
         if name not in extra
         and name not in _sklearn_metric_functions()
         and not _is_skdeep_estimator(name)
+        and not _is_skdeep_building_block(name)
         and not _is_sklearn_class(name)
     ]
 

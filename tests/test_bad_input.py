@@ -156,6 +156,12 @@ def test_bad_X_at_fit(estimator, case):
     make_bad, exc_type, match = _expected(estimator, case)
     X, y = _data(estimator)
     bad = make_bad(X)
+    if case == "mixed DataFrame" and type(estimator).__name__.startswith("Tabular"):
+        # not bad for them: they encode a DataFrame's string columns (one-hot here)
+        with _quiet():
+            model = clone(estimator).fit(bad, y)
+        assert model.predict(bad).shape[0] == len(bad)
+        return
     _raises_clearly(exc_type, match, clone(estimator).fit, bad, y)
 
 

@@ -926,10 +926,21 @@ def test_ctrl_c_at_any_moment_is_one_line(
         line = "skdeep tour: interrupted"
     else:
         args = [
-            "fit", "MLPClassifier", "--data", "train.csv", "--target", "label",
-            "--param", "max_iter=100000", "--param", "n_iter_no_change=100000",
-            "--param", "hidden_layer_sizes=(8,)", "--output", tmp_path / "m.joblib",
-        ]  # fmt: skip
+            "fit",
+            "MLPClassifier",
+            "--data",
+            "train.csv",
+            "--target",
+            "label",
+            "--param",
+            "max_iter=100000000",
+            "--param",
+            "n_iter_no_change=100000000",
+            "--param",
+            "hidden_layer_sizes=(8,)",
+            "--output",
+            tmp_path / "m.joblib",
+        ]  # fmt: skip  (a fit that cannot end before the interrupt, however slow)
         line = "skdeep fit: interrupted"
     status, out, err, masks = _interrupt(args, marker, delay, folder, times)
     assert status == 130, (status, err, masks)

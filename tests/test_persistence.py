@@ -121,13 +121,37 @@ def test_save_load_round_trip_fitted(fitted, index, tmp_path):
     assert loaded.get_params() == estimator.get_params()
     _assert_same_outputs(_outputs(loaded, X), _outputs(estimator, X))
     # the only type a user trusts is the public estimator class itself, beside
-    # scikit-learn's own classes (a calibrated SVC inside), which skdeep.load trusts
+    # scikit-learn's own classes (a calibrated SVC inside) and skdeep's building
+    # blocks (the tabular networks' layers), which skdeep.load trusts
     untrusted = [
         name
         for name in skops_io.get_untrusted_types(file=path)
         if not name.startswith("sklearn.")
+        and (
+            name == _public_name(estimator)
+            or not _persistence._is_skdeep_building_block(name)
+        )
     ]
     assert untrusted == sorted([_public_name(estimator), *_functions(estimator)])
+
+
+def test_skdeep_trusts_its_own_building_blocks_and_no_other_skdeep_name():
+    import skdeep.neural_network._tabular  # noqa: F401 - defines and registers them
+
+    for name in (
+        "skdeep.neural_network._tabular_layers.NTKDense",
+        "skdeep.neural_network._tabular_training.ScheduledAdamW",
+        "skdeep.neural_network._tabular_preprocessing.RobustSmoothScaler",
+    ):
+        assert _persistence._is_skdeep_building_block(name), name
+    for name in (
+        "skdeep.utils._testing.build_test_model",  # a function
+        "skdeep._bridge._devices.Placement",  # neither an estimator nor registered
+        "skdeep.neural_network._tabular_layers.keras",  # a module
+        "sklearn.preprocessing.StandardScaler",  # not skdeep's
+        "skdeep.neural_network._tabular_layers.NoSuchLayer",
+    ):
+        assert not _persistence._is_skdeep_building_block(name), name
 
 
 @pytest.mark.parametrize("estimator", INSTANCES, ids=_id)

@@ -100,8 +100,10 @@ def _recipe_docstring(task):
         Adam's epsilon.
     max_iter : int, default={max_iter}
         Epochs.
-    batch_size : int, default=256
-        Rows per step.
+    batch_size : int or "auto", default="auto"
+        Rows per step. "auto": 256, or fewer on small tables so that an epoch has
+        at least 8 steps, down to 32 rows (on the small ADBench tables one step per
+        epoch left too few steps to train; ``benchmarks/tabular.py``).
     keep_best : "auto" or bool, default={keep_best}
         Keep the weights of the epoch with the lowest loss on a held-out
         ``validation_fraction`` of the training rows; "auto": from 500 rows. Off
@@ -159,6 +161,17 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         See Also
         --------
         MLPRegressor : scikit-learn's MLP with its defaults.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_diabetes
+        >>> from skdeep.neural_network import TabularMLPRegressor
+        >>> X, y = load_diabetes(return_X_y=True)
+        >>> reg = TabularMLPRegressor(max_iter=8, random_state=0).fit(X[:300], y[:300])
+        >>> reg.predict(X[300:303]).shape
+        (3,)
+        >>> bool(reg.predict(X).min() >= y[:300].min())  # clipped to the training range
+        True
     """
 
     _parameter_constraints: dict = {
@@ -194,7 +207,7 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         beta_2=0.95,
         epsilon=1e-8,
         max_iter=32,
-        batch_size=256,
+        batch_size="auto",
         keep_best=False,
         validation_fraction=0.2,
         standardize_target=True,
@@ -334,6 +347,17 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
         See Also
         --------
         MLPClassifier : scikit-learn's MLP with its defaults.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skdeep.neural_network import TabularMLPClassifier
+        >>> X = pd.DataFrame({{"size": [1.0, 2.0, 3.0, 4.0] * 10,
+        ...                   "colour": ["red", "blue"] * 20}})  # one-hot encoded
+        >>> y = (X["colour"] == "red").astype(int)
+        >>> clf = TabularMLPClassifier(max_iter=10, random_state=0).fit(X, y)
+        >>> clf.predict(X.head(2)).tolist()
+        [1, 0]
     """
 
     _parameter_constraints: dict = {
@@ -368,7 +392,7 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
         beta_2=0.95,
         epsilon=1e-8,
         max_iter=40,
-        batch_size=256,
+        batch_size="auto",
         keep_best="auto",
         validation_fraction=0.2,
         label_smoothing=0.1,

@@ -31,6 +31,9 @@ _SCALE_FACTOR = 6.0
 _BIAS_FACTOR = 0.1
 # with keep_best="auto", the best epoch on a held-out set is kept from this many rows
 _KEEP_BEST_ROWS = 500
+# batch_size="auto": _BATCH_ROWS rows, or fewer so that an epoch has _MIN_STEPS
+# steps, down to _MIN_AUTO_BATCH rows
+_BATCH_ROWS, _MIN_STEPS, _MIN_AUTO_BATCH = 256, 8, 32
 # the data-dependent initialisation reads at most this many training rows
 _INIT_ROWS = 1024
 
@@ -63,7 +66,10 @@ class _TabularMLP(KerasEstimator):
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "keep_best": [StrOptions({"auto"}), "boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "dtype": [StrOptions({"float32", "float64"})],
@@ -165,7 +171,7 @@ class _TabularMLP(KerasEstimator):
                 "every label the batches may hold (the network has one output per "
                 "class)."
             )
-        if self.batch_size != type(self)().batch_size:
+        if self.batch_size != "auto":
             warnings.warn(
                 f"batch_size={self.batch_size} has no effect on a streamed X: the "
                 "network trains on the stream's own batches.",
@@ -195,6 +201,11 @@ class _TabularMLP(KerasEstimator):
         return self
 
     # -- training ----------------------------------------------------------------
+
+    def _batch_size(self, n_rows):
+        if self.batch_size != "auto":
+            return self.batch_size
+        return min(_BATCH_ROWS, max(_MIN_AUTO_BATCH, -(-n_rows // _MIN_STEPS)))
 
     def _keep_best(self, n_samples):
         if self.keep_best == "auto":
@@ -281,7 +292,7 @@ class _TabularMLP(KerasEstimator):
                     rng = np.random.RandomState(seed)
                     rows = np.sort(rng.choice(train, size=_INIT_ROWS, replace=False))
                 data_dependent_init(model, Z[rows], seed, weights[rows])
-            batch_size = min(self.batch_size, len(train))
+            batch_size = min(self._batch_size(len(train)), len(train))
             steps = -(-len(train) // batch_size) if feed is None else feed.n_batches
             total_steps = self.max_iter * steps
             optimizer = ScheduledAdamW(

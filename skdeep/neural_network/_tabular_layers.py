@@ -274,11 +274,11 @@ def data_dependent_init(model, x, random_state, sample_weight=None):
         if isinstance(layer, keras.layers.InputLayer):
             continue
         if isinstance(layer, NTKDense) and layer is not dense[-1]:
-            z = np.asarray(layer.linear(out), dtype=np.float64)
+            z = ops.convert_to_numpy(layer.linear(out)).astype(np.float64)
             mean = np.average(z, axis=0, weights=weights)
             scale = np.sqrt(np.average((z - mean) ** 2, axis=0, weights=weights))
             scale = np.where(scale > 0, scale, 1.0)
-            layer.kernel.assign(np.asarray(layer.kernel) / scale)
+            layer.kernel.assign(ops.convert_to_numpy(layer.kernel) / scale)
             z = z / scale
             levels = rng.uniform(size=z.shape[1])
             picked = np.array(
@@ -288,5 +288,5 @@ def data_dependent_init(model, x, random_state, sample_weight=None):
                 ]
             )
             layer.bias.assign(-picked / layer.bias_factor)
-        out = np.asarray(layer(out, training=False))
+        out = ops.convert_to_numpy(layer(out, training=False))
     return model

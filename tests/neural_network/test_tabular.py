@@ -156,7 +156,6 @@ def test_data_dependent_init_gives_unit_spread_and_kinks_inside_the_data():
         h = layer(h)
 
 
-
 def test_data_dependent_init_counts_a_weight_as_repeated_rows_in_any_order():
     x = np.random.RandomState(0).lognormal(size=(30, 4)).astype("float32")
     w = np.random.RandomState(1).randint(0, 4, size=30)
@@ -326,8 +325,9 @@ def test_classifier_learns_with_label_smoothing():
     assert model.score(X[400:], labels[400:]) > 0.9
     proba = model.predict_proba(X[400:])
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
-    # label smoothing 0.1 keeps the probabilities away from 0 and 1
-    assert proba.max() < 0.99
+    # label smoothing 0.1 moves the loss's optimum from 1 to 0.95: the typical
+    # confidence stays near it (without smoothing the median is above 0.99 here)
+    assert np.median(proba.max(axis=1)) < 0.97
     with pytest.raises(ValueError, match="number of classes has to be greater"):
         TabularMLPClassifier(**_FAST).fit(X[:10], labels[:1].repeat(10))
 
@@ -433,7 +433,9 @@ def test_mixed_precision_trains_the_hidden_blocks_in_half_precision(
     X, y, X_test, y_test = diabetes
     reg = TabularMLPRegressor(**_FAST, precision=precision).fit(X, y)
     half = precision.split("_")[1]
-    dtypes = {layer.name: layer.dtype_policy.compute_dtype for layer in reg.model_.layers}
+    dtypes = {
+        layer.name: layer.dtype_policy.compute_dtype for layer in reg.model_.layers
+    }
     assert dtypes["dense_0"] == dtypes["activation_0"] == half
     assert dtypes["embedding"] == dtypes["output"] == "float32"
     assert reg.predict(X_test).dtype == np.float64
@@ -466,16 +468,17 @@ def test_regressor_trains_on_each_kind_of_stream(diabetes, kind):
     X, y, X_test, y_test = diabetes
     batches = _batches(X, y)
     if kind == "generator":
-        data, options = (b for _ in range(_FAST["max_iter"]) for b in batches), {
-            "steps_per_epoch": len(batches)
-        }
+        data, options = (
+            (b for _ in range(_FAST["max_iter"]) for b in batches),
+            {"steps_per_epoch": len(batches)},
+        )
     elif kind == "PyDataset":
         data, options = _Batches(batches), {}
     else:
         import tensorflow as tf
 
         data, options = tf.data.Dataset.from_tensor_slices((X, y)).batch(50), {}
-    params = dict(_FAST, batch_size=256)
+    params = dict(_FAST, batch_size="auto")
     reg = TabularMLPRegressor(**params).fit(data, **options)
     assert reg.n_iter_ == _FAST["max_iter"] and reg.n_features_in_ == X.shape[1]
     # the preprocessing is fitted on the stream's first batches (all 300 rows here)
@@ -488,23 +491,24 @@ def test_regressor_trains_on_each_kind_of_stream(diabetes, kind):
 def test_classifier_stream_takes_classes_and_checks_the_labels():
     X, y = load_breast_cancer(return_X_y=True)
     labels = np.array(["benign", "malignant"])[y]
-    clf = TabularMLPClassifier(**dict(_FAST, batch_size=256)).fit(
+    clf = TabularMLPClassifier(**dict(_FAST, batch_size="auto")).fit(
         iter(_batches(X, labels)), classes=["malignant", "benign"], steps_per_epoch=1
     )
     assert list(clf.classes_) == ["benign", "malignant"]
     with pytest.raises(ValueError, match="needs classes="):
         TabularMLPClassifier().fit(_Batches(_batches(X, labels)))
     with pytest.raises(ValueError, match=r"labels \['malignant'\] that are not in"):
-        TabularMLPClassifier(**dict(_FAST, batch_size=256)).fit(
+        TabularMLPClassifier(**dict(_FAST, batch_size="auto")).fit(
             _Batches(_batches(X, labels)), classes=["benign", "other"]
         )
 
 
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 def test_what_a_stream_cannot_take_is_a_clear_error(diabetes):
     X, y, _, _ = diabetes
     stream = _Batches(_batches(X, y))
     with pytest.raises(ValueError, match="pass steps_per_epoch"):
-        TabularMLPRegressor(**dict(_FAST, batch_size=256)).fit(iter(_batches(X, y)))
+        TabularMLPRegressor(**dict(_FAST, batch_size="auto")).fit(iter(_batches(X, y)))
     with pytest.raises(ValueError, match="keep_best=True holds out"):
         TabularMLPRegressor(keep_best=True).fit(stream)
     with pytest.raises(ValueError, match="y must be None"):
