@@ -25,14 +25,14 @@ _ATTRIBUTES = """    history_ : dict
         Epochs run.
     best_iteration_ : int
         The epoch whose weights were kept (1-based).
+    validation_loss_ : float or None
+        The held-out loss of that epoch (None without held-out rows).
     device_ : str or list of str
         The device the network trained on (``"cpu:0"``, ``"gpu:1"`` ...), or the
         devices of a data-parallel fit.
-    validation_loss_ : float or None
-        The held-out loss of that epoch (None without held-out rows).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names."""
 
 
@@ -135,43 +135,43 @@ def _recipe_docstring(task):
 class TabularMLPRegressor(RegressorMixin, _TabularMLP):
     """A network for tables that is good without tuning (the RealMLP recipe).
 
-        Robust scaling with smooth clipping, periodic feature embeddings, learnable
-        feature scales, the NTK parametrisation with data-dependent initialisation,
-        Mish with a learnable mix, scheduled dropout and weight decay, Adam on a
-        "coslog4" learning-rate schedule, standardised targets, predictions clipped to
-        the training range, and the best epoch on held-out rows. Each technique is a
-        parameter that switches it off.
+    Robust scaling with smooth clipping, periodic feature embeddings, learnable
+    feature scales, the NTK parametrisation with data-dependent initialisation,
+    Mish with a learnable mix, scheduled dropout and weight decay, Adam on a
+    "coslog4" learning-rate schedule, standardised targets, predictions clipped to
+    the training range, and the best epoch on held-out rows. Each technique is a
+    parameter that switches it off.
 
-        Parameters
-        ----------{recipe}
-        standardize_target : bool, default=True
-            Train on ``(y - mean) / std`` (weighted by ``sample_weight``).
-        clip_predictions : bool, default=True
-            Clip predictions to the range of the training targets.
+    Parameters
+    ----------{recipe}
+    standardize_target : bool, default=True
+        Train on ``(y - mean) / std`` (weighted by ``sample_weight``).
+    clip_predictions : bool, default=True
+        Clip predictions to the range of the training targets.
 
-        Attributes
-        ----------
-        model_ : keras.Model
-            The trained network.
-        preprocessor_ : RobustSmoothScaler, StandardScaler or TabularColumns
-            The fitted feature preprocessing (``TabularColumns`` for a DataFrame with
-            categorical columns).
-    {attributes}
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained network.
+    preprocessor_ : RobustSmoothScaler, StandardScaler or TabularColumns
+        The fitted feature preprocessing (``TabularColumns`` for a DataFrame with
+        categorical columns).
+{attributes}
 
-        See Also
-        --------
-        MLPRegressor : scikit-learn's MLP with its defaults.
+    See Also
+    --------
+    MLPRegressor : scikit-learn's MLP with its defaults.
 
-        Examples
-        --------
-        >>> from sklearn.datasets import load_diabetes
-        >>> from skdeep.neural_network import TabularMLPRegressor
-        >>> X, y = load_diabetes(return_X_y=True)
-        >>> reg = TabularMLPRegressor(max_iter=8, random_state=0).fit(X[:300], y[:300])
-        >>> reg.predict(X[300:303]).shape
-        (3,)
-        >>> bool(reg.predict(X).min() >= y[:300].min())  # clipped to the training range
-        True
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from skdeep.neural_network import TabularMLPRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = TabularMLPRegressor(max_iter=8, random_state=0).fit(X[:300], y[:300])
+    >>> reg.predict(X[300:303]).shape
+    (3,)
+    >>> bool(reg.predict(X).min() >= y[:300].min())  # clipped to the training range
+    True
     """
 
     _parameter_constraints: dict = {
@@ -322,42 +322,42 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
 class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
     """A network for tables that is good without tuning (the RealMLP recipe).
 
-        Robust scaling with smooth clipping, periodic feature embeddings, learnable
-        feature scales, the NTK parametrisation with data-dependent initialisation,
-        SELU with a learnable mix, scheduled dropout and weight decay, Adam on a
-        "coslog4" learning-rate schedule, label smoothing, and the best epoch on
-        held-out rows. Each technique is a parameter that switches it off.
+    Robust scaling with smooth clipping, periodic feature embeddings, learnable
+    feature scales, the NTK parametrisation with data-dependent initialisation,
+    SELU with a learnable mix, scheduled dropout and weight decay, Adam on a
+    "coslog4" learning-rate schedule, label smoothing, and the best epoch on
+    held-out rows. Each technique is a parameter that switches it off.
 
-        Parameters
-        ----------{recipe}
-        label_smoothing : float, default=0.1
-            Keras' label smoothing of the one-hot targets in the cross-entropy.
+    Parameters
+    ----------{recipe}
+    label_smoothing : float, default=0.1
+        Keras' label smoothing of the one-hot targets in the cross-entropy.
 
-        Attributes
-        ----------
-        classes_ : ndarray of shape (n_classes,)
-            The class labels.
-        model_ : keras.Model
-            The trained network (softmax outputs, one per class).
-        preprocessor_ : RobustSmoothScaler, StandardScaler or TabularColumns
-            The fitted feature preprocessing (``TabularColumns`` for a DataFrame with
-            categorical columns).
-    {attributes}
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    model_ : keras.Model
+        The trained network (softmax outputs, one per class).
+    preprocessor_ : RobustSmoothScaler, StandardScaler or TabularColumns
+        The fitted feature preprocessing (``TabularColumns`` for a DataFrame with
+        categorical columns).
+{attributes}
 
-        See Also
-        --------
-        MLPClassifier : scikit-learn's MLP with its defaults.
+    See Also
+    --------
+    MLPClassifier : scikit-learn's MLP with its defaults.
 
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> from skdeep.neural_network import TabularMLPClassifier
-        >>> X = pd.DataFrame({{"size": [1.0, 2.0, 3.0, 4.0] * 10,
-        ...                   "colour": ["red", "blue"] * 20}})  # one-hot encoded
-        >>> y = (X["colour"] == "red").astype(int)
-        >>> clf = TabularMLPClassifier(max_iter=10, random_state=0).fit(X, y)
-        >>> clf.predict(X.head(2)).tolist()
-        [1, 0]
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skdeep.neural_network import TabularMLPClassifier
+    >>> X = pd.DataFrame({{"size": [1.0, 2.0, 3.0, 4.0] * 10,
+    ...                   "colour": ["red", "blue"] * 20}})  # one-hot encoded
+    >>> y = (X["colour"] == "red").astype(int)
+    >>> clf = TabularMLPClassifier(max_iter=10, random_state=0).fit(X, y)
+    >>> clf.predict(X.head(2)).tolist()
+    [1, 0]
     """
 
     _parameter_constraints: dict = {
