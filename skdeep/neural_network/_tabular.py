@@ -17,7 +17,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from skdeep.neural_network._tabular_base import _TabularMLP
 
 # the fitted attributes both estimators have (their docstrings' ``{attributes}``)
-_ATTRIBUTES = """    history_ : dict
+_ATTRIBUTES = """history_ : dict
         Keras' per-epoch logs (``loss``, and ``val_loss`` with held-out rows).
     loss_curve_ : list of float
         The training loss of each epoch.
@@ -156,7 +156,7 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
     preprocessor_ : RobustSmoothScaler, StandardScaler or TabularColumns
         The fitted feature preprocessing (``TabularColumns`` for a DataFrame with
         categorical columns).
-{attributes}
+    {attributes}
 
     See Also
     --------
@@ -342,7 +342,7 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
     preprocessor_ : RobustSmoothScaler, StandardScaler or TabularColumns
         The fitted feature preprocessing (``TabularColumns`` for a DataFrame with
         categorical columns).
-{attributes}
+    {attributes}
 
     See Also
     --------
