@@ -11,6 +11,7 @@ the built-in networks: once per epoch, ``neural_network._streaming``).
 import collections.abc
 import itertools
 import sys
+from numbers import Integral
 
 import numpy as np
 
@@ -49,6 +50,19 @@ def check_beside_stream(y, sample_weight):
         raise ValueError(
             "sample_weight cannot be given beside a streamed X: yield batches "
             "(x, y, sample_weight) instead."
+        )
+
+
+def check_steps_per_epoch(steps_per_epoch):
+    """A ValueError unless ``steps_per_epoch`` is None or a positive integer."""
+    if steps_per_epoch is not None and (
+        not isinstance(steps_per_epoch, Integral | np.integer)
+        or isinstance(steps_per_epoch, bool)
+        or steps_per_epoch < 1
+    ):
+        raise ValueError(
+            f"steps_per_epoch must be a positive integer or None, got "
+            f"{steps_per_epoch!r}."
         )
 
 

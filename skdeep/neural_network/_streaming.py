@@ -14,7 +14,6 @@ generator without it) and training ends, with a warning, when it runs out.
 
 import itertools
 import warnings
-from numbers import Integral
 
 import numpy as np
 
@@ -55,15 +54,7 @@ def check_stream_fit(estimator, y, sample_weight, steps_per_epoch, incremental):
             "streamed X does not hold; pass a dict of class weights, or yield "
             "(x, y, sample_weight) batches."
         )
-    if steps_per_epoch is not None and (
-        not isinstance(steps_per_epoch, Integral | np.integer)
-        or isinstance(steps_per_epoch, bool)
-        or steps_per_epoch < 1
-    ):
-        raise ValueError(
-            f"steps_per_epoch must be a positive integer or None, got "
-            f"{steps_per_epoch!r}."
-        )
+    _streams.check_steps_per_epoch(steps_per_epoch)
 
 
 class StreamFeed:

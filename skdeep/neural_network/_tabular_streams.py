@@ -13,7 +13,6 @@ number of batches per epoch must be known.
 """
 
 import itertools
-from numbers import Integral
 
 import numpy as np
 
@@ -33,15 +32,7 @@ def check_stream_fit(estimator, y, sample_weight, steps_per_epoch):
             "keep_best=False (or 'auto', which keeps the last epoch on a stream), "
             "or fit on arrays."
         )
-    if steps_per_epoch is not None and (
-        not isinstance(steps_per_epoch, Integral | np.integer)
-        or isinstance(steps_per_epoch, bool)
-        or steps_per_epoch < 1
-    ):
-        raise ValueError(
-            f"steps_per_epoch must be a positive integer or None, got "
-            f"{steps_per_epoch!r}."
-        )
+    _streams.check_steps_per_epoch(steps_per_epoch)
 
 
 def read_sample(stream, max_rows=SAMPLE_ROWS):
