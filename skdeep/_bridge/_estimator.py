@@ -1,11 +1,11 @@
 """The base class every Keras-backed estimator shares: wrappers and built-in networks.
 
 It holds what does not depend on who built the network: sample-weight validation,
-the per-epoch ``history_`` record, and the tags. The wrappers' base
-(``skdeep.wrappers._base.BaseWrapper``) adds building a user's model and Keras' ``fit``
-arguments; the built-in networks' base (``skdeep.neural_network._base``) adds
-scikit-learn's MLP parameters and its epoch loop. Target encoding for both lives in
-``_targets``.
+the per-epoch ``history_`` record, where predictions run, and the tags. The
+wrappers' base (``skdeep.wrappers._base.BaseWrapper``) adds building a user's model
+and Keras' ``fit`` arguments; the built-in networks' base
+(``skdeep.neural_network._base``) adds scikit-learn's MLP parameters and its epoch
+loop. Target encoding for both lives in ``_targets``.
 """
 
 import numpy as np
@@ -36,6 +36,17 @@ class KerasEstimator(BaseEstimator):
         history = self.__dict__.setdefault("history_", {})
         for name, values in logs.items():
             history.setdefault(name, []).extend(float(v) for v in values)
+
+    def _predict_placement(self):
+        """Where predictions run: the fitted devices (after loading elsewhere, what
+        ``device_`` names if this process has it, else "auto")."""
+        placement = self.__dict__.get("_placement")
+        if placement is None:
+            from skdeep._bridge._devices import fitted_placement
+
+            placement = fitted_placement(getattr(self, "device_", "auto"))
+            self._placement = placement
+        return placement
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -372,12 +372,7 @@ class _TabularMLP(KerasEstimator):
         check_is_fitted(self, "model_")
         _streams.refuse_in_predict(self, X)
         X = self._check_X(X)
-        placement = self.__dict__.get("_placement")
-        if placement is None:  # loaded: the fitted devices, where this process has them
-            from skdeep._bridge._devices import fitted_placement
-
-            placement = self._placement = fitted_placement(self.device_)
-        with placement.predicting():
+        with self._predict_placement().predicting():
             outputs = self._predictor(self._transform_X(X))
         return np.asarray(outputs, dtype=np.float64)
 

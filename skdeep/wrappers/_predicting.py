@@ -7,7 +7,6 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from skdeep._bridge import _routing, _streams
-from skdeep._bridge._devices import fitted_placement
 from skdeep._bridge._precision import to_float32
 from skdeep._bridge.engine._arrays import is_memmap
 from skdeep.wrappers._building import input_dtype
@@ -64,15 +63,6 @@ class PredictingMixin:
         draws = [self._select_outputs(to_float32(d), True) for d in draws]
         stacked = [np.stack(parts) for parts in zip(*draws)]
         return stacked if all_outputs else stacked[0]
-
-    def _predict_placement(self):
-        """Where predictions run: the fitted devices (after loading elsewhere, what
-        ``device_`` names if this process has it, else "auto")."""
-        placement = self.__dict__.get("_placement")
-        if placement is None:
-            placement = fitted_placement(getattr(self, "device_", "auto"))
-            self._placement = placement
-        return placement
 
 
 def _mc_seed(random_state):
