@@ -14,6 +14,7 @@ from sklearn.utils import check_array, column_or_1d
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 
+from skdeep._bridge._targets import check_known_labels
 from skdeep.neural_network._tabular_base import _TabularMLP
 
 # the fitted attributes both estimators have (their docstrings' ``{attributes}``)
@@ -488,15 +489,13 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
         return column_or_1d(np.asarray(y))
 
     def _encode_targets(self, y):
+        check_known_labels(
+            y,
+            self.classes_,
+            indicator=False,
+            context=f"{type(self).__name__}.fit (pass every label in classes=[...])",
+        )
         codes = np.searchsorted(self.classes_, y)
-        codes = np.minimum(codes, len(self.classes_) - 1)
-        unknown = self.classes_[codes] != y
-        if np.any(unknown):
-            raise ValueError(
-                f"A batch holds labels {np.unique(np.asarray(y)[unknown]).tolist()} "
-                f"that are not in classes={self.classes_.tolist()}; pass every label "
-                "to fit(..., classes=[...])."
-            )
         return np.eye(len(self.classes_), dtype=self.dtype)[codes]
 
     def _loss(self):
