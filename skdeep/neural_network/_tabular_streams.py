@@ -45,15 +45,15 @@ def read_sample(stream, max_rows=SAMPLE_ROWS):
         source = iter(stream.data)
     else:
         source = stream.data
-    batches, rows = [], 0
+    batches, parts, rows = [], [], 0
     for batch in source:
         batches.append(batch)
-        rows += len(_streams._numpy_batch(batch)[0])
+        parts.append(_streams._numpy_batch(batch))
+        rows += len(parts[-1][0])
         if rows >= max_rows:
             break
     if stream.kind == "generator":
         stream.data = itertools.chain(batches, stream.data)
-    parts = [_streams._numpy_batch(batch) for batch in batches]
     x = np.concatenate([np.asarray(x) for x, _, _ in parts])
     y = np.concatenate([np.asarray(y) for _, y, _ in parts])
     if all(w is None for _, _, w in parts):
