@@ -36,6 +36,19 @@ _KEEP_BEST_ROWS = 500
 _BATCH_ROWS, _MIN_STEPS, _MIN_AUTO_BATCH = 256, 8, 32
 # the data-dependent initialisation reads at most this many training rows
 _INIT_ROWS = 1024
+# parameters that do not change what a training step computes (``_network_key``)
+_NOT_IN_THE_STEP = frozenset(
+    {
+        "random_state",
+        "verbose",
+        "callbacks",
+        "device",
+        "keep_best",
+        "validation_fraction",
+        "max_iter",
+        "batch_size",
+    }
+)
 
 
 class _TabularMLP(KerasEstimator):
@@ -223,6 +236,88 @@ class _TabularMLP(KerasEstimator):
         order = rng.permutation(n_samples)
         return np.sort(order[n_valid:]), np.sort(order[:n_valid])
 
+    def _network_key(self, n_features, n_outputs, total_steps):
+        """All that the compiled network's step computes besides its variables'
+        values (the parameters of ``_compiled_network``; not the seed, the data
+        or the callbacks)."""
+        import keras
+
+        loss, output_activation = self._loss()
+        if not isinstance(loss, str):
+            loss = repr(keras.losses.serialize(loss))
+        names = sorted(set(self._parameter_constraints) - _NOT_IN_THE_STEP)
+        return (
+            type(self).__name__,
+            n_features,
+            n_outputs,
+            total_steps,
+            loss,
+            output_activation,
+            repr(self._column_layout()),
+            tuple((name, repr(getattr(self, name))) for name in names),
+            keras.config.floatx(),
+            keras.config.epsilon(),
+        )
+
+    def _compiled_network(self, n_features, n_outputs, total_steps, seed):
+        """The network built and compiled for ``total_steps`` training steps."""
+        import keras
+
+        from skdeep._bridge._precision import precision_scope
+        from skdeep._bridge.engine._build import compute_loss_in
+        from skdeep.neural_network._architectures import build_tabular_mlp
+        from skdeep.neural_network._tabular_training import (
+            ProgressSchedule,
+            ScheduledAdamW,
+        )
+
+        loss, output_activation = self._loss()
+        mixed = self.precision not in (None, "float32")
+        with precision_scope(self.precision if mixed else None):
+            model = build_tabular_mlp(
+                n_features,
+                n_outputs,
+                hidden_layer_sizes=self._check_hidden_layer_sizes(),
+                output_activation=output_activation,
+                periodic_embedding=self.periodic_embedding,
+                n_frequencies=self.n_frequencies,
+                embedding_dim=self.embedding_dim,
+                frequency_scale=self.frequency_scale,
+                feature_scale=self.feature_scale,
+                ntk=self.ntk,
+                activation=self.activation,
+                learnable_mix=self.learnable_mix,
+                dropout=self.dropout,
+                seed=seed,
+                dtype=self.dtype,
+                scale_factor=_SCALE_FACTOR if self.parameter_groups else 1.0,
+                bias_factor=_BIAS_FACTOR if self.parameter_groups else 1.0,
+                precision=self.precision if mixed else None,
+                **self._column_layout(),
+            )
+        optimizer = ScheduledAdamW(
+            total_steps,
+            decay_schedule=self.regularization_schedule,
+            learning_rate=ProgressSchedule(
+                self.learning_rate_init, total_steps, self.learning_rate
+            ),
+            weight_decay=float(self.weight_decay),
+            beta_1=self.beta_1,
+            beta_2=self.beta_2,
+            epsilon=self.epsilon,
+        )
+        # decoupled weight decay on the weight matrices only
+        optimizer.exclude_from_weight_decay(
+            var_names=["bias", "scale", "mix", "frequencies", "phases", "factor"]
+        )
+        if self.precision == "mixed_float16":
+            # wrapped here rather than by compile, which wraps only under a global
+            # policy: the saved model then loads with its loss scaling
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+        model.compile(optimizer=optimizer, loss=loss)
+        compute_loss_in(model, self.dtype)  # a float64 network's loss in float64
+        return model
+
     def _fit_network(self, Z, Y, sample_weight, feed=None):
         """Build and train the network on the preprocessed rows ``Z`` and encoded
         targets ``Y``; with a stream's ``feed`` (``_fit_stream``), ``Z`` and ``Y``
@@ -231,22 +326,15 @@ class _TabularMLP(KerasEstimator):
         import keras
 
         from skdeep._bridge._devices import even_batches, resolve
-        from skdeep._bridge._precision import precision_scope
         from skdeep._bridge._seeding import seeded
         from skdeep._bridge.engine import Predictor, TrainingSpec, fit_model
-        from skdeep._bridge.engine._build import compute_loss_in
         from skdeep.neural_network import _tabular_streams
-        from skdeep.neural_network._architectures import build_tabular_mlp
         from skdeep.neural_network._callbacks import clone_callbacks
         from skdeep.neural_network._tabular_layers import data_dependent_init
         from skdeep.neural_network._tabular_training import (
-            ProgressSchedule,
             RegularizationSchedule,
-            ScheduledAdamW,
         )
 
-        sizes = self._check_hidden_layer_sizes()
-        loss, output_activation = self._loss()
         mixed = self.precision not in (None, "float32")
         if mixed and self.dtype == "float64":
             raise ValueError(
@@ -254,6 +342,7 @@ class _TabularMLP(KerasEstimator):
                 "computes in half precision; it cannot apply to a float64 network. "
                 "Set dtype='float32', or precision=None."
             )
+        self._check_hidden_layer_sizes()
         placement = resolve(self.device)
         n_samples = len(Z)
         # weights of mean 1: the loss has the scale of an unweighted one, and a
@@ -264,58 +353,16 @@ class _TabularMLP(KerasEstimator):
                 train, valid = self._split(n_samples, seed)
             else:  # a stream is not split: all of the sample initialises
                 train, valid = np.arange(n_samples), np.arange(0)
-            with precision_scope(self.precision if mixed else None):
-                model = build_tabular_mlp(
-                    Z.shape[1],
-                    Y.shape[1],
-                    hidden_layer_sizes=sizes,
-                    output_activation=output_activation,
-                    periodic_embedding=self.periodic_embedding,
-                    n_frequencies=self.n_frequencies,
-                    embedding_dim=self.embedding_dim,
-                    frequency_scale=self.frequency_scale,
-                    feature_scale=self.feature_scale,
-                    ntk=self.ntk,
-                    activation=self.activation,
-                    learnable_mix=self.learnable_mix,
-                    dropout=self.dropout,
-                    seed=seed,
-                    dtype=self.dtype,
-                    scale_factor=_SCALE_FACTOR if self.parameter_groups else 1.0,
-                    bias_factor=_BIAS_FACTOR if self.parameter_groups else 1.0,
-                    precision=self.precision if mixed else None,
-                    **self._column_layout(),
-                )
+            batch_size = min(self._batch_size(len(train)), len(train))
+            steps = -(-len(train) // batch_size) if feed is None else feed.n_batches
+            shape = (Z.shape[1], Y.shape[1], self.max_iter * steps)
+            model = self._compiled_network(*shape, seed)
             if self.data_init and self.ntk:
                 rows = train
                 if len(train) > _INIT_ROWS:
                     rng = np.random.RandomState(seed)
                     rows = np.sort(rng.choice(train, size=_INIT_ROWS, replace=False))
                 data_dependent_init(model, Z[rows], seed, weights[rows])
-            batch_size = min(self._batch_size(len(train)), len(train))
-            steps = -(-len(train) // batch_size) if feed is None else feed.n_batches
-            total_steps = self.max_iter * steps
-            optimizer = ScheduledAdamW(
-                total_steps,
-                decay_schedule=self.regularization_schedule,
-                learning_rate=ProgressSchedule(
-                    self.learning_rate_init, total_steps, self.learning_rate
-                ),
-                weight_decay=float(self.weight_decay),
-                beta_1=self.beta_1,
-                beta_2=self.beta_2,
-                epsilon=self.epsilon,
-            )
-            # decoupled weight decay on the weight matrices only
-            optimizer.exclude_from_weight_decay(
-                var_names=["bias", "scale", "mix", "frequencies", "phases", "factor"]
-            )
-            if self.precision == "mixed_float16":
-                # wrapped here rather than by compile, which wraps only under a
-                # global policy: the saved model then loads with its loss scaling
-                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-            model.compile(optimizer=optimizer, loss=loss)
-            compute_loss_in(model, self.dtype)  # a float64 network's loss in float64
             callbacks = []
             if self.regularization_schedule != "constant":
                 callbacks.append(RegularizationSchedule(self.max_iter))
@@ -351,8 +398,20 @@ class _TabularMLP(KerasEstimator):
                     None,
                     None,
                 )
+            # the folds and candidates of a search, the refits of the common checks:
+            # fits of the same network share its compiled step (the engine's
+            # ``EpochLoop.share``); only the variables' values differ
             history = fit_model(
-                model, x_fit, y_fit, w_fit, spec, validation_data=validation
+                model,
+                x_fit,
+                y_fit,
+                w_fit,
+                spec,
+                validation_data=validation,
+                share=(
+                    self._network_key(*shape),
+                    lambda: self._compiled_network(*shape, seed=0),
+                ),
             )
         self.device_ = placement.name
         self._placement = placement

@@ -109,6 +109,7 @@ class FittingMixin:
 
     def _fit(self, X, y, sample_weight, fit_kwargs, *, reset):
         from skdeep._bridge.engine import TrainingSpec, fit_model
+        from skdeep._bridge.engine._build import shared_step
 
         params = self.get_params(deep=False)
         kwarg_weight = fit_kwargs.pop("sample_weight", None)
@@ -214,6 +215,9 @@ class FittingMixin:
                 sample_weight,
                 spec,
                 validation_data=validation_data,
+                # a search's folds and candidates rebuild the same network: its
+                # fits share one compiled step where its configs fix that step
+                share=shared_step(self.model_),
             )
         self._extend_history(history.history)
         self.current_epoch_ = initial + len(history.epoch)

@@ -398,6 +398,88 @@ def test_same_random_state_same_model_and_weights_count_as_repeated_rows(diabete
     )
 
 
+def _engine_module():
+    """The fast loop's module of this Keras backend (None: Keras' own fit)."""
+    from skdeep._bridge.engine import _loop
+
+    backend = keras.backend.backend()
+    if backend not in _loop._FAST_BACKENDS:
+        return None
+    return _loop._backend_module()
+
+
+def test_fits_of_one_network_share_the_compiled_step_and_train_as_alone(
+    diabetes, monkeypatch
+):
+    engine = _engine_module()
+    if engine is None:
+        pytest.skip(f"{keras.backend.backend()} trains through Keras' own fit")
+    X, y, X_test, _ = diabetes
+    X, y = X[:120], y[:120]
+    monkeypatch.setattr(engine, "_SHARED", type(engine._SHARED)())
+    loops = []
+    share = engine.EpochLoop.share
+
+    def recording_share(self, key, make_template):
+        share(self, key, make_template)
+        loops.append(self)
+
+    monkeypatch.setattr(engine.EpochLoop, "share", recording_share)
+    params = dict(_FAST, hidden_layer_sizes=(8,), max_iter=4, batch_size=32)
+    first = TabularMLPRegressor(**params).fit(X, y)
+    other_seed = TabularMLPRegressor(**{**params, "random_state": 1}).fit(X, y)
+    again = TabularMLPRegressor(**params).fit(X, y)
+    # one template for the three fits: traced (or compiled) once
+    assert len(engine._SHARED) == 1 and len(loops) == 3
+    if hasattr(loops[0], "_shared"):  # TensorFlow: the template's variables
+        template = loops[0]._shared[0]
+        assert all(loop._shared[0] is template for loop in loops)
+        functions = template.functions.values()
+        assert [f.experimental_get_tracing_count() for f in functions] == [1] * len(
+            functions
+        )
+    else:  # JAX: the template's jitted step
+        assert all(loop._train is loops[0]._train for loop in loops)
+    # the shared step trains each fit as its own would: the state, not the
+    # compiled program, holds the weights, dropout draws and schedules
+    assert again.loss_curve_ == first.loss_curve_
+    np.testing.assert_array_equal(again.predict(X_test), first.predict(X_test))
+    assert other_seed.loss_curve_ != first.loss_curve_
+    # another architecture is another template
+    TabularMLPRegressor(**{**params, "hidden_layer_sizes": (4,)}).fit(X, y)
+    assert len(engine._SHARED) == 2
+    # and a fit that compiles its own step gives what the shared one gave
+    monkeypatch.setattr(engine.EpochLoop, "share", lambda self, key, make: None)
+    own = TabularMLPRegressor(**params).fit(X, y)
+    assert own.loss_curve_ == first.loss_curve_
+    np.testing.assert_array_equal(own.predict(X_test), first.predict(X_test))
+
+
+def test_fits_in_threads_at_once_train_as_one_after_the_other(diabetes, monkeypatch):
+    """Two threads fitting one network at once: the template's variables serve one
+    epoch at a time (the other thread runs its own step meanwhile)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = _engine_module()
+    if engine is not None:
+        monkeypatch.setattr(engine, "_SHARED", type(engine._SHARED)())
+    X, y, X_test, _ = diabetes
+    params = dict(_FAST, hidden_layer_sizes=(8,), max_iter=6, batch_size=16)
+    seeds = [0, 1, 0, 1]
+    alone = [
+        TabularMLPRegressor(**{**params, "random_state": s}).fit(X, y).predict(X_test)
+        for s in seeds[:2]
+    ]
+
+    def fit(seed):
+        return TabularMLPRegressor(**{**params, "random_state": seed}).fit(X, y)
+
+    with ThreadPoolExecutor(4) as pool:
+        fitted = list(pool.map(fit, seeds))
+    for seed, model in zip(seeds, fitted):
+        np.testing.assert_array_equal(model.predict(X_test), alone[seed])
+
+
 def test_fitting_leaves_the_global_random_state_alone(diabetes):
     X, y, _, _ = diabetes
     state = np.random.get_state()[1].copy()  # noqa: NPY002 - the global one

@@ -288,3 +288,121 @@ def test_a_custom_step_records_what_keras_fit_records(classes3, extra):
         assert history.history["extra"] == history.history["val_extra"] == [7.0] * 3
     for name, values in expected.history.items():
         np.testing.assert_allclose(history.history[name], values, rtol=1e-5, atol=1e-6)
+
+
+# -- fits of one network share its compiled step (``_build.shared_step``) ----------
+
+
+def _functional(units=16, loss="sparse_categorical_crossentropy", name=None):
+    inputs = keras.Input((6,))
+    hidden = keras.layers.Dense(units, activation="relu", name=name)(inputs)
+    outputs = keras.layers.Dense(3, activation="softmax")(hidden)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss=loss)
+    return model
+
+
+def test_networks_built_alike_have_one_key_and_others_another():
+    from skdeep._bridge.engine._build import shared_step
+
+    key = shared_step(_model())[0]
+    assert shared_step(_model(seed=5))[0] == key  # other names, other weights
+    assert shared_step(_functional())[0] == shared_step(_functional(name="mine"))[0]
+    assert shared_step(_functional())[0] != key
+    assert shared_step(_functional(units=8))[0] != shared_step(_functional())[0]
+    # a loss's dtype is not in its config, but it is in the key
+    float64 = keras.losses.SparseCategoricalCrossentropy(dtype="float64")
+    assert shared_step(_functional(loss=float64))[0] != shared_step(_functional())[0]
+
+
+def _custom_layer_model():
+    class Double(keras.layers.Layer):
+        def call(self, x):
+            return 2 * x
+
+    model = keras.Sequential([keras.Input((6,)), Double(), keras.layers.Dense(3)])
+    model.compile("adam", "mse")
+    return model
+
+
+def _custom_loss_model():
+    def my_loss(y_true, y_pred):
+        return keras.ops.mean((y_true - y_pred) ** 2)
+
+    return _functional(loss=my_loss)
+
+
+def _overridden_step_model():
+    class Stepped(keras.Sequential):
+        def train_step(self, data):  # pragma: no cover - never run
+            return super().train_step(data)
+
+    model = Stepped([keras.Input((6,)), keras.layers.Dense(3)])
+    model.compile("adam", "mse")
+    return model
+
+
+def _excluding_optimizer_model():
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3)])
+    optimizer = keras.optimizers.AdamW(weight_decay=0.1)
+    optimizer.exclude_from_weight_decay(var_names=["bias"])
+    model.compile(optimizer, "mse")
+    return model
+
+
+def _lambda_model():
+    scale = 3.0
+    model = keras.Sequential(
+        [keras.Input((6,)), keras.layers.Lambda(lambda x: scale * x)]
+    )
+    model.compile("adam", "mse")
+    return model
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        _custom_layer_model,
+        _custom_loss_model,
+        _overridden_step_model,
+        _excluding_optimizer_model,
+        _lambda_model,
+    ],
+    ids=[
+        "custom layer",
+        "loss function",
+        "custom step",
+        "weight-decay exclusions",
+        "Lambda",
+    ],
+)
+def test_what_a_config_may_not_fix_trains_with_its_own_step(make):
+    """Behaviour that may hang on more than a config holds (a custom class, a
+    Python function, an optimizer's exclusions) is never shared."""
+    from skdeep._bridge.engine._build import shared_step
+
+    assert shared_step(make()) is None
+
+
+@pytest.mark.skipif(not FAST, reason="this Keras backend has no fast loop to share")
+def test_wrapper_fits_share_one_step_and_train_as_alone(classes3, monkeypatch):
+    from skdeep._bridge.engine import _loop
+    from skdeep.wrappers import KerasClassifier
+
+    engine = _loop._backend_module()
+    monkeypatch.setattr(engine, "_SHARED", type(engine._SHARED)())
+    X, y = classes3
+
+    def fit(seed):  # the seed shuffles the rows (the layers' own seeds are fixed)
+        return KerasClassifier(
+            _model, model__dropout=0.3, epochs=3, random_state=seed
+        ).fit(X, y)
+
+    first, other, again = fit(0), fit(1), fit(0)
+    assert len(engine._SHARED) == 1  # one template for the three fits
+    np.testing.assert_array_equal(again.predict_proba(X), first.predict_proba(X))
+    assert other.history_["loss"] != first.history_["loss"]
+    monkeypatch.setattr(engine.EpochLoop, "share", lambda self, key, make: None)
+    own = fit(0)
+    assert own.history_["loss"] == first.history_["loss"]
+    np.testing.assert_array_equal(own.predict_proba(X), first.predict_proba(X))

@@ -176,8 +176,11 @@ def logs_refusal(model, x, y, sample_weight, spec, validation_data=None):
     return None
 
 
-def fit_model(model, x, y, sample_weight, spec, validation_data=None):
-    """Train the compiled ``model`` in place; return its ``History``."""
+def fit_model(model, x, y, sample_weight, spec, validation_data=None, share=None):
+    """Train the compiled ``model`` in place; return its ``History``.
+
+    ``share``: ``(key, make_template)``, for a network whose fits may share the fast
+    loop's compiled step (its ``EpochLoop.share``; ignored by ``model.fit``)."""
     import keras
 
     if (
@@ -212,6 +215,8 @@ def fit_model(model, x, y, sample_weight, spec, validation_data=None):
     loop = _new_loop(
         epoch_loop, model, x, y, sample_weight, spec.batch_size, chunk_rows
     )
+    if share is not None and hasattr(loop, "share"):
+        loop.share(*share)
     callbacks = keras.callbacks.CallbackList(
         list(spec.callbacks),
         add_history=True,
