@@ -177,6 +177,7 @@ def run_classification(args, params):
         rows.append({"table": f"{name}: {why}"})
     write_results(
         "tabular_classification"
+        + _param_suffix(params)
         + ("_" + "_".join(args.only) if args.only else "")
         + ("_tables" if args.table else ""),
         rows,
@@ -202,6 +203,8 @@ def run_fashion_mnist(args, params):
             X, y, train_size=args.train_rows, stratify=y, random_state=seed
         )
         for name, model in classifiers(seed, params, not args.no_realmlp).items():
+            if args.only and name not in args.only:
+                continue
             if isinstance(model, str):
                 skipped[name] = model
                 continue
@@ -221,7 +224,9 @@ def run_fashion_mnist(args, params):
     for name, why in skipped.items():
         rows.append({"model": f"{name}: {why}"})
     write_results(
-        "tabular_fashion_mnist",
+        "tabular_fashion_mnist"
+        + _param_suffix(params)
+        + ("_" + "_".join(args.only) if args.only else ""),
         rows,
         question="the wide case: the tabular recipe vs the anchors on Fashion-MNIST's "
         "784 pixel columns (a stratified draw of training images, the full test set)",
@@ -277,6 +282,11 @@ def models(seed, params, ablation):
     return out
 
 
+def _param_suffix(params):
+    """``_name_value...`` for the results file of a variant (``--param``)."""
+    return "".join(f"_{name}_{value}" for name, value in params.items())
+
+
 def _value(text):
     import ast
 
@@ -304,8 +314,8 @@ def main():
         "--only",
         action="append",
         default=[],
-        help="classification: run only this model (repeatable), e.g. RealMLP-TD; "
-        "the results go to tabular_classification_<names>.json",
+        help="classification, fashion-mnist: run only this model (repeatable), "
+        "e.g. RealMLP-TD; the results go to tabular_<task>_<names>.json",
     )
     parser.add_argument(
         "--table",
@@ -354,7 +364,7 @@ def main():
     for name, why in skipped.items():
         rows.append({"model": f"{name}: {why}"})
         print(f"{name}: skipped, {why}")
-    suffix = "_ablation" if args.ablation else ""
+    suffix = ("_ablation" if args.ablation else "") + _param_suffix(params)
     write_results(
         f"tabular_california{suffix}",
         rows,

@@ -32,11 +32,19 @@ def seeded(random_state):
     Python's and NumPy's global generators, which a build function may use itself, are
     process-wide, so two such threads fitting at once may interleave those draws.
     """
+    with reseeded(local_seed(random_state)) as seed:
+        yield seed
+
+
+@contextlib.contextmanager
+def reseeded(seed):
+    """``seeded`` for the int ``seed`` a ``seeded`` block yielded: the generators
+    start where that block's started (a second network built and trained as the
+    block's first was, ``TabularMLP*``'s ``refit``), and are restored after."""
     from keras.src.backend.common import global_state
     from keras.src.random import seed_generator
     from keras.src.utils import rng_utils
 
-    seed = local_seed(random_state)
     python_state = random.getstate()
     numpy_state = np.random.get_state()  # noqa: NPY002 - restored below
     keras_seed = global_state.get_global_attribute(rng_utils.GLOBAL_RANDOM_SEED)

@@ -460,8 +460,9 @@ def _tabular_classifier(ctx):
             f"TabularMLPClassifier with its defaults (no search, no scaler): test "
             f"accuracy {test:.3f} against gradient boosting's {boosting_test:.3f}; "
             + (
-                f"it kept epoch {model.best_iteration_} of {model.n_iter_}, the one "
-                "with the lowest loss on the 20 % of training rows it held out."
+                f"epoch {model.best_iteration_} of {model.max_iter} had the lowest "
+                "loss on the 20 % of training rows it held out, and a new network "
+                "trained on every row for that many epochs (refit=True)."
                 if model.validation_loss_ is not None
                 else f"with {len(y_train)} training rows (under 500) it held none "
                 "out and kept its last epoch."

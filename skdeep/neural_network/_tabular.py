@@ -19,13 +19,17 @@ from skdeep.neural_network._tabular_base import _TabularMLP
 
 # the fitted attributes both estimators have (their docstrings' ``{attributes}``)
 _ATTRIBUTES = """history_ : dict
-        Keras' per-epoch logs (``loss``, and ``val_loss`` with held-out rows).
+        Keras' per-epoch logs (``loss``, and ``val_loss`` with held-out rows) of
+        the run that picks the best epoch.
     loss_curve_ : list of float
-        The training loss of each epoch.
+        The training loss of each epoch of the network kept (with ``refit``, the
+        network trained on every row).
     n_iter_ : int
-        Epochs run.
+        Epochs the network kept was trained for.
     best_iteration_ : int
-        The epoch whose weights were kept (1-based).
+        The epoch of lowest held-out loss (1-based): the checkpoint kept, or with
+        ``refit`` the epochs the network kept was trained for; the last epoch
+        without held-out rows.
     validation_loss_ : float or None
         The held-out loss of that epoch (None without held-out rows).
     device_ : str or list of str
@@ -113,6 +117,12 @@ def _recipe_docstring(task):
         --ablation``).
     validation_fraction : float, default=0.2
         Held-out fraction with ``keep_best``.
+    refit : bool, default=True
+        With ``keep_best``: once the best epoch is known, train a new network on
+        every training row, the held-out ones included, for that many epochs (of
+        schedules as long as ``max_iter``'s), and keep it (pytabkit's
+        ``n_refit=1``). Off: keep the checkpoint itself, which never saw the
+        held-out rows.
     dtype : {{"float32", "float64"}}, default="float32"
         The network's dtype.
     device : str or list of str, default='auto'
@@ -211,6 +221,7 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         batch_size="auto",
         keep_best=False,
         validation_fraction=0.2,
+        refit=True,
         standardize_target=True,
         clip_predictions=True,
         dtype="float32",
@@ -247,6 +258,7 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         self.batch_size = batch_size
         self.keep_best = keep_best
         self.validation_fraction = validation_fraction
+        self.refit = refit
         self.standardize_target = standardize_target
         self.clip_predictions = clip_predictions
         self.dtype = dtype
@@ -326,8 +338,9 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
     Robust scaling with smooth clipping, periodic feature embeddings, learnable
     feature scales, the NTK parametrisation with data-dependent initialisation,
     SELU with a learnable mix, scheduled dropout and weight decay, Adam on a
-    "coslog4" learning-rate schedule, label smoothing, and the best epoch on
-    held-out rows. Each technique is a parameter that switches it off.
+    "coslog4" learning-rate schedule, label smoothing, and the number of epochs
+    picked on held-out rows, then trained on every row. Each technique is a
+    parameter that switches it off.
 
     Parameters
     ----------{recipe}
@@ -396,6 +409,7 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
         batch_size="auto",
         keep_best="auto",
         validation_fraction=0.2,
+        refit=True,
         label_smoothing=0.1,
         dtype="float32",
         device="auto",
@@ -431,6 +445,7 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
         self.batch_size = batch_size
         self.keep_best = keep_best
         self.validation_fraction = validation_fraction
+        self.refit = refit
         self.label_smoothing = label_smoothing
         self.dtype = dtype
         self.device = device

@@ -44,6 +44,7 @@ _NOT_IN_THE_STEP = frozenset(
         "callbacks",
         "device",
         "keep_best",
+        "refit",
         "validation_fraction",
         "max_iter",
         "batch_size",
@@ -84,6 +85,7 @@ class _TabularMLP(KerasEstimator):
             StrOptions({"auto"}),
         ],
         "keep_best": [StrOptions({"auto"}), "boolean"],
+        "refit": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "dtype": [StrOptions({"float32", "float64"})],
         "device": [str, list, tuple],
@@ -322,18 +324,12 @@ class _TabularMLP(KerasEstimator):
         """Build and train the network on the preprocessed rows ``Z`` and encoded
         targets ``Y``; with a stream's ``feed`` (``_fit_stream``), ``Z`` and ``Y``
         are its sample (the initialisation's data) and the feed's batches are
-        trained on."""
-        import keras
-
-        from skdeep._bridge._devices import even_batches, resolve
-        from skdeep._bridge._seeding import seeded
-        from skdeep._bridge.engine import Predictor, TrainingSpec, fit_model
-        from skdeep.neural_network import _tabular_streams
-        from skdeep.neural_network._callbacks import clone_callbacks
-        from skdeep.neural_network._tabular_layers import data_dependent_init
-        from skdeep.neural_network._tabular_training import (
-            RegularizationSchedule,
-        )
+        trained on. With held-out rows (``keep_best``), the best epoch is picked on
+        them, and with ``refit`` a second network trains on every row for that
+        many epochs."""
+        from skdeep._bridge._devices import resolve
+        from skdeep._bridge._seeding import reseeded, seeded
+        from skdeep._bridge.engine import Predictor
 
         mixed = self.precision not in (None, "float32")
         if mixed and self.dtype == "float64":
@@ -348,84 +344,117 @@ class _TabularMLP(KerasEstimator):
         # weights of mean 1: the loss has the scale of an unweighted one, and a
         # weight of 2 counts as a repeated row
         weights = sample_weight * (n_samples / sample_weight.sum())
+        data = (Z, Y, weights)
         with seeded(self.random_state) as seed, placement.training():
             if feed is None:
                 train, valid = self._split(n_samples, seed)
             else:  # a stream is not split: all of the sample initialises
                 train, valid = np.arange(n_samples), np.arange(0)
-            batch_size = min(self._batch_size(len(train)), len(train))
-            steps = -(-len(train) // batch_size) if feed is None else feed.n_batches
-            shape = (Z.shape[1], Y.shape[1], self.max_iter * steps)
-            model = self._compiled_network(*shape, seed)
-            if self.data_init and self.ntk:
-                rows = train
-                if len(train) > _INIT_ROWS:
-                    rng = np.random.RandomState(seed)
-                    rows = np.sort(rng.choice(train, size=_INIT_ROWS, replace=False))
-                data_dependent_init(model, Z[rows], seed, weights[rows])
-            callbacks = []
-            if self.regularization_schedule != "constant":
-                callbacks.append(RegularizationSchedule(self.max_iter))
-            validation = None
-            if len(valid):
-                validation = (Z[valid], Y[valid], weights[valid])
-                callbacks.append(
-                    keras.callbacks.EarlyStopping(
-                        monitor="val_loss",
-                        patience=self.max_iter + 1,  # keeps the best, never stops
-                        restore_best_weights=True,
-                    )
-                )
-            callbacks += clone_callbacks(self.callbacks)
-            spec = TrainingSpec(
-                epochs=self.max_iter,
-                batch_size=batch_size,
-                shuffle=feed is None,  # a stream's batches: shuffled by the feed
-                callbacks=tuple(callbacks),
-                verbose=self.verbose,
-                seed=seed,
-                steps_per_epoch=None if feed is None else feed.n_batches,
+            model, history = self._train_network(
+                data, train, valid, seed, placement, feed, self.max_iter
             )
-            if feed is None:
-                x_fit, y_fit, w_fit, validation, spec = even_batches(
-                    placement, spec, Z[train], Y[train], weights[train], validation
-                )
-            else:  # PyDataset batches shuffled as the other networks shuffle them
-                x_fit, y_fit, w_fit = (
-                    _tabular_streams.epochs_of_batches(
-                        feed, self.max_iter, seed, shuffle=True
-                    ),
-                    None,
-                    None,
-                )
-            # the folds and candidates of a search, the refits of the common checks:
-            # fits of the same network share its compiled step (the engine's
-            # ``EpochLoop.share``); only the variables' values differ
-            history = fit_model(
-                model,
-                x_fit,
-                y_fit,
-                w_fit,
-                spec,
-                validation_data=validation,
-                share=(
-                    self._network_key(*shape),
-                    lambda: self._compiled_network(*shape, seed=0),
-                ),
-            )
+            self.history_ = {
+                k: [float(v) for v in vs] for k, vs in history.history.items()
+            }
+            if "val_loss" in self.history_:
+                self.best_iteration_ = int(np.argmin(self.history_["val_loss"])) + 1
+                self.validation_loss_ = float(np.min(self.history_["val_loss"]))
+                if self.refit:  # a new network, seeded as the first was
+                    every = np.arange(n_samples)
+                    with reseeded(seed):
+                        model, history = self._train_network(
+                            data,
+                            every,
+                            every[:0],
+                            seed,
+                            placement,
+                            None,
+                            self.best_iteration_,
+                        )
+            else:
+                self.best_iteration_ = len(self.history_.get("loss", ()))
+                self.validation_loss_ = None
         self.device_ = placement.name
         self._placement = placement
         self.model_ = model
         self._predictor = Predictor(model)
-        self.history_ = {k: [float(v) for v in vs] for k, vs in history.history.items()}
-        self.n_iter_ = len(self.history_.get("loss", ()))
-        self.loss_curve_ = list(self.history_.get("loss", ()))
-        if "val_loss" in self.history_:
-            self.best_iteration_ = int(np.argmin(self.history_["val_loss"])) + 1
-            self.validation_loss_ = float(np.min(self.history_["val_loss"]))
-        else:
-            self.best_iteration_ = self.n_iter_
-            self.validation_loss_ = None
+        self.loss_curve_ = [float(v) for v in history.history.get("loss", ())]
+        self.n_iter_ = len(self.loss_curve_)
+
+    def _train_network(self, data, train, valid, seed, placement, feed, epochs):
+        """A new network trained on the rows ``train`` of ``data`` (``Z, Y,
+        weights``) for ``epochs`` epochs of schedules that span ``max_iter``; with
+        rows ``valid``, the weights of the epoch of lowest loss on them are kept.
+        Returns the network and its ``History``."""
+        import keras
+
+        from skdeep._bridge._devices import even_batches
+        from skdeep._bridge.engine import TrainingSpec, fit_model
+        from skdeep.neural_network import _tabular_streams
+        from skdeep.neural_network._callbacks import clone_callbacks
+        from skdeep.neural_network._tabular_layers import data_dependent_init
+        from skdeep.neural_network._tabular_training import RegularizationSchedule
+
+        Z, Y, weights = data
+        batch_size = min(self._batch_size(len(train)), len(train))
+        steps = -(-len(train) // batch_size) if feed is None else feed.n_batches
+        shape = (Z.shape[1], Y.shape[1], self.max_iter * steps)
+        model = self._compiled_network(*shape, seed)
+        if self.data_init and self.ntk:
+            rows = train
+            if len(train) > _INIT_ROWS:
+                rng = np.random.RandomState(seed)
+                rows = np.sort(rng.choice(train, size=_INIT_ROWS, replace=False))
+            data_dependent_init(model, Z[rows], seed, weights[rows])
+        callbacks = []
+        if self.regularization_schedule != "constant":
+            callbacks.append(RegularizationSchedule(self.max_iter))
+        validation = None
+        if len(valid):
+            validation = (Z[valid], Y[valid], weights[valid])
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss",
+                    patience=self.max_iter + 1,  # keeps the best, never stops
+                    restore_best_weights=True,
+                )
+            )
+        callbacks += clone_callbacks(self.callbacks)
+        spec = TrainingSpec(
+            epochs=epochs,
+            batch_size=batch_size,
+            shuffle=feed is None,  # a stream's batches: shuffled by the feed
+            callbacks=tuple(callbacks),
+            verbose=self.verbose,
+            seed=seed,
+            steps_per_epoch=None if feed is None else feed.n_batches,
+        )
+        if feed is None:
+            x_fit, y_fit, w_fit, validation, spec = even_batches(
+                placement, spec, Z[train], Y[train], weights[train], validation
+            )
+        else:  # PyDataset batches shuffled as the other networks shuffle them
+            x_fit, y_fit, w_fit = (
+                _tabular_streams.epochs_of_batches(feed, epochs, seed, shuffle=True),
+                None,
+                None,
+            )
+        # the folds and candidates of a search, the refits of the common checks:
+        # fits of the same network share its compiled step (the engine's
+        # ``EpochLoop.share``); only the variables' values differ
+        history = fit_model(
+            model,
+            x_fit,
+            y_fit,
+            w_fit,
+            spec,
+            validation_data=validation,
+            share=(
+                self._network_key(*shape),
+                lambda: self._compiled_network(*shape, seed=0),
+            ),
+        )
+        return model, history
 
     def _network_outputs(self, X):
         check_is_fitted(self, "model_")

@@ -263,12 +263,33 @@ def test_weight_decay_applies_to_the_weight_matrices_only(fitted_regressor):
                        "output/kernel"}  # fmt: skip
 
 
-def test_keep_best_restores_the_epoch_with_the_lowest_held_out_loss(diabetes):
-    X, y, _, _ = diabetes
-    model = TabularMLPRegressor(**_FAST, keep_best=True).fit(X, y)
-    best = int(np.argmin(model.history_["val_loss"]))
-    assert model.best_iteration_ == best + 1
-    assert model.validation_loss_ == pytest.approx(min(model.history_["val_loss"]))
+class _StopAfter(keras.callbacks.Callback):
+    def __init__(self, epochs):
+        super().__init__()
+        self.epochs = epochs
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 >= self.epochs:
+            self.model.stop_training = True
+
+
+def test_keep_best_picks_the_epoch_and_refit_trains_every_row_that_long(diabetes):
+    X, y, X_test, _ = diabetes
+    kept = TabularMLPRegressor(**_FAST, keep_best=True, refit=False).fit(X, y)
+    best = int(np.argmin(kept.history_["val_loss"])) + 1
+    assert kept.best_iteration_ == best
+    assert kept.validation_loss_ == pytest.approx(min(kept.history_["val_loss"]))
+    assert kept.n_iter_ == len(kept.loss_curve_) == _FAST["max_iter"]
+    refit = TabularMLPRegressor(**_FAST, keep_best=True).fit(X, y)
+    assert refit.history_ == kept.history_  # the same run picks the epoch
+    assert refit.best_iteration_ == refit.n_iter_ == len(refit.loss_curve_) == best
+    # the network kept is the one every row trains for `best` epochs of the
+    # schedules of max_iter (held-out rows included)
+    alone = TabularMLPRegressor(
+        **_FAST, keep_best=False, callbacks=[_StopAfter(best)]
+    ).fit(X, y)
+    np.testing.assert_array_equal(refit.predict(X_test), alone.predict(X_test))
+    assert not np.array_equal(refit.predict(X_test), kept.predict(X_test))
 
 
 _SWITCHES = [
