@@ -260,9 +260,10 @@ def models(seed, params, ablation):
             random_state=seed, **{**params, "learning_rate": "constant"}
         )
         # the regressor trains on every row by default; the checkpoint's variant
-        # holds a fifth of them out and keeps the best epoch
-        out["  keep_best=True"] = TabularMLPRegressor(
-            random_state=seed, **{**params, "keep_best": True}
+        # holds a fifth of them out and keeps the best epoch (the refit's variant
+        # is --param keep_best=True)
+        out["  keep_best=True, refit=False"] = TabularMLPRegressor(
+            random_state=seed, **{**params, "keep_best": True, "refit": False}
         )
         return out
     out.update(
@@ -314,8 +315,9 @@ def main():
         "--only",
         action="append",
         default=[],
-        help="classification, fashion-mnist: run only this model (repeatable), "
-        "e.g. RealMLP-TD; the results go to tabular_<task>_<names>.json",
+        help="run only this model (repeatable), e.g. 'RealMLP-TD (pytabkit)' on "
+        "California, RealMLP-TD on the classification tables; the results go to "
+        "tabular_<task>_<names>.json",
     )
     parser.add_argument(
         "--table",
@@ -338,6 +340,8 @@ def main():
     results, skipped = {}, {}
     for seed in range(args.seeds):
         for name, model in models(seed, params, args.ablation).items():
+            if args.only and name not in args.only:
+                continue
             if isinstance(model, str):
                 skipped[name] = model
                 continue
@@ -364,7 +368,11 @@ def main():
     for name, why in skipped.items():
         rows.append({"model": f"{name}: {why}"})
         print(f"{name}: skipped, {why}")
-    suffix = ("_ablation" if args.ablation else "") + _param_suffix(params)
+    suffix = (
+        ("_ablation" if args.ablation else "")
+        + _param_suffix(params)
+        + ("_" + "_".join(args.only) if args.only else "")
+    )
     write_results(
         f"tabular_california{suffix}",
         rows,
