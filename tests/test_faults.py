@@ -258,3 +258,35 @@ def test_concurrent_predict_through_the_compiled_pass(engine):
         model = _model(MLPClassifier, engine).fit(X, y)
     model._predictor = KerasPredictor(model.model_, resolve("cpu"))
     _concurrent_predictions_match(model, ["predict", "predict_proba"])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_interrupt_while_an_epoch_is_recorded_stops_after_that_epoch(
+    engine, monkeypatch
+):
+    """Ctrl-C between two epochs' runs (the fit records the epoch, the curves,
+    the callbacks) waits until the epoch is recorded: the fit stops after it, and
+    the estimator keeps it (it was put back unfitted before: issue 26's CI)."""
+    X, y = _data(MLPClassifier, n_samples=60)
+    model = _model(MLPClassifier, engine, max_iter=10)
+    calls = []
+    original = model._extend_history
+
+    def extend_history(history):
+        calls.append(1)
+        if len(calls) == 2:  # the second epoch's bookkeeping
+            _thread.interrupt_main()
+        return original(history)
+
+    monkeypatch.setattr(model, "_extend_history", extend_history)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            model.fit(X, y)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    monkeypatch.undo()
+    assert model.n_iter_ == 2 and len(model.loss_curve_) == 2
+    assert model.predict(X).shape == (len(X),)
+    # and Python's own handler is back
+    assert signal.getsignal(signal.SIGINT) is previous

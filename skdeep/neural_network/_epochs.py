@@ -5,6 +5,10 @@ engine's epochs, the fitted records scikit-learn's MLP keeps (``n_iter_``, ``t_`
 network and its optimizer as Keras' ``fit`` shows them on every engine.
 """
 
+import contextlib
+import contextvars
+import signal
+import threading
 import warnings
 
 import numpy as np
@@ -13,6 +17,66 @@ from sklearn.exceptions import ConvergenceWarning
 from skdeep.neural_network import _callbacks
 from skdeep.neural_network._schedules import Schedule
 from skdeep.neural_network._streaming import StreamExhausted
+
+
+class InterruptHold:
+    """Ctrl-C (SIGINT's KeyboardInterrupt) held back while a fit records a completed
+    epoch and finishes, and raised where the fit can stop cleanly.
+
+    An epoch's run (``engine.run_epoch``) can be interrupted: the fit then keeps
+    the last completed epoch. The bookkeeping after it (``n_iter_``, the curves,
+    the callbacks) and the end of the fit are not safe places for an exception;
+    an interrupt there is recorded and raised at the start of the next epoch's
+    run, or by ``release`` when the fit is done. Holds only where Python's own
+    handler would raise it (the main thread, the default handler).
+    """
+
+    def __init__(self):
+        self.pending = False
+        self._replaced = None  # the handler in place before ``engage``
+
+    def engage(self):
+        if self._replaced is not None:
+            return
+        if threading.current_thread() is not threading.main_thread():
+            return
+        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+            return  # someone else's handler decides
+        self._replaced = signal.signal(signal.SIGINT, self._record)
+
+    def _record(self, signum, frame):
+        self.pending = True
+
+    def disengage(self):
+        """Python's handler back (a held interrupt stays pending)."""
+        if self._replaced is not None:
+            signal.signal(signal.SIGINT, self._replaced)
+            self._replaced = None
+
+    def release(self):
+        """Python's handler back, and a held interrupt raised now."""
+        self.disengage()
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
+
+
+# the hold of the fit running in this thread (``holding``); ``train`` engages it
+_HOLD = contextvars.ContextVar("skdeep_interrupt_hold", default=None)
+
+
+@contextlib.contextmanager
+def holding():
+    """A fit's ``InterruptHold``: ``train`` engages it after each epoch's run; the
+    caller releases it once the fit's state is complete. On leaving, Python's
+    handler is back."""
+    hold = InterruptHold()
+    token = _HOLD.set(hold)
+    try:
+        yield hold
+    finally:
+        _HOLD.reset(token)
+        hold.disengage()
 
 
 def train(
@@ -79,6 +143,7 @@ def train(
     est.model_._initial_epoch = None
     converged = stopped = False
     completed, interrupted, logs = 0, None, {}
+    hold = _HOLD.get() or InterruptHold()
     before = _callbacks.snapshot(est.model_) if watch else None
     hooks.on_train_begin()
     if watch and _callbacks.changed(est.model_, before):
@@ -101,6 +166,7 @@ def train(
                 # a callback set the rate (LearningRateScheduler)
                 lr = _scaled(lr, view, schedule)
                 rates = schedule.rates(epoch, est.t_, lr)
+            hold.release()  # one held back since the last epoch stops here
             result = engine.run_epoch(state, (shuffle_seed, est.t_), rates, momenta)
         except KeyboardInterrupt as exc:
             if not completed:
@@ -118,6 +184,8 @@ def train(
                 stacklevel=4,
             )
             break
+        # from here to the next epoch's run, Ctrl-C waits (``InterruptHold``)
+        hold.engage()
         previous_state = state
         state, loss, parts, score, val_loss = result
         steps = n_batches or engine.steps_run
@@ -231,6 +299,7 @@ def train(
                 )
             converged = True
             break
+    hold.engage()  # the end of the fit: Ctrl-C waits for ``holding``'s caller
     est._epochs_done = offset + est.n_iter_
     final = best_state if early_stopping else state
     if watch:

@@ -219,21 +219,30 @@ class _FitMixin:
         the last completed epoch (the best-scoring one with early stopping) and
         fitted attributes that describe the epochs run; before that, it is put
         back as it was before the call. Either way the KeyboardInterrupt goes on.
+        Between epochs and at the end of the fit, Ctrl-C is held back until the
+        epoch is recorded (``_epochs.InterruptHold``).
         """
+        from skdeep.neural_network._epochs import holding
+
         snapshot = dict(self.__dict__)
-        try:
-            interrupted = self._fit_epochs(
-                X,
-                y,
-                sample_weight,
-                incremental=incremental,
-                classes=classes,
-                steps_per_epoch=steps_per_epoch,
-            )
-        except KeyboardInterrupt:
-            self.__dict__.clear()
-            self.__dict__.update(snapshot)
-            raise
+        with holding() as hold:
+            try:
+                interrupted = self._fit_epochs(
+                    X,
+                    y,
+                    sample_weight,
+                    incremental=incremental,
+                    classes=classes,
+                    steps_per_epoch=steps_per_epoch,
+                )
+            except KeyboardInterrupt:
+                self.__dict__.clear()
+                self.__dict__.update(snapshot)
+                raise
+            try:  # one that came after the last epoch's run: the fit is complete
+                hold.release()
+            except KeyboardInterrupt as exc:
+                interrupted = interrupted or exc
         if interrupted is not None:
             raise interrupted
         return self
