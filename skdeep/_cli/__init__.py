@@ -239,6 +239,10 @@ def _redeliver_interrupts(hook):
             raised.set()
             raise KeyboardInterrupt
 
+    # a fit holds Ctrl-C back while it records an epoch, then hands it to this
+    # handler (``neural_network._epochs.InterruptHold``)
+    on_ctrl_c.raises_keyboard_interrupt = True
+
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, on_ctrl_c)
 

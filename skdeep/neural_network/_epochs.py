@@ -27,8 +27,12 @@ class InterruptHold:
     the last completed epoch. The bookkeeping after it (``n_iter_``, the curves,
     the callbacks) and the end of the fit are not safe places for an exception;
     an interrupt there is recorded and raised at the start of the next epoch's
-    run, or by ``release`` when the fit is done. Holds only where Python's own
-    handler would raise it (the main thread, the default handler).
+    run, or by ``release`` when the fit is done: Keras' and TensorFlow's code on
+    that path can swallow a KeyboardInterrupt (an ``isinstance`` against a
+    ``typing.Protocol`` clears it), and the fit would then run on. Holds only in
+    the main thread, under Python's default handler or a handler marked
+    ``raises_keyboard_interrupt`` (the command line's), which gets the held
+    interrupt.
     """
 
     def __init__(self):
@@ -40,7 +44,10 @@ class InterruptHold:
             return
         if threading.current_thread() is not threading.main_thread():
             return
-        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        handler = signal.getsignal(signal.SIGINT)
+        if handler is not signal.default_int_handler and not getattr(
+            handler, "raises_keyboard_interrupt", False
+        ):
             return  # someone else's handler decides
         self._replaced = signal.signal(signal.SIGINT, self._record)
 
@@ -54,11 +61,16 @@ class InterruptHold:
             self._replaced = None
 
     def release(self):
-        """Python's handler back, and a held interrupt raised now."""
+        """The handler back, and a held interrupt delivered to it now (Python's
+        raises KeyboardInterrupt; the command line's raises it unless one is on
+        its way up already)."""
+        handler = self._replaced
         self.disengage()
         if self.pending:
             self.pending = False
-            raise KeyboardInterrupt
+            if handler is None or handler is signal.default_int_handler:
+                raise KeyboardInterrupt
+            handler(signal.SIGINT, None)
 
 
 # the hold of the fit running in this thread (``holding``); ``train`` engages it
