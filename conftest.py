@@ -50,11 +50,6 @@ def pytest_cmdline_main(config):
     worker = hasattr(config, "workerinput")  # xdist's workers reset the option
     if not worker and getattr(config.option, "numprocesses", 0) is None:
         config.option.numprocesses = "auto"
-        if config.option.dist == "no":
-            # tests marked with one xdist_group run in one process: the common
-            # checks of one estimator then trace each of its networks once, in
-            # one process, not once in each (tests/test_common.py)
-            config.option.dist = "loadgroup"
 
 
 def pytest_ignore_collect(collection_path, config):

@@ -50,7 +50,6 @@ def _default_instances():
 
 
 _ADDRESS = re.compile(r"at0x[0-9a-fA-F]+")
-_WHITESPACE = re.compile(r"\s+")
 
 
 # Estimators whose fast instance runs only these checks: the tabular networks run
@@ -86,18 +85,8 @@ def _stable_ids(decorator, keep=None):
     names, pairs = mark.args
     if keep is not None:
         pairs = [p for p in pairs if keep(*getattr(p, "values", p))]
-    # one process runs all the checks of an instance (``conftest.py`` sets
-    # pytest-xdist's loadgroup): its networks' compiled steps are traced once
-    grouped = []
-    for pair in pairs:
-        values = getattr(pair, "values", pair)
-        marks = getattr(pair, "marks", ())
-        group = pytest.mark.xdist_group(
-            _WHITESPACE.sub("", _ADDRESS.sub("", repr(values[0])))
-        )
-        grouped.append(pytest.param(*values, marks=[*marks, group]))
     return pytest.mark.parametrize(
-        names, grouped, ids=lambda obj: _ADDRESS.sub("", ids(obj)), **kwargs
+        names, pairs, ids=lambda obj: _ADDRESS.sub("", ids(obj)), **kwargs
     )
 
 
