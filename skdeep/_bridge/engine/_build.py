@@ -47,6 +47,26 @@ def state_signature(model):
     )
 
 
+def shared_entry(cache, lock, limit, key, make):
+    """``cache[key]``, made by ``make()`` the first time ``key`` is seen (None: a
+    template that turned out unlike its network; nothing is kept) and kept among
+    the ``limit`` latest keys: the store of each fast loop's shared steps
+    (``EpochLoop.share``). ``lock`` guards ``cache``, an ``OrderedDict``."""
+    with lock:
+        entry = cache.get(key)
+        if entry is not None:
+            cache.move_to_end(key)
+            return entry
+    entry = make()
+    if entry is None:
+        return None
+    with lock:
+        entry = cache.setdefault(key, entry)
+        while len(cache) > limit:
+            cache.popitem(last=False)
+    return entry
+
+
 def logs_to_floats(logs):
     """Metric results as Python floats (what ``History`` records)."""
     out = {}

@@ -22,6 +22,7 @@ from skdeep._bridge.engine._arrays import n_samples, take
 from skdeep._bridge.engine._build import (
     build_for_training,
     logs_to_floats,
+    shared_entry,
     state_signature,
 )
 
@@ -110,21 +111,17 @@ class EpochLoop:
         compiled as this model; it is built and kept the first time ``key`` is
         seen, and never handed out."""
         key = (key, self.batch_size, state_signature(self.model))
-        with _SHARED_LOCK:
-            functions = _SHARED.get(key)
-            if functions is not None:
-                _SHARED.move_to_end(key)
-        if functions is None:
+
+        def make():
             template = make_template()
             build_for_training(template, *self._data, self.batch_size)
             if state_signature(template) != key[2]:  # pragma: no cover - a guard
-                return  # keep this model's own functions
-            functions = _epoch_functions(template.train_step, self.batch_size)
-            with _SHARED_LOCK:
-                _SHARED[key] = functions
-                while len(_SHARED) > _SHARED_MAX:
-                    _SHARED.popitem(last=False)
-        self._train = functions
+                return None  # keep this model's own functions
+            return _epoch_functions(template.train_step, self.batch_size)
+
+        functions = shared_entry(_SHARED, _SHARED_LOCK, _SHARED_MAX, key, make)
+        if functions is not None:
+            self._train = functions
 
     def _variables(self, names):
         groups = {

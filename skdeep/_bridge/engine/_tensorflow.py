@@ -23,6 +23,7 @@ from skdeep._bridge.engine._arrays import n_samples
 from skdeep._bridge.engine._build import (
     build_for_training,
     logs_to_floats,
+    shared_entry,
     state_signature,
 )
 
@@ -161,21 +162,17 @@ class EpochLoop:
         another thread trains through the template, an epoch runs this model's own
         function instead (the same steps)."""
         key = (key, state_signature(self.model))
-        with _SHARED_LOCK:
-            shared = _SHARED.get(key)
-            if shared is not None:
-                _SHARED.move_to_end(key)
-        if shared is None:
+
+        def make():
             template = make_template()
             build_for_training(template, *self._data, self.batch_size)
             if state_signature(template) != key[1]:  # pragma: no cover - a guard
-                return  # keep this model's own functions
-            shared = _Template(template)
-            with _SHARED_LOCK:
-                shared = _SHARED.setdefault(key, shared)
-                while len(_SHARED) > _SHARED_MAX:
-                    _SHARED.popitem(last=False)
-        self._shared = (shared, _state(self.model))
+                return None  # keep this model's own functions
+            return _Template(template)
+
+        shared = shared_entry(_SHARED, _SHARED_LOCK, _SHARED_MAX, key, make)
+        if shared is not None:
+            self._shared = (shared, _state(self.model))
 
     def load(self, x, y, sample_weight):
         """Hold these rows as the training data (``order`` indexes them)."""
