@@ -35,12 +35,13 @@ class InterruptHold:
     interrupt.
     """
 
-    def __init__(self):
+    def __init__(self, active=True):
+        self.active = active  # False: never holds (a fit outside ``holding``)
         self.pending = False
         self._replaced = None  # the handler in place before ``engage``
 
     def engage(self):
-        if self._replaced is not None:
+        if not self.active or self._replaced is not None:
             return
         if threading.current_thread() is not threading.main_thread():
             return
@@ -73,8 +74,10 @@ class InterruptHold:
             handler(signal.SIGINT, None)
 
 
-# the hold of the fit running in this thread (``holding``); ``train`` engages it
+# the hold of the fit running in this thread (``holding``); ``train`` engages it.
+# Outside ``holding`` no one would release a hold, so none is engaged there.
 _HOLD = contextvars.ContextVar("skdeep_interrupt_hold", default=None)
+_UNHELD = InterruptHold(active=False)
 
 
 @contextlib.contextmanager
@@ -155,7 +158,7 @@ def train(
     est.model_._initial_epoch = None
     converged = stopped = False
     completed, interrupted, logs = 0, None, {}
-    hold = _HOLD.get() or InterruptHold()
+    hold = _HOLD.get() or _UNHELD
     before = _callbacks.snapshot(est.model_) if watch else None
     hooks.on_train_begin()
     if watch and _callbacks.changed(est.model_, before):
