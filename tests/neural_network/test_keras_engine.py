@@ -176,20 +176,10 @@ def test_networks_the_keras_engine_trained_load_in_plain_keras(digits, make, tmp
     keras.backend.backend() != "jax", reason="JAX's stateless step is the shared one"
 )
 def test_fits_of_one_network_share_jaxs_compiled_step_and_train_as_alone(
-    digits, monkeypatch
+    digits, monkeypatch, recorded_shares
 ):
-    from skdeep._bridge.engine import _jax
-
+    _jax, loops = recorded_shares
     X, y = digits
-    loops = []
-    share = _jax.EpochLoop.share
-
-    def recording_share(self, key, make_template):
-        share(self, key, make_template)
-        loops.append(self)
-
-    monkeypatch.setattr(_jax.EpochLoop, "share", recording_share)
-    monkeypatch.setattr(_jax, "_SHARED", type(_jax._SHARED)())
 
     def fit(**params):
         base = dict(hidden_layer_sizes=(16,), max_iter=3, random_state=0, dropout=0.2)

@@ -419,33 +419,12 @@ def test_same_random_state_same_model_and_weights_count_as_repeated_rows(diabete
     )
 
 
-def _engine_module():
-    """The fast loop's module of this Keras backend (None: Keras' own fit)."""
-    from skdeep._bridge.engine import _loop
-
-    backend = keras.backend.backend()
-    if backend not in _loop._FAST_BACKENDS:
-        return None
-    return _loop._backend_module()
-
-
 def test_fits_of_one_network_share_the_compiled_step_and_train_as_alone(
-    diabetes, monkeypatch
+    diabetes, monkeypatch, recorded_shares
 ):
-    engine = _engine_module()
-    if engine is None:
-        pytest.skip(f"{keras.backend.backend()} trains through Keras' own fit")
+    engine, loops = recorded_shares
     X, y, X_test, _ = diabetes
     X, y = X[:120], y[:120]
-    monkeypatch.setattr(engine, "_SHARED", type(engine._SHARED)())
-    loops = []
-    share = engine.EpochLoop.share
-
-    def recording_share(self, key, make_template):
-        share(self, key, make_template)
-        loops.append(self)
-
-    monkeypatch.setattr(engine.EpochLoop, "share", recording_share)
     params = dict(_FAST, hidden_layer_sizes=(8,), max_iter=4, batch_size=32)
     first = TabularMLPRegressor(**params).fit(X, y)
     other_seed = TabularMLPRegressor(**{**params, "random_state": 1}).fit(X, y)
@@ -476,14 +455,13 @@ def test_fits_of_one_network_share_the_compiled_step_and_train_as_alone(
     np.testing.assert_array_equal(own.predict(X_test), first.predict(X_test))
 
 
-def test_fits_in_threads_at_once_train_as_one_after_the_other(diabetes, monkeypatch):
+def test_fits_in_threads_at_once_train_as_one_after_the_other(
+    diabetes, fresh_shared_steps
+):
     """Two threads fitting one network at once: the template's variables serve one
     epoch at a time (the other thread runs its own step meanwhile)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    engine = _engine_module()
-    if engine is not None:
-        monkeypatch.setattr(engine, "_SHARED", type(engine._SHARED)())
     X, y, X_test, _ = diabetes
     params = dict(_FAST, hidden_layer_sizes=(8,), max_iter=6, batch_size=16)
     seeds = [0, 1, 0, 1]
