@@ -30,7 +30,8 @@ def seeded(random_state):
     globals are restored either way. Keras keeps its global seed state per thread and
     draws its layers' seeds from this thread's own generator (``_ThreadRandom``);
     Python's and NumPy's global generators, which a build function may use itself, are
-    process-wide, so two such threads fitting at once may interleave those draws.
+    process-wide, so two such threads fitting at once may interleave those draws; so
+    is PyTorch's, which Keras' fit shuffles with on that backend.
     """
     with reseeded(local_seed(random_state)) as seed:
         yield seed
