@@ -6,7 +6,6 @@ conftest.py of a folder without ``__init__.py`` as the module ``conftest``, and 
 ``--doctest-modules`` a run that names two such folders (CI's backend passes) fails
 to collect the second ("import file mismatch")."""
 
-import keras
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification, make_regression
@@ -42,6 +41,8 @@ def fresh_shared_steps(monkeypatch):
     """The fast loop's module of this Keras backend with an empty store of shared
     steps (``EpochLoop.share``); None where the backend has none (Keras' own fit
     trains)."""
+    import keras
+
     from skdeep._bridge.engine import _loop
 
     if keras.backend.backend() not in _loop._FAST_BACKENDS:
@@ -55,6 +56,8 @@ def fresh_shared_steps(monkeypatch):
 def recorded_shares(fresh_shared_steps, monkeypatch):
     """``(engine, loops)``: ``fresh_shared_steps``, and the list every
     ``EpochLoop.share`` call adds its loop to. Skips without a fast loop."""
+    import keras
+
     engine = fresh_shared_steps
     if engine is None:
         pytest.skip(f"{keras.backend.backend()} trains through Keras' own fit")

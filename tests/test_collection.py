@@ -66,32 +66,14 @@ def test_the_configuration_runs_without_pytest_xdist():
     assert "2 tests collected" in result.stdout, result.stdout
 
 
-def _backend_pass_paths():
-    """The paths CI's backend passes hand pytest (.ci/run's ``KERAS_BACKEND=...
-    python -m pytest`` lines), in order, each once."""
-    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    paths = []
-    for command in script.split("KERAS_BACKEND=")[1:]:
-        words = command.split(" -k ")[0].replace("\\\n", " ").split()
-        assert words[1:4] == ["python", "-m", "pytest"], command
-        paths += [w for w in words[4:] if w not in paths]
-    return paths
-
-
-def test_ci_backend_passes_collect():
-    # pytest given several folders at once (not the testpaths) collects their
-    # conftest.py files as doctest modules too; two of them, both imported as the
-    # module `conftest`, failed CI's JAX pass with "import file mismatch"
-    paths = _backend_pass_paths()
-    assert "tests/wrappers" in paths and "tests/neural_network/test_tabular.py" in paths
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:xdist", "--collect-only", "-q"]
-        + paths,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+def test_tests_hold_one_conftest():
+    # pytest imports the conftest.py of a folder without __init__.py as the module
+    # `conftest`; a run naming two such folders (CI's backend passes: tests/wrappers
+    # and files of tests/neural_network) collects the second as a doctest module and
+    # fails with "import file mismatch", as CI's JAX pass once did. Fixtures for
+    # tests/ go in tests/conftest.py.
+    assert not list(ROOT.glob("tests/**/__init__.py"))
+    conftests = sorted(
+        p.relative_to(ROOT).as_posix() for p in ROOT.glob("tests/**/conftest.py")
     )
-    out = result.stdout + result.stderr
-    assert result.returncode == 0, out
-    assert "error" not in result.stdout.splitlines()[-1].lower(), out
+    assert conftests == ["tests/conftest.py"]
