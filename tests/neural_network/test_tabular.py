@@ -434,10 +434,8 @@ def test_fits_of_one_network_share_the_compiled_step_and_train_as_alone(
     if hasattr(loops[0], "_shared"):  # TensorFlow: the template's variables
         template = loops[0]._shared[0]
         assert all(loop._shared[0] is template for loop in loops)
-        functions = template.functions.values()
-        assert [f.experimental_get_tracing_count() for f in functions] == [1] * len(
-            functions
-        )
+        # one kind of epoch, one dtype and shape of the data: one trace
+        assert len(template.functions) == 1
     else:  # JAX: the template's jitted step
         assert all(loop._train is loops[0]._train for loop in loops)
     # the shared step trains each fit as its own would: the state, not the

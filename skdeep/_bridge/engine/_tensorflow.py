@@ -44,19 +44,33 @@ def _gather(data, index):
     return tf.gather(data, index)
 
 
+def _order(order):
+    return tf.constant(order, dtype=tf.int64)
+
+
+def _size(batch_size):
+    return tf.constant(int(batch_size), dtype=tf.int64)
+
+
 def _batches(n_rows, batch_size):
     return -(-n_rows // batch_size)
 
 
-def _step_function(model, method, *, one_batch=False, template_state=None):
-    """``method`` over the minibatches of ``order``: a graph loop, or with
-    ``one_batch`` (an epoch of a single minibatch, common on small data) one call
-    with no loop, whose graph traces in about half the time. With
-    ``template_state`` (the variables ``method`` updates: a shared template's), the
-    function takes a network's own variables first and trains them through it."""
+def _step_function(model, method, specs, *, one_batch=False, template_state=None):
+    """``method`` over the minibatches of ``order``, traced once for data of
+    ``specs`` (``_specs``: any number of rows): a graph loop, or with ``one_batch``
+    (an epoch of a single minibatch, common on small data) one call with no loop,
+    whose graph traces in about half the time. With ``template_state`` (the
+    variables ``method`` updates: a shared template's), the function takes a
+    network's own variables first and trains them through it.
+
+    Returns the concrete function: calling it skips ``tf.function``'s look-up of a
+    trace by its arguments' types (a few ms per call with a network's variables
+    among them), and its rows are of any number, so a fit on another number of rows
+    does not trace again (about a second for a small network)."""
 
     def run(x, y, sample_weight, order, batch_size):
-        n_rows = tf.shape(order)[0]
+        n_rows = tf.shape(order, out_type=tf.int64)[0]
         n_batches = (n_rows + batch_size - 1) // batch_size
         for i in tf.range(n_batches):
             index = order[i * batch_size : tf.minimum((i + 1) * batch_size, n_rows)]
@@ -65,10 +79,11 @@ def _step_function(model, method, *, one_batch=False, template_state=None):
 
     def run_once(x, y, sample_weight, order, batch_size):
         method(_batch(x, y, sample_weight, order))
-        return tf.constant(1)
+        return tf.constant(1, tf.int64)
 
     steps = run_once if one_batch else run
     function = steps
+    arguments = (*specs, tf.TensorSpec([None], tf.int64), tf.TensorSpec([], tf.int64))
     if template_state is not None:
 
         def function(state, x, y, sample_weight, order, batch_size):
@@ -79,7 +94,19 @@ def _step_function(model, method, *, one_batch=False, template_state=None):
                 theirs.assign(mine)
             return n_batches
 
-    return quiet(tf.function(function, jit_compile=bool(model.jit_compile)))
+        arguments = (template_state, *arguments)
+    traced = quiet(tf.function(function, jit_compile=bool(model.jit_compile)))
+    return traced.get_concrete_function(*arguments)
+
+
+def _specs(data):
+    """The ``tf.TensorSpec`` of each tensor of ``data`` (nested lists and tuples,
+    None kept), with any number of rows."""
+    if data is None:
+        return None
+    if isinstance(data, (list, tuple)):
+        return type(data)(_specs(part) for part in data)
+    return tf.TensorSpec([None, *data.shape[1:]], data.dtype)
 
 
 def _state(model):
@@ -146,7 +173,7 @@ class EpochLoop:
         self.batch_size = int(batch_size)
         self.n_batches = _batches(n_samples(x), self.batch_size)
         self.load(x, y, sample_weight)
-        self._train = {}  # one_batch -> the epoch's function, made on first use
+        self._train = {}  # the epoch's functions (``_function``), made on first use
         self._test = {}
         self._validation = (None, None)
         self._shared = None
@@ -179,13 +206,14 @@ class EpochLoop:
         self._data = (_to_tensor(x), _to_tensor(y), _to_tensor(sample_weight))
 
     def train_epoch(self, order):
-        arguments = (*self._data, tf.constant(order), tf.constant(self.batch_size))
+        arguments = (*self._data, _order(order), _size(self.batch_size))
         shared, state = self._shared or (None, None)
         if shared is not None and shared.lock.acquire(blocking=False):
             try:
                 train = self._function(
                     shared.functions,
                     shared.model.train_step,
+                    self._data,
                     len(order),
                     template_state=shared.state,
                 )
@@ -193,22 +221,31 @@ class EpochLoop:
             finally:
                 shared.lock.release()
         else:
-            train = self._function(self._train, self.model.train_step, len(order))
+            train = self._function(
+                self._train, self.model.train_step, self._data, len(order)
+            )
             train(*arguments)
         return logs_to_floats(self.model.get_metrics_result())
 
     def _function(
-        self, functions, method, n_rows, batch_size=None, template_state=None
+        self, functions, method, data, n_rows, batch_size=None, template_state=None
     ):
+        """The traced epoch function of ``functions`` for ``data`` (made on first
+        use): one per kind of epoch (one minibatch or several) and per dtypes and
+        trailing shapes of the data (a fit's y of another shape, sample weights or
+        none), whatever the number of rows."""
         one_batch = n_rows <= (batch_size or self.batch_size)
-        if one_batch not in functions:
-            functions[one_batch] = _step_function(
+        specs = _specs(data)
+        key = (one_batch, repr(specs))
+        if key not in functions:
+            functions[key] = _step_function(
                 self.model,
                 method,
+                specs,
                 one_batch=one_batch,
                 template_state=template_state,
             )
-        return functions[one_batch]
+        return functions[key]
 
     def evaluate(self, x, y, sample_weight, batch_size):
         """The model's metrics over these rows, from reset metrics."""
@@ -227,6 +264,8 @@ class EpochLoop:
         return self._run_test(data, n_samples(x), batch_size)
 
     def _run_test(self, data, n_rows, batch_size):
-        test = self._function(self._test, self.model.test_step, n_rows, batch_size)
-        test(*data, tf.range(n_rows), tf.constant(int(batch_size)))
+        test = self._function(
+            self._test, self.model.test_step, data, n_rows, batch_size
+        )
+        test(*data, tf.range(n_rows, dtype=tf.int64), _size(batch_size))
         return logs_to_floats(self.model.get_metrics_result())
