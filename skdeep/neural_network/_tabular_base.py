@@ -238,10 +238,11 @@ class _TabularMLP(KerasEstimator):
         order = rng.permutation(n_samples)
         return np.sort(order[n_valid:]), np.sort(order[:n_valid])
 
-    def _network_key(self, n_features, n_outputs, total_steps):
+    def _network_key(self, n_features, n_outputs):
         """All that the compiled network's step computes besides its variables'
-        values (the parameters of ``_compiled_network``; not the seed, the data
-        or the callbacks)."""
+        values (the parameters of ``_compiled_network``; not the seed, the data,
+        the callbacks, or ``total_steps``, which the optimizer holds in a
+        variable)."""
         import keras
 
         loss, output_activation = self._loss()
@@ -252,7 +253,6 @@ class _TabularMLP(KerasEstimator):
             type(self).__name__,
             n_features,
             n_outputs,
-            total_steps,
             loss,
             output_activation,
             repr(self._column_layout()),
@@ -450,7 +450,7 @@ class _TabularMLP(KerasEstimator):
             spec,
             validation_data=validation,
             share=(
-                self._network_key(*shape),
+                self._network_key(*shape[:2]),
                 lambda: self._compiled_network(*shape, seed=0),
             ),
         )

@@ -38,7 +38,9 @@ def schedule_factor(name, t):
 
 
 def _progress(step, total_steps):
-    return ops.minimum(ops.cast(step, "float32") / float(max(total_steps, 1)), 1.0)
+    """``step / total_steps`` capped at 1 (either may be a tensor)."""
+    total = ops.maximum(ops.cast(total_steps, "float32"), 1.0)
+    return ops.minimum(ops.cast(step, "float32") / total, 1.0)
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -52,8 +54,11 @@ class ProgressSchedule(keras.optimizers.schedules.LearningRateSchedule):
         self.name = name
 
     def __call__(self, step):
-        factor = schedule_factor(self.name, _progress(step, self.total_steps))
-        return self.initial_learning_rate * factor
+        return self.at(_progress(step, self.total_steps))
+
+    def at(self, progress):
+        """The learning rate at ``progress`` (in [0, 1]) of the training."""
+        return self.initial_learning_rate * schedule_factor(self.name, progress)
 
     def get_config(self):
         return {
@@ -67,21 +72,44 @@ class ProgressSchedule(keras.optimizers.schedules.LearningRateSchedule):
 class ScheduledAdamW(keras.optimizers.AdamW):
     """AdamW whose decoupled weight decay is ``weight_decay`` times the
     ``decay_schedule`` factor at ``iterations / total_steps`` (a function of the
-    step, so every Keras backend and engine applies it inside its compiled step).
+    step, so every Keras backend and engine applies it inside its compiled step),
+    and whose ``ProgressSchedule`` learning rate follows the same progress.
+
+    ``total_steps`` is also held in a variable of the optimizer, which its step
+    reads: the compiled step of one network then serves fits of every length (the
+    fast loops' ``EpochLoop.share``), as the step count is state, not a constant of
+    the traced program.
     """
 
     def __init__(self, total_steps, decay_schedule="flat_cos", **kwargs):
         super().__init__(**kwargs)
         self.total_steps = int(total_steps)
+        with keras.name_scope(self.name, caller=self):
+            self._total_steps = keras.Variable(
+                self.total_steps,
+                name="total_steps",
+                dtype="float32",
+                trainable=False,
+                aggregation="only_first_replica",
+            )
+        self._track_variable(self._total_steps)
         self.decay_schedule = decay_schedule
+
+    def progress(self):
+        """How far training is, in [0, 1]: ``iterations / total_steps``."""
+        return _progress(self.iterations, self._total_steps)
+
+    def _get_current_learning_rate(self):
+        if isinstance(self._learning_rate, ProgressSchedule):
+            return self._learning_rate.at(self.progress())
+        return super()._get_current_learning_rate()
 
     @property
     def weight_decay(self):
         base = self._base_weight_decay
         if base is None or "decay_schedule" not in self.__dict__:
             return base  # while the base class is set up
-        t = _progress(self.iterations, self.total_steps)
-        return base * schedule_factor(self.decay_schedule, t)
+        return base * schedule_factor(self.decay_schedule, self.progress())
 
     @weight_decay.setter
     def weight_decay(self, value):

@@ -429,8 +429,11 @@ def test_fits_of_one_network_share_the_compiled_step_and_train_as_alone(
     first = TabularMLPRegressor(**params).fit(X, y)
     other_seed = TabularMLPRegressor(**{**params, "random_state": 1}).fit(X, y)
     again = TabularMLPRegressor(**params).fit(X, y)
-    # one template for the three fits: traced (or compiled) once
-    assert len(engine._SHARED) == 1 and len(loops) == 3
+    # fewer rows: fewer steps, which the schedules' progress counts (the optimizer
+    # holds the number in a variable, so the step stays the same)
+    fewer = TabularMLPRegressor(**params).fit(X[:90], y[:90])
+    # one template for the four fits: traced (or compiled) once
+    assert len(engine._SHARED) == 1 and len(loops) == 4
     if hasattr(loops[0], "_shared"):  # TensorFlow: the template's variables
         template = loops[0]._shared[0]
         assert all(loop._shared[0] is template for loop in loops)
@@ -451,6 +454,9 @@ def test_fits_of_one_network_share_the_compiled_step_and_train_as_alone(
     own = TabularMLPRegressor(**params).fit(X, y)
     assert own.loss_curve_ == first.loss_curve_
     np.testing.assert_array_equal(own.predict(X_test), first.predict(X_test))
+    own_fewer = TabularMLPRegressor(**params).fit(X[:90], y[:90])
+    assert own_fewer.loss_curve_ == fewer.loss_curve_
+    np.testing.assert_array_equal(own_fewer.predict(X_test), fewer.predict(X_test))
 
 
 def test_fits_in_threads_at_once_train_as_one_after_the_other(
