@@ -9,6 +9,14 @@ from pathlib import Path
 # array API dispatch on) instead of skipping. Must be set before scipy is imported.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
+# pytest-xdist runs one test process per core: each process's TensorFlow computes on
+# one thread (set before TensorFlow starts; inherited by the tests' subprocesses), as
+# two processes each spreading small ops over every core spend more CPU time waiting
+# on each other than computing (about 7% of the common checks' time on 2 cores)
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+    os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+
 
 import pytest  # noqa: E402 - after the environment set-up above
 

@@ -1,6 +1,7 @@
 """The ``skdeep`` command, driven as a user drives it: in a subprocess, on files."""
 
 import contextlib
+import importlib.util
 import io
 import json
 import os
@@ -352,16 +353,22 @@ def bad_files(table, mlp_model):
     holes.to_csv(folder / "holes.csv", index=False)
     (folder / "broken.parquet").write_bytes(b"this is not parquet")
     frame[["x2", "colour"]].to_csv(folder / "no_x1.csv", index=False)
-    fit = run(
-        "fit", "DBSCANPredictor", "--data", "train.csv", "--drop", "label",
-        "--drop", "price", "--output", "db.joblib", cwd=folder,
-    )  # fmt: skip
-    assert fit.returncode == 0, fit.stderr
-    fit = run(
-        "fit", "GaussianMixtureAnomalyDetector", "--data", "train.csv",
-        "--drop", "label", "--drop", "price", "--output", "gmm.joblib", cwd=folder,
-    )  # fmt: skip
-    assert fit.returncode == 0, fit.stderr
+    unlabelled = ["--data", "train.csv", "--drop", "label", "--drop", "price"]
+    fits, _, stderr = run_several(
+        [
+            ["fit", "DBSCANPredictor", *unlabelled, "--output", "db.joblib"],
+            [
+                "fit",
+                "GaussianMixtureAnomalyDetector",
+                *unlabelled,
+                "--output",
+                "gmm.joblib",
+            ],
+            ["fit", "DBSCANPredictor", *unlabelled, "--output", "db.skops"],
+        ],
+        cwd=folder,
+    )
+    assert [status for status, _ in fits] == [0, 0, 0], stderr
     envelope = joblib.load(folder / "db.joblib")
     envelope["versions"]["skdeep"] = "0.0.1"
     joblib.dump(envelope, folder / "old.joblib")
@@ -372,11 +379,6 @@ def bad_files(table, mlp_model):
     (folder / "notes.joblib").write_text("not a model\n")
     blob = (folder / "db.joblib").read_bytes()
     (folder / "trunc.joblib").write_bytes(blob[: len(blob) // 2])
-    fit = run(
-        "fit", "DBSCANPredictor", "--data", "train.csv", "--drop", "label",
-        "--drop", "price", "--output", "db.skops", cwd=folder,
-    )  # fmt: skip
-    assert fit.returncode == 0, fit.stderr
     blob = (folder / "db.skops").read_bytes()
     (folder / "trunc.skops").write_bytes(blob[: len(blob) // 2])
     with zipfile.ZipFile(folder / "db.skops") as src:
@@ -653,20 +655,90 @@ ERRORS = {
 }
 
 
-@pytest.mark.parametrize("case", list(ERRORS))
-def test_user_errors_are_one_line(bad_files, case):
-    """Each mistake: one line naming file, column and fix; TensorFlow never loads."""
-    args, fragments = ERRORS[case]
+# each command's main in one process, one after the other: its status (a SystemExit's
+# code, as the process's), standard output and error, and which of TensorFlow and
+# Keras the process holds after it
+ONE_AFTER_ANOTHER = """
+import contextlib, io, json, sys
+from skdeep.cli import main
+results = []
+for args in json.loads(sys.argv[1]):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = main(args)
+        except SystemExit as stop:
+            status = stop.code
+    loaded = sorted(m for m in ("tensorflow", "keras") if m in sys.modules)
+    results.append([status, out.getvalue(), err.getvalue(), loaded])
+print(json.dumps(results))
+"""
+
+
+def _needs(case):
+    """The optional package ``case`` needs: (module, reason), or None."""
     if case == "unreadable data file":
-        pytest.importorskip(
-            "pyarrow", reason="Parquet needs pyarrow (the parquet extra)"
-        )
+        return "pyarrow", "Parquet needs pyarrow (the parquet extra)"
     if "skops" in case:
-        pytest.importorskip("skops", reason=".skops files need skops (the extra)")
-    result = run_without_tensorflow(*args, cwd=bad_files)
+        return "skops", ".skops files need skops (the extra)"
+    return None
+
+
+def _installed(module):
+    return importlib.util.find_spec(module) is not None
+
+
+@pytest.fixture(scope="module")
+def error_results(bad_files):
+    """Every case of ``ERRORS`` whose optional package is installed, run in one
+    process (``ONE_AFTER_ANOTHER``; a process each costs a Python start-up, and
+    the start-up itself is what ``test_user_errors_in_a_fresh_process`` checks):
+    case -> ``(CompletedProcess, modules loaded)``."""
+    cases = [c for c in ERRORS if _needs(c) is None or _installed(_needs(c)[0])]
+    commands = [list(map(str, ERRORS[c][0])) for c in cases]
+    result = subprocess.run(
+        [sys.executable, "-c", ONE_AFTER_ANOTHER, json.dumps(commands)],
+        cwd=bad_files,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return {
+        case: (subprocess.CompletedProcess(args, status, out, err), loaded)
+        for case, args, (status, out, err, loaded) in zip(
+            cases, commands, json.loads(result.stdout.splitlines()[-1])
+        )
+    }
+
+
+@pytest.mark.parametrize("case", list(ERRORS))
+def test_user_errors_are_one_line(error_results, case):
+    """Each mistake: one line naming file, column and fix; TensorFlow never loads
+    (not by it, nor by any case before it in the process)."""
+    args, fragments = ERRORS[case]
+    if _needs(case) is not None:
+        pytest.importorskip(_needs(case)[0], reason=_needs(case)[1])
+    result, loaded = error_results[case]
     assert_clean_error(result, *fragments)
+    assert loaded == [], f"{case} loaded {loaded}"
     if args[0] == "predict":  # predict has no --drop: never suggest it
         assert "--drop" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["data file missing for a network", "truncated skops model", "unknown estimator"],
+)
+def test_user_errors_in_a_fresh_process(bad_files, case):
+    """As a user meets them: the command's own process, which exits with status 1
+    (2 for usage) after one line, with TensorFlow never loaded."""
+    args, fragments = ERRORS[case]
+    if _needs(case) is not None:
+        pytest.importorskip(_needs(case)[0], reason=_needs(case)[1])
+    result = run_without_tensorflow(*args, cwd=bad_files)
+    assert_clean_error(result, *fragments)
 
 
 def test_predict_without_tensorflow_and_from_either_format(bad_files):
