@@ -56,18 +56,21 @@ def _batches(n_rows, batch_size):
     return -(-n_rows // batch_size)
 
 
-def _step_function(model, method, specs, *, one_batch=False, template_state=None):
-    """``method`` over the minibatches of ``order``, traced once for data of
+def _step_function(network, name, specs, *, one_batch=False, template_state=None):
+    """``network``'s step ``name`` (``train_step``, ``test_step``) over the
+    minibatches of ``order``, then its metrics' results, traced once for data of
     ``specs`` (``_specs``: any number of rows): a graph loop, or with ``one_batch``
     (an epoch of a single minibatch, common on small data) one call with no loop,
     whose graph traces in about half the time. With ``template_state`` (the
-    variables ``method`` updates: a shared template's), the function takes a
-    network's own variables first and trains them through it.
+    variables of ``network``, a shared template), the function takes a network's
+    own variables first and trains them through it.
 
     Returns the concrete function: calling it skips ``tf.function``'s look-up of a
     trace by its arguments' types (a few ms per call with a network's variables
     among them), and its rows are of any number, so a fit on another number of rows
-    does not trace again (about a second for a small network)."""
+    does not trace again (about a second for a small network). Reading the
+    results in the graph spares an eager call per metric each epoch."""
+    method = getattr(network, name)
 
     def run(x, y, sample_weight, order, batch_size):
         n_rows = tf.shape(order, out_type=tf.int64)[0]
@@ -75,11 +78,11 @@ def _step_function(model, method, specs, *, one_batch=False, template_state=None
         for i in tf.range(n_batches):
             index = order[i * batch_size : tf.minimum((i + 1) * batch_size, n_rows)]
             method(_batch(x, y, sample_weight, index))
-        return n_batches
+        return network.get_metrics_result()
 
     def run_once(x, y, sample_weight, order, batch_size):
         method(_batch(x, y, sample_weight, order))
-        return tf.constant(1, tf.int64)
+        return network.get_metrics_result()
 
     steps = run_once if one_batch else run
     function = steps
@@ -89,13 +92,13 @@ def _step_function(model, method, specs, *, one_batch=False, template_state=None
         def function(state, x, y, sample_weight, order, batch_size):
             for mine, theirs in zip(template_state, state):
                 mine.assign(theirs)
-            n_batches = steps(x, y, sample_weight, order, batch_size)
+            results = steps(x, y, sample_weight, order, batch_size)
             for mine, theirs in zip(template_state, state):
                 theirs.assign(mine)
-            return n_batches
+            return results
 
         arguments = (template_state, *arguments)
-    traced = quiet(tf.function(function, jit_compile=bool(model.jit_compile)))
+    traced = quiet(tf.function(function, jit_compile=bool(network.jit_compile)))
     return traced.get_concrete_function(*arguments)
 
 
@@ -212,23 +215,31 @@ class EpochLoop:
             try:
                 train = self._function(
                     shared.functions,
-                    shared.model.train_step,
+                    shared.model,
+                    "train_step",
                     self._data,
                     len(order),
                     template_state=shared.state,
                 )
-                train(state, *arguments)
+                results = train(state, *arguments)
             finally:
                 shared.lock.release()
         else:
             train = self._function(
-                self._train, self.model.train_step, self._data, len(order)
+                self._train, self.model, "train_step", self._data, len(order)
             )
-            train(*arguments)
-        return logs_to_floats(self.model.get_metrics_result())
+            results = train(*arguments)
+        return logs_to_floats(results)
 
     def _function(
-        self, functions, method, data, n_rows, batch_size=None, template_state=None
+        self,
+        functions,
+        network,
+        name,
+        data,
+        n_rows,
+        batch_size=None,
+        template_state=None,
     ):
         """The traced epoch function of ``functions`` for ``data`` (made on first
         use): one per kind of epoch (one minibatch or several) and per dtypes and
@@ -239,8 +250,8 @@ class EpochLoop:
         key = (one_batch, repr(specs))
         if key not in functions:
             functions[key] = _step_function(
-                self.model,
-                method,
+                network,
+                name,
                 specs,
                 one_batch=one_batch,
                 template_state=template_state,
@@ -265,7 +276,8 @@ class EpochLoop:
 
     def _run_test(self, data, n_rows, batch_size):
         test = self._function(
-            self._test, self.model.test_step, data, n_rows, batch_size
+            self._test, self.model, "test_step", data, n_rows, batch_size
         )
-        test(*data, tf.range(n_rows, dtype=tf.int64), _size(batch_size))
-        return logs_to_floats(self.model.get_metrics_result())
+        return logs_to_floats(
+            test(*data, tf.range(n_rows, dtype=tf.int64), _size(batch_size))
+        )
