@@ -41,7 +41,8 @@ def _to_numpy(outputs):
 class Predictor:
     """``Predictor(model)(x)``: the model's outputs in inference mode, as NumPy.
 
-    TensorFlow: one ``tf.function`` with an unknown batch dimension (traced once).
+    TensorFlow: one ``tf.function`` traced once with an unknown batch dimension
+    (its concrete function is called: no look-up of a trace per call).
     JAX: one jitted stateless ``predict_step``; chunks are padded to a power of two
     rows so a handful of shapes are ever compiled. PyTorch (under ``no_grad``),
     other backends, and models that run eagerly call ``predict_step`` directly.
@@ -76,13 +77,25 @@ class Predictor:
 
             from skdeep._bridge.engine._tensorflow import quiet
 
-            self._function = quiet(
+            function = quiet(
                 tf.function(
                     lambda x: model.predict_step((x,)),
-                    reduce_retracing=True,
                     jit_compile=bool(model.jit_compile),
                 )
             )
+            traced = {}  # the inputs' dtypes and trailing shapes -> its trace
+
+            def run(x):
+                x = tf.nest.map_structure(tf.convert_to_tensor, x)
+                specs = tf.nest.map_structure(
+                    lambda t: tf.TensorSpec([None, *t.shape[1:]], t.dtype), x
+                )
+                key = repr(specs)
+                if key not in traced:  # any number of rows: traced once
+                    traced[key] = function.get_concrete_function(specs)
+                return traced[key](x)
+
+            self._function = run
         else:
             import jax
 
