@@ -116,6 +116,29 @@ def test_tensorflow_loop_traces_its_epoch_once(classes3, monkeypatch, batch_size
     assert len(traced) == 1
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="counts tf.function traces"
+)
+def test_predictor_traces_once_for_any_number_of_rows(classes3):
+    X, _ = classes3
+    X = X.astype("float32")
+    model = _model()
+    traced = []
+    predict_step = model.predict_step
+
+    def counted_predict_step(data):
+        traced.append(data)
+        return predict_step(data)
+
+    model.predict_step = counted_predict_step
+    predictor = Predictor(model)
+    for rows in (1, 10, 37, len(X), 10):
+        np.testing.assert_allclose(
+            predictor(X[:rows]), keras.ops.convert_to_numpy(model(X[:rows])), rtol=1e-6
+        )
+    assert len(traced) == 1
+
+
 def test_regularization_losses_are_trained(classes3):
     X, y = classes3
     spec = TrainingSpec(epochs=2, batch_size=32, shuffle=False)
