@@ -133,15 +133,27 @@ class RegularizationSchedule(keras.callbacks.Callback):
         super().__init__()
         self.epochs = int(epochs)
         self.name = name
+        self._layers = self._factor = None  # found once per fit, the last set
+
+    def on_train_begin(self, logs=None):
+        self._layers = self._factor = None
+
+    def _scheduled(self):
+        if self._layers is None:
+            self._layers = list(_dropouts(self.model))
+        return self._layers
 
     def on_epoch_begin(self, epoch, logs=None):
         factor = float(schedule_factor(self.name, epoch / max(self.epochs, 1)))
-        for layer in _dropouts(self.model):
-            layer.factor.assign(factor)
+        if factor != self._factor:  # (flat for the first half: set once)
+            for layer in self._scheduled():
+                layer.factor.assign(factor)
+            self._factor = factor
 
     def on_train_end(self, logs=None):
-        for layer in _dropouts(self.model):  # a further fit starts at the full rate
+        for layer in self._scheduled():  # a further fit starts at the full rate
             layer.factor.assign(1.0)
+        self._layers = self._factor = None
 
 
 def _dropouts(model):
