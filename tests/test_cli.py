@@ -32,19 +32,23 @@ TF_FREE = (
     "assert 'tensorflow' not in sys.modules, 'TensorFlow was imported'; "
     "assert 'keras' not in sys.modules, 'Keras was imported'; sys.exit(rc)"
 )
-# several commands' main in one process: prints, as JSON, each one's status and
-# output, and which of TensorFlow and Keras the process imported
+# each command's main in one process, one after the other: its status (a SystemExit's
+# code, as the process's), standard output and error, and which of TensorFlow and
+# Keras the process holds after it
 SEVERAL = """
 import contextlib, io, json, sys
 from skdeep.cli import main
 results = []
 for args in json.loads(sys.argv[1]):
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        status = main(args)
-    results.append([status, out.getvalue()])
-loaded = sorted(m for m in ("tensorflow", "keras") if m in sys.modules)
-print(json.dumps({"results": results, "loaded": loaded}))
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = main(args)
+        except SystemExit as stop:
+            status = stop.code
+    loaded = sorted(m for m in ("tensorflow", "keras") if m in sys.modules)
+    results.append([status, out.getvalue(), err.getvalue(), loaded])
+print(json.dumps(results))
 """
 
 
@@ -220,7 +224,9 @@ def test_fit_predict_score_info_on_a_csv(table, mlp_model):
 
 
 def run_several(commands, *, cwd, timeout=120):
-    """``SEVERAL``: ``(results, loaded, stderr)``, each result ``[status, stdout]``."""
+    """``SEVERAL``: ``(results, stderr)``, each result ``[status, stdout, stderr,
+    loaded]`` (a command's own), and the process's standard error besides (what
+    TensorFlow's C++ logging writes past Python's ``sys.stderr``)."""
     result = subprocess.run(
         [sys.executable, "-c", SEVERAL, json.dumps(commands)],
         cwd=cwd,
@@ -230,8 +236,7 @@ def run_several(commands, *, cwd, timeout=120):
         timeout=timeout,
     )
     assert result.returncode == 0, result.stderr
-    out = json.loads(result.stdout)
-    return out["results"], out["loaded"], result.stderr
+    return json.loads(result.stdout.splitlines()[-1]), result.stderr
 
 
 def test_networks_predict_score_and_info_without_tensorflow(table, mlp_model):
@@ -254,9 +259,9 @@ def test_networks_predict_score_and_info_without_tensorflow(table, mlp_model):
         ["score", "reg.joblib", "train.csv", "--target", "price"],
         ["info", "reg.joblib"],
     ]
-    results, loaded, _ = run_several(commands, cwd=folder)
-    assert loaded == []
-    for args, (status, out) in zip(commands, results):
+    results, _ = run_several(commands, cwd=folder)
+    assert results[-1][3] == []  # loaded after the last: by none of them
+    for args, (status, out, _, _) in zip(commands, results):
         assert status == 0, args
         here = run_here(*args, cwd=folder)  # TensorFlow loaded, the model's too
         assert here.returncode == 0, here.stderr
@@ -278,13 +283,14 @@ def test_a_network_numpy_cannot_run_loads_tensorflow_quietly(table):
     )  # fmt: skip
     assert fit.returncode == 0, fit.stderr
     args = ["predict", "prelu.joblib", "train.csv"]
-    results, loaded, stderr = run_several([args], cwd=folder)
+    ((status, out, err, loaded),), stderr = run_several([args], cwd=folder)
     assert "tensorflow" in loaded  # where the model needs it
+    stderr += err  # the process's and the command's own
     for chatter in TF_CHATTER:
         assert chatter not in stderr, stderr
     assert stderr == ""
     here = run_here(*args, cwd=folder)
-    assert results == [[0, here.stdout]]
+    assert [status, out] == [0, here.stdout]
 
 
 def test_fit_with_search_on_parquet(table):
@@ -354,7 +360,7 @@ def bad_files(table, mlp_model):
     (folder / "broken.parquet").write_bytes(b"this is not parquet")
     frame[["x2", "colour"]].to_csv(folder / "no_x1.csv", index=False)
     unlabelled = ["--data", "train.csv", "--drop", "label", "--drop", "price"]
-    fits, _, stderr = run_several(
+    fits, stderr = run_several(
         [
             ["fit", "DBSCANPredictor", *unlabelled, "--output", "db.joblib"],
             [
@@ -368,7 +374,7 @@ def bad_files(table, mlp_model):
         ],
         cwd=folder,
     )
-    assert [status for status, _ in fits] == [0, 0, 0], stderr
+    assert [status for status, *_ in fits] == [0, 0, 0], (stderr, fits)
     envelope = joblib.load(folder / "db.joblib")
     envelope["versions"]["skdeep"] = "0.0.1"
     joblib.dump(envelope, folder / "old.joblib")
@@ -655,26 +661,6 @@ ERRORS = {
 }
 
 
-# each command's main in one process, one after the other: its status (a SystemExit's
-# code, as the process's), standard output and error, and which of TensorFlow and
-# Keras the process holds after it
-ONE_AFTER_ANOTHER = """
-import contextlib, io, json, sys
-from skdeep.cli import main
-results = []
-for args in json.loads(sys.argv[1]):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            status = main(args)
-        except SystemExit as stop:
-            status = stop.code
-    loaded = sorted(m for m in ("tensorflow", "keras") if m in sys.modules)
-    results.append([status, out.getvalue(), err.getvalue(), loaded])
-print(json.dumps(results))
-"""
-
-
 def _needs(case):
     """The optional package ``case`` needs: (module, reason), or None."""
     if case == "unreadable data file":
@@ -691,25 +677,15 @@ def _installed(module):
 @pytest.fixture(scope="module")
 def error_results(bad_files):
     """Every case of ``ERRORS`` whose optional package is installed, run in one
-    process (``ONE_AFTER_ANOTHER``; a process each costs a Python start-up, and
+    process (``run_several``; a process each costs a Python start-up, and
     the start-up itself is what ``test_user_errors_in_a_fresh_process`` checks):
     case -> ``(CompletedProcess, modules loaded)``."""
     cases = [c for c in ERRORS if _needs(c) is None or _installed(_needs(c)[0])]
     commands = [list(map(str, ERRORS[c][0])) for c in cases]
-    result = subprocess.run(
-        [sys.executable, "-c", ONE_AFTER_ANOTHER, json.dumps(commands)],
-        cwd=bad_files,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
+    results, _ = run_several(commands, cwd=bad_files, timeout=300)
     return {
         case: (subprocess.CompletedProcess(args, status, out, err), loaded)
-        for case, args, (status, out, err, loaded) in zip(
-            cases, commands, json.loads(result.stdout.splitlines()[-1])
-        )
+        for case, args, (status, out, err, loaded) in zip(cases, commands, results)
     }
 
 
