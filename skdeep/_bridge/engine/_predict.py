@@ -75,7 +75,7 @@ class Predictor:
         elif self.backend == "tensorflow":
             import tensorflow as tf
 
-            from skdeep._bridge.engine._tensorflow import quiet
+            from skdeep._bridge.engine._tensorflow import quiet, row_specs, to_tensors
 
             function = quiet(
                 tf.function(
@@ -86,10 +86,8 @@ class Predictor:
             traced = {}  # the inputs' dtypes and trailing shapes -> its trace
 
             def run(x):
-                x = tf.nest.map_structure(tf.convert_to_tensor, x)
-                specs = tf.nest.map_structure(
-                    lambda t: tf.TensorSpec([None, *t.shape[1:]], t.dtype), x
-                )
+                x = to_tensors(x)
+                specs = row_specs(x)
                 key = repr(specs)
                 if key not in traced:  # any number of rows: traced once
                     traced[key] = function.get_concrete_function(specs)

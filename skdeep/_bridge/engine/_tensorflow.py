@@ -28,12 +28,12 @@ from skdeep._bridge.engine._build import (
 )
 
 
-def _to_tensor(data):
-    if data is None:
-        return None
-    if isinstance(data, (list, tuple)):
-        return type(data)(tf.convert_to_tensor(part) for part in data)
-    return tf.convert_to_tensor(data)
+def to_tensors(data):
+    """Each array of ``data`` (nested lists, tuples and dicts; None kept) as a
+    TensorFlow tensor."""
+    return tf.nest.map_structure(
+        lambda part: None if part is None else tf.convert_to_tensor(part), data
+    )
 
 
 def _gather(data, index):
@@ -59,7 +59,7 @@ def _batches(n_rows, batch_size):
 def _step_function(network, name, specs, *, one_batch=False, template_state=None):
     """``network``'s step ``name`` (``train_step``, ``test_step``) over the
     minibatches of ``order``, then its metrics' results, traced once for data of
-    ``specs`` (``_specs``: any number of rows): a graph loop, or with ``one_batch``
+    ``specs`` (``row_specs``: any number of rows): a graph loop, or with ``one_batch``
     (an epoch of a single minibatch, common on small data) one call with no loop,
     whose graph traces in about half the time. With ``template_state`` (the
     variables of ``network``, a shared template), the function takes a network's
@@ -102,14 +102,15 @@ def _step_function(network, name, specs, *, one_batch=False, template_state=None
     return traced.get_concrete_function(*arguments)
 
 
-def _specs(data):
-    """The ``tf.TensorSpec`` of each tensor of ``data`` (nested lists and tuples,
-    None kept), with any number of rows."""
-    if data is None:
-        return None
-    if isinstance(data, (list, tuple)):
-        return type(data)(_specs(part) for part in data)
-    return tf.TensorSpec([None, *data.shape[1:]], data.dtype)
+def row_specs(data):
+    """The ``tf.TensorSpec`` of each tensor of ``data`` (nested as in
+    ``to_tensors``), with any number of rows."""
+    return tf.nest.map_structure(
+        lambda part: (
+            None if part is None else tf.TensorSpec([None, *part.shape[1:]], part.dtype)
+        ),
+        data,
+    )
 
 
 def _state(model):
@@ -161,7 +162,7 @@ def step_log_keys(model, name, batch):
     """The names of the logs that ``model``'s step ``name`` returns (None where
     they are not a dict), from a trace of the step that runs nothing."""
     concrete = tf.function(getattr(model, name)).get_concrete_function(
-        _to_tensor(batch)
+        to_tensors(batch)
     )
     logs = concrete.structured_outputs
     return set(logs) if isinstance(logs, dict) else None
@@ -206,7 +207,7 @@ class EpochLoop:
 
     def load(self, x, y, sample_weight):
         """Hold these rows as the training data (``order`` indexes them)."""
-        self._data = (_to_tensor(x), _to_tensor(y), _to_tensor(sample_weight))
+        self._data = (to_tensors(x), to_tensors(y), to_tensors(sample_weight))
 
     def train_epoch(self, order):
         arguments = (*self._data, _order(order), _size(self.batch_size))
@@ -246,7 +247,7 @@ class EpochLoop:
         trailing shapes of the data (a fit's y of another shape, sample weights or
         none), whatever the number of rows."""
         one_batch = n_rows <= (batch_size or self.batch_size)
-        specs = _specs(data)
+        specs = row_specs(data)
         key = (one_batch, repr(specs))
         if key not in functions:
             functions[key] = _step_function(
@@ -263,7 +264,7 @@ class EpochLoop:
         if self._validation[0] is not x:  # convert the validation data once per fit
             self._validation = (
                 x,
-                (_to_tensor(x), _to_tensor(y), _to_tensor(sample_weight)),
+                (to_tensors(x), to_tensors(y), to_tensors(sample_weight)),
             )
         self.model.reset_metrics()
         return self._run_test(self._validation[1], n_samples(x), batch_size)
@@ -271,7 +272,7 @@ class EpochLoop:
     def test_chunk(self, x, y, sample_weight, batch_size):
         """Add these rows to the metrics' running state (no reset, nothing kept):
         one chunk of a set evaluated a chunk at a time."""
-        data = (_to_tensor(x), _to_tensor(y), _to_tensor(sample_weight))
+        data = (to_tensors(x), to_tensors(y), to_tensors(sample_weight))
         return self._run_test(data, n_samples(x), batch_size)
 
     def _run_test(self, data, n_rows, batch_size):
